@@ -1,0 +1,46 @@
+# Two commands do all set-up: `make run` (the demo) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+SANDBOX_PORT ?= 8443
+export PORT SANDBOX_PORT
+
+.PHONY: run test lint install install-dev browser clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Reinstall only when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+run: install
+	$(BIN)/bcsales run --port $(PORT) --sandbox-port $(SANDBOX_PORT)
+
+# Debian's Chromium drives the browser tests (Playwright's own browser download is not used).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Install Debian's chromium package (sudo apt-get install chromium) for the browser tests."; exit 1; fi; }
+
+lint: install-dev
+	$(BIN)/ruff check .
+
+test: install-dev browser
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+	tests/with_postgres.sh $(BIN)/python -m pytest -m "not browser" -p no:cacheprovider
+
+clean:
+	rm -rf $(VENV) .data

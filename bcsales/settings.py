@@ -1,0 +1,187 @@
+"""Settings for bcsales, read from the environment through django-environ.
+
+Every value has a default that lets a new user run the demo with no configuration; a malformed
+value stops the start with a message naming the variable. The README lists every variable.
+"""
+
+from pathlib import Path
+
+import environ
+from cryptography.fernet import Fernet
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.utils import get_random_secret_key
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+env = environ.Env()
+
+
+def _read(name: str, parse):
+    """Parse one variable, turning any failure into a message that names it."""
+    try:
+        return parse()
+    except ImproperlyConfigured:
+        raise
+    except Exception as exc:  # environ raises ValueError, KeyError, ... per type
+        raise ImproperlyConfigured(f"{name} is malformed: {exc}") from exc
+
+
+def _generated(path: Path, make) -> str:
+    """Return the value kept in `path`, creating it on first start."""
+    if not path.exists():
+        path.write_text(make())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+DATA_DIR = Path(env.str("DATA_DIR", default=str(BASE_DIR / ".data"))).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+def _strict_bool(name: str, default: bool) -> bool:
+    # environ reads any unknown word as False; a typo should not silently turn a switch off.
+    raw = env.str(name, default=str(default)).strip().lower()
+    if raw not in {"1", "0", "true", "false", "yes", "no", "on", "off"}:
+        raise ImproperlyConfigured(f"{name} is malformed: use true or false, not {raw!r}")
+    return raw in {"1", "true", "yes", "on"}
+
+
+DEBUG = _strict_bool("DEBUG", default=False)
+SECRET_KEY = env.str("SECRET_KEY", default="") or _generated(
+    DATA_DIR / "secret_key", get_random_secret_key
+)
+ALLOWED_HOSTS = _read(
+    "ALLOWED_HOSTS", lambda: env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+)
+CSRF_TRUSTED_ORIGINS = _read(
+    "CSRF_TRUSTED_ORIGINS", lambda: env.list("CSRF_TRUSTED_ORIGINS", default=[])
+)
+
+
+def _encryption_keys() -> list[str]:
+    raw = env.str("FIELD_ENCRYPTION_KEYS", default="") or _generated(
+        DATA_DIR / "field_encryption_keys", lambda: Fernet.generate_key().decode()
+    )
+    keys = [key.strip() for key in raw.split(",") if key.strip()]
+    for key in keys:
+        Fernet(key)  # raises ValueError on a key that is not 32 url-safe base64 bytes
+    return keys
+
+
+# Secrets at rest are encrypted with these Fernet keys (first encrypts, all decrypt), kept apart
+# from SECRET_KEY so rotating one does not touch the other.
+FIELD_ENCRYPTION_KEYS = _read("FIELD_ENCRYPTION_KEYS", _encryption_keys)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_rq",
+    "django_filters",
+    "connection",
+    "mappings",
+    "synchronization",
+    "sandbox",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "bcsales.urls"
+WSGI_APPLICATION = "bcsales.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "connection.context_processors.access",
+            ],
+        },
+    },
+]
+
+
+def _database() -> dict:
+    config = env.db("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'db.sqlite3'}")
+    if "." not in config.get("ENGINE", ""):  # environ passes unknown schemes through as-is
+        raise ImproperlyConfigured("DATABASE_URL is malformed: unknown database scheme")
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # The web server and the workers write at once: WAL plus IMMEDIATE transactions make
+        # SQLite wait for the lock instead of failing with "database is locked".
+        config["OPTIONS"] = {
+            "timeout": 30,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+        config["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+    return config
+
+
+DATABASES = {"default": _read("DATABASE_URL", _database)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+
+def _redis_url() -> str:
+    # `bcsales run` writes the embedded server's address here for every process it starts.
+    embedded = DATA_DIR / "redis.url"
+    default = embedded.read_text().strip() if embedded.exists() else "redis://127.0.0.1:6379/0"
+    url = env.str("REDIS_URL", default=default)
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured("REDIS_URL is malformed: use redis://, rediss:// or unix://")
+    return url
+
+
+REDIS_URL = _read("REDIS_URL", _redis_url)
+RQ_QUEUES = {
+    "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 6 * 3600},
+}
+RQ_SHOW_ADMIN_LINK = False
+
+SANDBOX_PORT = _read("SANDBOX_PORT", lambda: env.int("SANDBOX_PORT", default=8443))
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = DATA_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)
+# Serve straight from the source folders so the demo needs no collectstatic step.
+WHITENOISE_USE_FINDERS = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,38 @@
+"""Pages about what moved: job log, full synchronization review, and the health probe."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from connection.access import administrator_required
+from synchronization import health, jobs
+from synchronization.models import SyncJob
+
+
+@login_not_required
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness for monitoring: 200 when database, Redis and a worker are up, else 503."""
+    report = health.report()
+    return JsonResponse(report, status=200 if report["status"] == "up" else 503)
+
+
+def job_list(request: HttpRequest) -> HttpResponse:
+    jobs = SyncJob.objects.all()[:100]
+    return render(request, "synchronization/jobs.html", {"jobs": jobs})
+
+
+def full_sync_review(request: HttpRequest) -> HttpResponse:
+    return render(request, "synchronization/full_sync.html")
+
+
+@require_POST
+@administrator_required
+def check_worker(request: HttpRequest) -> HttpResponse:
+    """Send a ping job through Redis to a worker; the job list shows when it comes back."""
+    job = jobs.start("ping")
+    messages.info(request, f"Sent a test job (#{job.pk}) to the workers.")
+    return redirect("synchronization:jobs")

@@ -1,0 +1,29 @@
+import pytest
+from django.conf import settings
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_healthz_is_green_with_a_worker_running(client, rq_worker):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"database": "up", "redis": "up", "worker": "up"}
+
+
+def test_healthz_answers_503_when_no_worker_listens(client, redis_url, monkeypatch):
+    # An empty database index of the same server has no workers registered.
+    monkeypatch.setitem(settings.RQ_QUEUES["default"], "URL", redis_url.rsplit("/", 1)[0] + "/9")
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["worker"].startswith("down")
+
+
+def test_healthz_answers_503_when_redis_is_down(client, monkeypatch):
+    monkeypatch.setitem(settings.RQ_QUEUES["default"], "URL", "redis://127.0.0.1:1/0")
+    body = client.get("/healthz").json()
+    assert body["status"] == "down"
+    assert body["checks"]["redis"].startswith("down")
+
+
+def test_healthz_needs_no_login(client):
+    assert client.get("/healthz").status_code in (200, 503)
