@@ -6,4 +6,5 @@ app_name = "connection"
 urlpatterns = [
     path("", views.setup, name="setup"),
     path("assisted-setup/", views.wizard, name="wizard"),
+    path("switch/", views.switch, name="switch"),
 ]
