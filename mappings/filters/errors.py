@@ -45,6 +45,8 @@ class FilterError(ValueError):
         return "\n".join(self._describe_one(problem) for problem in self.problems)
 
     def _describe_one(self, problem: Problem) -> str:
+        if not self.text:  # rows (Dataverse conditions) carry their location in the message
+            return problem.message
         line, column = self.line_and_column(problem)
         where = f"column {column}" if "\n" not in self.text else f"line {line}, column {column}"
         return f"{where}: {problem.message}"
