@@ -1,17 +1,269 @@
-"""Where we connect: one ConnectionSetup per Business Central company <-> Sales environment."""
+"""Where we connect: one ConnectionSetup per Business Central company <-> Sales environment.
 
+Field captions are Business Central's (page 5330 "Microsoft Dynamics 365 Sales Connection Setup"
+and the "Set Up Dynamics 365 Sales Connection" guide) so administrators recognise them. Secrets
+live encrypted in ``*_encrypted`` columns and are read and written through plain properties
+(``client_secret``, ``user_password``, ...): a database dump only ever holds ciphertext.
+"""
+
+from django.conf import settings
 from django.db import models
+
+from connection.crypto import secret_property
+
+MICROSOFT_AUTHORITY = "https://login.microsoftonline.com"
+BUSINESS_CENTRAL_ONLINE = "https://api.businesscentral.dynamics.com"
+
+
+class AuthenticationType(models.TextChoices):
+    CLIENT_SECRET = "client_secret", "OAuth 2.0 client secret"
+    CERTIFICATE = "certificate", "OAuth 2.0 certificate"
+    OFFICE365 = "office365", "Office 365 user name and password"
+    ON_PREMISES = "on_premises", "On-premises connection string"
+
+
+class OnPremisesAuthentication(models.TextChoices):
+    """Authentication Type Details of an on-premises connection string (bc-integration 4.2)."""
+
+    AD = "AD", "Active Directory"
+    IFD = "IFD", "Internet-facing deployment"
+    OAUTH = "OAuth", "OAuth"
+
+
+class BusinessCentralDeployment(models.TextChoices):
+    ONLINE = "online", "Online"
+    ON_PREMISES = "on_premises", "On-premises"
+
+
+class SdkVersion(models.TextChoices):
+    V90 = "9.0", "9.0"
+    V91 = "9.1", "9.1"
+    V92 = "9.2", "9.2"
+
+
+class OwnershipModel(models.TextChoices):
+    PERSON = "person", "Person"
+    TEAM = "team", "Team"
+
+
+class ConnectionStatus(models.TextChoices):
+    NOT_TESTED = "not_tested", "Not tested"
+    CONNECTED = "connected", "Connected"
+    FAILED = "failed", "Test failed"
+    DISCONNECTED = "disconnected", "Disconnected"
+
+    @property
+    def badge(self) -> str:
+        return {"connected": "ok", "failed": "error", "not_tested": "pending"}.get(
+            self.value, "off"
+        )
+
+
+def _secret(caption: str) -> models.TextField:
+    return models.TextField(f"{caption} (encrypted)", blank=True, default="", editable=False)
 
 
 class ConnectionSetup(models.Model):
     """One Business Central company connected to one Dynamics 365 Sales environment."""
 
     name = models.CharField(max_length=100, unique=True)
+
+    # General: the connection from Business Central to Dynamics 365 Sales.
+    server_address = models.CharField("Dynamics 365 Sales URL", max_length=250, blank=True)
+    custom_endpoint = models.BooleanField(
+        "Custom (sandbox or private cloud) endpoint", default=False,
+        help_text="Allows a Sales URL and authority outside Microsoft's clouds, such as the "
+        "sandbox at https://localhost:<port>. Leave off for Microsoft's online services.",
+    )
+    authentication_type = models.CharField(
+        max_length=20, choices=AuthenticationType.choices, default=AuthenticationType.CLIENT_SECRET
+    )
+    authority_host = models.URLField("Authority host", default=MICROSOFT_AUTHORITY)
+    tenant_id = models.CharField("Tenant", max_length=100, blank=True)
+    client_id = models.CharField("Client ID", max_length=100, blank=True)
+    client_secret_encrypted = _secret("Client secret")
+    certificate_encrypted = _secret("Certificate private key")
+    certificate_thumbprint = models.CharField("Certificate thumbprint", max_length=64, blank=True)
+    ca_bundle = models.CharField(
+        "CA bundle", max_length=500, blank=True,
+        help_text="PEM file of the certificate authority of a custom endpoint (the sandbox's "
+        "ca.pem). Blank uses the system's trusted authorities.",
+    )
+    user_name = models.CharField("User Name", max_length=250, blank=True)
+    user_password_encrypted = _secret("Password")
+    is_enabled = models.BooleanField("Enabled", default=False)
+    proxy_version = models.CharField(
+        "Dynamics 365 SDK Version", max_length=3, choices=SdkVersion.choices, default=SdkVersion.V92
+    )
+    ownership_model = models.CharField(
+        "Ownership model", max_length=10, choices=OwnershipModel.choices,
+        default=OwnershipModel.PERSON,
+    )
+
+    # Authentication Type Details (on-premises Sales only).
+    onprem_authentication = models.CharField(
+        "Authentication Type", max_length=10, choices=OnPremisesAuthentication.choices,
+        default=OnPremisesAuthentication.AD,
+    )
+    domain = models.CharField("Domain", max_length=100, blank=True)
+    connection_string = models.TextField("Connection String", blank=True)
+
+    # Business Central.
+    bc_deployment = models.CharField(
+        "Business Central deployment", max_length=20,
+        choices=BusinessCentralDeployment.choices, default=BusinessCentralDeployment.ONLINE,
+    )
+    bc_service_root = models.URLField(
+        "Business Central service URL", max_length=250, default=BUSINESS_CENTRAL_ONLINE,
+        help_text="Online: https://api.businesscentral.dynamics.com. On-premises: the server "
+        "instance, e.g. https://bc.contoso.local:7048/bc.",
+    )
+    bc_tenant_id = models.CharField(
+        "Business Central tenant", max_length=100, blank=True,
+        help_text="Blank uses the Sales tenant.",
+    )
+    bc_environment = models.CharField("Environment", max_length=100, default="production")
+    bc_company_id = models.CharField("Company ID", max_length=36, blank=True)
+    bc_company_name = models.CharField("Company", max_length=100, blank=True)
+    bc_same_credentials = models.BooleanField(
+        "Use the Sales app registration", default=True,
+        help_text="Business Central is called with the same tenant, client ID and secret.",
+    )
+    bc_authority_host = models.URLField("Business Central authority host", blank=True)
+    bc_client_id = models.CharField("Business Central client ID", max_length=100, blank=True)
+    bc_client_secret_encrypted = _secret("Business Central client secret")
+    bc_user_name = models.CharField("Business Central user name", max_length=250, blank=True)
+    bc_access_key_encrypted = _secret("Web service access key")
+    web_client_url = models.URLField(
+        "Dynamics 365 Business Central Web Client URL", max_length=250, blank=True
+    )
+
+    # Item Availability.
+    item_availability_enabled = models.BooleanField(
+        "Item Availability Web Service Enabled", default=False
+    )
+    odata_url = models.URLField(
+        "Dynamics 365 Business Central OData Web Service URL", max_length=250, blank=True
+    )
+    odata_username = models.CharField(
+        "Dynamics 365 Business Central OData Web Service Username", max_length=250, blank=True
+    )
+    odata_access_key_encrypted = _secret("OData Web Service Accesskey")
+
+    # Sales Order Integration.
+    sales_order_integration_enabled = models.BooleanField(
+        "Sales Order Integration is Enabled", default=False
+    )
+    auto_create_sales_orders = models.BooleanField(
+        "Automatically Create Sales Orders", default=False
+    )
+    auto_process_sales_quotes = models.BooleanField(
+        "Automatically Process Sales Quotes", default=False
+    )
+
+    # Advanced.
+    user_mapping_required = models.BooleanField(
+        "Business Central Users Must Map to Dynamics 365 Sales Users", default=False
+    )
+
+    # Facts read from Sales and the state of this connection.
+    status = models.CharField(
+        max_length=20, choices=ConnectionStatus.choices, default=ConnectionStatus.NOT_TESTED
+    )
+    last_test_at = models.DateTimeField("Last test", null=True, blank=True)
+    last_test = models.JSONField("Last test result", default=dict, blank=True)
+    solution_installed = models.BooleanField(
+        "Dynamics 365 Business Central Integration Solution Imported", default=False
+    )
+    sales_version = models.CharField("Version", max_length=30, blank=True)
+    base_currency_code = models.CharField("Sales base currency", max_length=5, blank=True)
+    mapped_user_emails = models.JSONField(default=list, blank=True)
+    disable_reason = models.CharField("Disable Reason", max_length=250, blank=True)
+    wizard_step = models.PositiveSmallIntegerField(default=1)
+    wizard_data = models.JSONField(default=dict, blank=True)
+    wizard_completed = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    client_secret = secret_property("client_secret_encrypted", "Client secret")
+    certificate = secret_property("certificate_encrypted", "Certificate private key (PEM)")
+    user_password = secret_property("user_password_encrypted", "Password")
+    bc_client_secret = secret_property("bc_client_secret_encrypted", "BC client secret")
+    bc_access_key = secret_property("bc_access_key_encrypted", "Web service access key")
+    odata_access_key = secret_property("odata_access_key_encrypted", "OData Accesskey")
+
+    SECRET_FIELDS = (
+        "client_secret", "certificate", "user_password", "bc_client_secret", "bc_access_key",
+        "odata_access_key",
+    )
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def status_badge(self) -> str:
+        return ConnectionStatus(self.status).badge
+
+    @property
+    def is_on_premises(self) -> bool:
+        return self.authentication_type == AuthenticationType.ON_PREMISES
+
+    @property
+    def bc_tenant(self) -> str:
+        return self.bc_tenant_id or self.tenant_id
+
+    @property
+    def bc_api_url(self) -> str:
+        """Business Central API v2.0 base URL (protocols.md 4.1)."""
+        root = self.bc_service_root.rstrip("/")
+        if self.bc_deployment == BusinessCentralDeployment.ON_PREMISES:
+            return f"{root}/api/v2.0"
+        return f"{root}/v2.0/{self.bc_tenant}/{self.bc_environment}/api/v2.0"
+
+    @property
+    def default_odata_url(self) -> str:
+        """The OData V4 URL proposed for the item availability web service."""
+        return self.bc_api_url.removesuffix("/api/v2.0") + "/ODataV4"
+
+    @property
+    def default_web_client_url(self) -> str:
+        """What **Reset Web Client URL** writes: the BC web client of this tenant/environment."""
+        if self.bc_deployment == BusinessCentralDeployment.ON_PREMISES:
+            return self.bc_service_root.rstrip("/")
+        if self.bc_service_root.rstrip("/") == BUSINESS_CENTRAL_ONLINE:
+            return f"https://businesscentral.dynamics.com/{self.bc_tenant}/{self.bc_environment}"
+        return f"{self.bc_service_root.rstrip('/')}/{self.bc_tenant}/{self.bc_environment}"
+
+    def has_secret(self, name: str) -> bool:
+        """True when secret ``name`` is stored (without decrypting it)."""
+        return bool(getattr(self, f"{name}_encrypted"))
+
+    def is_user_mapped(self, user) -> bool:
+        """Current Business Central User is Mapped to a Dynamics 365 Sales User (by e-mail)."""
+        email = (getattr(user, "email", "") or "").lower()
+        return bool(email) and email in self.mapped_user_emails
+
+
+class SettingChange(models.Model):
+    """Audit trail: who changed which setting of a connection, when (secrets shown as changed)."""
+
+    connection = models.ForeignKey(
+        ConnectionSetup, on_delete=models.CASCADE, related_name="changes"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    field = models.CharField(max_length=60)
+    caption = models.CharField(max_length=120)
+    old_value = models.TextField(blank=True)
+    new_value = models.TextField(blank=True)
+    changed_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.caption} changed on {self.changed_at:%Y-%m-%d %H:%M}"
