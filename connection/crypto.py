@@ -7,8 +7,7 @@ apart from ``SECRET_KEY`` so that rotating the one never makes the other unreada
 
 from functools import cache
 
-from cryptography.fernet import InvalidToken, MultiFernet
-from cryptography.fernet import Fernet
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 
 

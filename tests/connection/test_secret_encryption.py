@@ -60,7 +60,8 @@ def test_a_wrong_key_fails_loudly_naming_the_setting(settings):
 
 def test_an_old_key_behind_a_new_one_still_decrypts(settings):
     token = encrypt("value")
-    settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode(), *settings.FIELD_ENCRYPTION_KEYS]
+    old_keys = settings.FIELD_ENCRYPTION_KEYS
+    settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode(), *old_keys]
     assert decrypt(token) == "value"
 
 
