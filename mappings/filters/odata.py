@@ -342,9 +342,10 @@ _OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
 
 
 def _compare(op: str, actual: Any, literal: Literal, dialect: Dialect) -> bool:
-    if literal is None or actual is None:
-        return (actual is None) == (literal is None) if op == "eq" else (
-            op == "ne" and (actual is None) != (literal is None))
+    if literal is None:
+        return {"eq": actual is None, "ne": actual is not None}.get(op, False)
+    if actual is None:
+        return False
     try:
         left, right = _comparable(actual, literal, dialect)
         return _OPERATORS[op](left, right)

@@ -137,6 +137,8 @@ class _Translator:
         """
         if self.dialect is Dialect.BUSINESS_CENTRAL or not self.is_text or ignore_case:
             return piece
+        if piece.server is not None and _is_null_test(piece.server):
+            return piece  # blank is blank in any case
         reason = ("Dataverse compares text case-insensitively; the exact case is checked after "
                   "reading",)
         return _Piece(piece.server if positive else None, False, piece.reasons + reason)
@@ -196,12 +198,16 @@ class _Translator:
         # On BC a leading/trailing '?' means the first/last run is not at the very edge.
         anchored_start = not opens_at_start and (self.nulls or isinstance(pattern.parts[0], str))
         anchored_end = not opens_at_end and (self.nulls or isinstance(pattern.parts[-1], str))
-        calls = [self.function("contains", text) for text in runs]
-        if runs and anchored_start:
-            calls[0] = self.function("startswith", runs[0])
-        if runs and anchored_end:
-            ending = self.function("endswith", runs[-1])
-            calls = [*calls, ending] if len(runs) == 1 else [*calls[:-1], ending]
+        calls = []
+        for index, text in enumerate(runs):
+            first = index == 0 and anchored_start
+            last = index == len(runs) - 1 and anchored_end
+            if first:
+                calls.append(self.function("startswith", text))
+            if last:
+                calls.append(self.function("endswith", text))
+            if not (first or last):
+                calls.append(self.function("contains", text))
         return _Piece(and_all(*calls), False, (f"the pattern {format_value(pattern)} cannot be "
                                                "expressed exactly on the server; it is checked "
                                                "after reading",))
