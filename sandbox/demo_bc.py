@@ -1,0 +1,602 @@
+"""CRONUS-like Business Central demo company (deterministic)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sandbox import credentials as creds
+from sandbox.bc_records import _line_amounts
+from sandbox.bc_schema import ENTITIES, PAGES
+
+Rows = dict[str, list[dict[str, Any]]]
+
+CURRENCIES = [
+    ("CAD", "Canadian dollar", "$"),
+    ("EUR", "Euro", "€"),
+    ("GBP", "Pound Sterling", "£"),
+    ("MXN", "Mexican peso", "$"),
+    ("JPY", "Japanese yen", "¥"),
+]
+UNITS = [
+    ("PCS", "Piece", "EA"),
+    ("BOX", "Box", "BX"),
+    ("HOUR", "Hour", "HUR"),
+    ("DAY", "Day", "DAY"),
+    ("SET", "Set", "SET"),
+    ("PACK", "Pack", "PK"),
+]
+CATEGORIES = [
+    ("FURNITURE", "Office Furniture"),
+    ("CHAIR", "Office Chair"),
+    ("DESK", "Office Desk"),
+    ("TABLE", "Assorted Tables"),
+    ("MISC", "Miscellaneous"),
+]
+PAYMENT_TERMS = [
+    ("14 DAYS", "Net 14 days", "14D", "", 0),
+    ("1M(8D)", "1 Month/2% 8 days", "1M", "8D", 2),
+    ("30 DAYS", "Net 30 days", "30D", "", 0),
+    ("60 DAYS", "Net 60 days", "60D", "", 0),
+    ("COD", "Cash on delivery", "0D", "", 0),
+    ("NET 30", "Net 30", "30D", "", 0),
+    ("NET 45", "Net 45", "45D", "", 0),
+]
+SHIPMENT_METHODS = [
+    ("CIF", "Cost Insurance and Freight"),
+    ("EXW", "Ex Warehouse"),
+    ("FOB", "Free on Board"),
+    ("PICKUP", "Pickup at Location"),
+    ("DELIVERY", "Delivery"),
+]
+SHIPPING_AGENTS = [
+    ("DHL", "DHL Systems, Inc.", "www.dhl.com"),
+    ("FEDEX", "Federal Express Corporation", "www.fedex.com"),
+    ("UPS", "UPS Parcel Service", "www.ups.com"),
+    ("OWN LOG.", "Own Logistics", ""),
+]
+SALESPEOPLE = [
+    ("AH", "Annette Hill", "ah@contoso.com"),
+    ("BD", "Bart Duncan", "bd@contoso.com"),
+    ("JO", "Jim Olive", "jo@contoso.com"),
+    ("PS", "Peter Saddow", f"peter.saddow@{creds.DOMAIN}"),
+    ("RB", "Robin Bettencourt", "rb@contoso.com"),
+]
+ITEMS = [
+    ("1896-S", "ATHENS Desk", 1000.8, 780.7, "DESK", 12),
+    ("1900-S", "PARIS Guest Chair, black", 192.8, 150.4, "CHAIR", 100),
+    ("1906-S", "ATHENS Mobile Pedestal", 281.4, 219.5, "DESK", 40),
+    ("1908-S", "LONDON Swivel Chair, blue", 190.1, 148.3, "CHAIR", 48),
+    ("1920-S", "ANTWERP Conference Table", 420.4, 328.0, "TABLE", 22),
+    ("1928-S", "AMSTERDAM Lamp", 54.9, 42.8, "MISC", 110),
+    ("1936-S", "BERLIN Guest Chair, yellow", 192.8, 150.4, "CHAIR", 86),
+    ("1960-S", "ROME Guest Chair, green", 192.8, 150.4, "CHAIR", 95),
+    ("1964-S", "TOKYO Guest Chair, blue", 192.8, 150.4, "CHAIR", 80),
+    ("1968-S", "MEXICO Swivel Chair, black", 190.1, 148.3, "CHAIR", 70),
+    ("1972-S", "MUNICH Swivel Chair, yellow", 190.1, 148.3, "CHAIR", 65),
+    ("1980-S", "MOSCOW Swivel Chair, red", 190.1, 148.3, "CHAIR", 55),
+    ("1988-S", "SEOUL Guest Chair, red", 192.8, 150.4, "CHAIR", 30),
+    ("1996-S", "ATLANTA Whiteboard, base", 1397.3, 1089.9, "FURNITURE", 15),
+    ("2000-S", "SYDNEY Swivel Chair, green", 190.1, 148.3, "CHAIR", -2),
+]
+CUSTOMERS = [
+    (
+        "10000",
+        "Adatum Corporation",
+        "192 Market Square",
+        "Atlanta",
+        "GA",
+        "31772",
+        "robert.townes@contoso.com",
+        "PS",
+        "",
+        "30 DAYS",
+    ),
+    (
+        "20000",
+        "Trey Research",
+        "153 Thomas Drive",
+        "Chicago",
+        "IL",
+        "61236",
+        "helen.ray@contoso.com",
+        "AH",
+        "",
+        "NET 30",
+    ),
+    (
+        "30000",
+        "School of Fine Art",
+        "10 High Tower Green",
+        "Miami",
+        "FL",
+        "37125",
+        "meagan.bond@contoso.com",
+        "JO",
+        "",
+        "1M(8D)",
+    ),
+    (
+        "40000",
+        "Alpine Ski House",
+        "10 Deerfield Road",
+        "Atlanta",
+        "GA",
+        "31772",
+        "ian.deberry@contoso.com",
+        "PS",
+        "CAD",
+        "14 DAYS",
+    ),
+    (
+        "50000",
+        "Relecloud",
+        "49 Lotus Drive",
+        "Chicago",
+        "IL",
+        "61236",
+        "jesse.homer@contoso.com",
+        "BD",
+        "",
+        "NET 45",
+    ),
+    (
+        "60000",
+        "Coho Winery",
+        "53 Sunrise Ave",
+        "Miami",
+        "FL",
+        "37125",
+        "mark.hanson@contoso.com",
+        "RB",
+        "EUR",
+        "30 DAYS",
+    ),
+    (
+        "70000",
+        "Fabrikam, Inc.",
+        "9 Lake Street",
+        "Seattle",
+        "WA",
+        "98052",
+        "jim.glynn@contoso.com",
+        "AH",
+        "",
+        "COD",
+    ),
+    (
+        "80000",
+        "Wide World Importers",
+        "42 Harbour Road",
+        "Houston",
+        "TX",
+        "77002",
+        "sanjay.shah@contoso.com",
+        "JO",
+        "GBP",
+        "60 DAYS",
+    ),
+    (
+        "90000",
+        "Litware, Inc.",
+        "7 Maple Court",
+        "Atlanta",
+        "GA",
+        "31772",
+        "elizabeth.moore@contoso.com",
+        "",
+        "",
+        "30 DAYS",
+    ),
+    (
+        "95000",
+        "Northwind Traders",
+        "11 Pine Street",
+        "Boston",
+        "MA",
+        "02108",
+        "nancy.davolio@contoso.com",
+        "PS",
+        "",
+        "NET 30",
+    ),
+]
+PERSONS = [
+    ("10000", "Robert Townes", "Purchasing Manager"),
+    ("10000", "Mary Smith", "Buyer"),
+    ("20000", "Helen Ray", "CEO"),
+    ("40000", "Ian Deberry", "Owner"),
+    ("50000", "Jesse Homer", "Office Manager"),
+    ("60000", "Mark Hanson", "Buyer"),
+]
+
+
+class Builder:
+    """Creates complete BC rows with deterministic ids and increasing timestamps."""
+
+    def __init__(self, state: dict[str, Any], rows: Rows) -> None:
+        self.state, self.rows, self.tick = state, rows, 0
+
+    def add(self, entity_name: str, key: str, **values: Any) -> dict[str, Any]:
+        """One row of ``entity_name``; ``key`` seeds its deterministic id."""
+        self.tick += 1
+        seconds = self.tick
+        stamp = (
+            f"2024-04-{1 + seconds // 86400:02d}T{(seconds // 3600) % 24:02d}:"
+            f"{(seconds // 60) % 60:02d}:{seconds % 60:02d}.{(seconds * 37) % 1000:03d}Z"
+        )
+        row = {
+            **ENTITIES[entity_name].fields,
+            **values,
+            "id": creds.stable_id(self.state, f"bc:{entity_name}", key),
+            "lastModifiedDateTime": stamp,
+            "_version": self.tick,
+        }
+        self.rows.setdefault(entity_name, []).append(row)
+        return row
+
+    def page(self, page_name: str, key: str, **values: Any) -> dict[str, Any]:
+        """One row of an OData page."""
+        self.tick += 1
+        row = {name: "" for name in PAGES[page_name].fields} | values
+        row["SystemId"] = creds.stable_id(self.state, f"page:{page_name}", key)
+        row["SystemModifiedAt"] = "2024-04-01T00:00:00.000Z"
+        row["_version"] = self.tick
+        self.rows.setdefault(page_name, []).append(row)
+        return row
+
+
+def seed_business_central(state: dict[str, Any], rows: Rows) -> Builder:
+    """Add the demo company's records to ``rows``."""
+    b = Builder(state, rows)
+    lookup: dict[str, dict[str, str]] = {}
+    for code, name, symbol in CURRENCIES:
+        lookup.setdefault("currencies", {})[code] = b.add(
+            "currencies", code, code=code, displayName=name, symbol=symbol
+        )["id"]
+    for code, name, iso in UNITS:
+        lookup.setdefault("units", {})[code] = b.add(
+            "unitsOfMeasure",
+            code,
+            code=code,
+            displayName=name,
+            internationalStandardCode=iso,
+            symbol=code.lower(),
+        )["id"]
+    for code, name in CATEGORIES:
+        lookup.setdefault("categories", {})[code] = b.add(
+            "itemCategories", code, code=code, displayName=name
+        )["id"]
+    for code, name, due, discount_date, percent in PAYMENT_TERMS:
+        lookup.setdefault("terms", {})[code] = b.add(
+            "paymentTerms",
+            code,
+            code=code,
+            displayName=name,
+            dueDateCalculation=due,
+            discountDateCalculation=discount_date,
+            discountPercent=percent,
+        )["id"]
+    for code, name in SHIPMENT_METHODS:
+        lookup.setdefault("shipment", {})[code] = b.add(
+            "shipmentMethods", code, code=code, displayName=name
+        )["id"]
+    for code, name, email in SALESPEOPLE:
+        b.add(
+            "salespeoplePurchasers",
+            code,
+            code=code,
+            displayName=name,
+            email=email,
+            jobTitle="Sales",
+        )
+    _items(b, lookup)
+    _customers(b, lookup)
+    _contacts(b)
+    _pages(b)
+    _documents(b)
+    return b
+
+
+def _items(b: Builder, lookup: dict[str, dict[str, str]]) -> None:
+    for number, name, price, cost, category, inventory in ITEMS:
+        b.add(
+            "items",
+            number,
+            number=number,
+            displayName=name,
+            unitPrice=price,
+            unitCost=cost,
+            itemCategoryCode=category,
+            itemCategoryId=lookup["categories"][category],
+            baseUnitOfMeasureCode="PCS",
+            baseUnitOfMeasureId=lookup["units"]["PCS"],
+            inventory=inventory,
+            generalProductPostingGroupCode="RETAIL",
+            inventoryPostingGroupCode="RESALE",
+            taxGroupCode="FURNITURE",
+            _ext={
+                "Unit_Volume": 0.5,
+                "Gross_Weight": 12.0,
+                "Vendor_No": "30000",
+                "Vendor_Item_No": f"V-{number}",
+            },
+        )
+    b.add(
+        "items",
+        "1925-W",
+        number="1925-W",
+        displayName="Conference Bundle 1-6",
+        blocked=True,
+        baseUnitOfMeasureCode="PCS",
+        baseUnitOfMeasureId=lookup["units"]["PCS"],
+        type="Non-Inventory",
+    )
+
+
+def _customers(b: Builder, lookup: dict[str, dict[str, str]]) -> None:
+    for index, (
+        number,
+        name,
+        street,
+        city,
+        state,
+        postcode,
+        email,
+        sp,
+        currency,
+        terms,
+    ) in enumerate(CUSTOMERS):
+        customer = b.add(
+            "customers",
+            number,
+            number=number,
+            displayName=name,
+            addressLine1=street,
+            city=city,
+            state=state,
+            country="US",
+            postalCode=postcode,
+            email=email,
+            salespersonCode=sp,
+            phoneNumber=f"(555) 01{index:02d}",
+            website=f"www.{name.split()[0].lower().strip(',')}.com",
+            currencyCode=currency,
+            currencyId=lookup["currencies"].get(currency, "00000000-0000-0000-0000-000000000000"),
+            paymentTermsId=lookup["terms"][terms],
+            shipmentMethodId=lookup["shipment"]["EXW" if index % 2 else "FOB"],
+            creditLimit=10000.0 * (index % 4),
+            taxLiable=True,
+            blocked="All" if number == "90000" else " ",
+            balanceDue=round(1234.5 * index, 2),
+            _ext={
+                "Fax_No": f"(555) 02{index:02d}",
+                "Contact": "",
+                "Shipping_Agent_Code": ["DHL", "FEDEX", "UPS"][index % 3],
+                "Payment_Terms_Code": terms,
+                "Shipment_Method_Code": "EXW" if index % 2 else "FOB",
+                "Customer_Price_Group": "RETAIL" if index % 2 else "WHOLESALE",
+            },
+        )
+        b.add(
+            "customerFinancialDetails",
+            number,
+            number=number,
+            balance=customer["balanceDue"],
+            totalSalesExcludingTax=round(5000.0 * (index + 1), 2),
+            overdueAmount=0,
+        )
+        b.rows["customerFinancialDetails"][-1]["id"] = customer["id"]
+
+
+def _contacts(b: Builder) -> None:
+    companies = {}
+    for index, (number, name, street, city, state, postcode, *_rest) in enumerate(CUSTOMERS):
+        contact_no = f"CT{100000 + index * 10:06d}"
+        companies[number] = (contact_no, name)
+        b.add(
+            "contacts",
+            contact_no,
+            number=contact_no,
+            type="Company",
+            displayName=name,
+            companyNumber=contact_no,
+            companyName=name,
+            contactBusinessRelation="Customer",
+            addressLine1=street,
+            city=city,
+            state=state,
+            country="US",
+            postalCode=postcode,
+            searchName=name.upper(),
+        )
+    for index, (customer_no, name, title) in enumerate(PERSONS):
+        contact_no = f"CT{100100 + index * 10:06d}"
+        company_no, company_name = companies[customer_no]
+        b.add(
+            "contacts",
+            contact_no,
+            number=contact_no,
+            type="Person",
+            displayName=name,
+            jobTitle=title,
+            companyNumber=company_no,
+            companyName=company_name,
+            contactBusinessRelation="Customer",
+            email=f"{name.lower().replace(' ', '.')}@contoso.com",
+            searchName=name.upper(),
+            phoneNumber=f"(555) 03{index:02d}",
+            mobilePhoneNumber=f"(555) 04{index:02d}",
+        )
+    opportunities = [
+        ("OP000101", "Furnish new office", "CT100100", "PS", 25000.0, "In_x0020_Progress"),
+        ("OP000102", "Conference room refresh", "CT100120", "AH", 8400.0, "Not_x0020_Started"),
+        ("OP000103", "Chairs for training center", "CT100130", "PS", 12000.0, "In_x0020_Progress"),
+        ("OP000104", "Lobby whiteboards", "CT100140", "BD", 4200.0, "Won"),
+    ]
+    for number, description, contact_no, sp, value, status in opportunities:
+        person = next(r for r in b.rows["contacts"] if r["number"] == contact_no)
+        b.add(
+            "opportunities",
+            number,
+            number=number,
+            description=description,
+            contactNumber=contact_no,
+            contactName=person["displayName"],
+            contactCompanyName=person["companyName"],
+            salespersonCode=sp,
+            estimatedValue=value,
+            status=status,
+            closed=status == "Won",
+            creationDate="2024-03-01",
+            estimatedClosingDate="2024-06-30",
+            chancesOfSuccessPrc=50,
+            systemCreatedAt="2024-03-01T09:00:00.000Z",
+        )
+
+
+def _pages(b: Builder) -> None:
+    for code, name, url in SHIPPING_AGENTS:
+        b.page("ShippingAgents", code, Code=code, Name=name, Internet_Address=url)
+    resources = [
+        ("LIFT", "Lift for Furniture", "Machine", 100.0, 80.0),
+        ("LINDA", "Linda Martin", "Person", 110.0, 77.0),
+        ("MARTY", "Marty Horst", "Person", 90.0, 60.0),
+        ("TERRY", "Terry Dodds", "Person", 95.0, 66.0),
+    ]
+    for number, name, kind, price, cost in resources:
+        b.page(
+            "Resources",
+            number,
+            No=number,
+            Name=name,
+            Type=kind,
+            Base_Unit_of_Measure="HOUR",
+            Unit_Price=price,
+            Unit_Cost=cost,
+            Capacity=160.0,
+            Blocked=False,
+            Search_Name=name.upper(),
+        )
+    for code, description in (("RETAIL", "Retail customers"), ("WHOLESALE", "Wholesale customers")):
+        b.page(
+            "CustomerPriceGroups",
+            code,
+            Code=code,
+            Description=description,
+            Allow_Invoice_Disc=True,
+            Price_Includes_VAT=False,
+            Allow_Line_Disc=True,
+        )
+    for number, _name, price, _cost, _category, _inventory in ITEMS[:6]:
+        for group, factor in (("RETAIL", 1.0), ("WHOLESALE", 0.9)):
+            b.page(
+                "SalesPrices",
+                f"{number}:{group}",
+                Item_No=number,
+                Sales_Type="Customer Price Group",
+                Sales_Code=group,
+                Starting_Date="2024-01-01",
+                Currency_Code="",
+                Unit_of_Measure_Code="PCS",
+                Minimum_Quantity=0,
+                Unit_Price=round(price * factor, 2),
+                Ending_Date="0001-01-01",
+            )
+    for number, name, _price, _cost, _category, inventory in ITEMS:
+        b.page(
+            "ItemAvailability",
+            number,
+            No=number,
+            Description=name,
+            Inventory=inventory,
+            Qty_on_Sales_Order=2,
+            Qty_on_Purch_Order=5,
+            Available_Inventory=inventory - 2,
+            Base_Unit_of_Measure="PCS",
+        )
+
+
+def _documents(b: Builder) -> None:
+    customers = {r["number"]: r for r in b.rows["customers"]}
+    items = {r["number"]: r for r in b.rows["items"]}
+    documents = [
+        ("salesInvoices", "103001", "10000", [("1896-S", 2), ("1900-S", 4)], "Paid"),
+        ("salesInvoices", "103002", "20000", [("1908-S", 6)], "Open"),
+        ("salesInvoices", "103003", "40000", [("1920-S", 1), ("1928-S", 3)], "Open"),
+        ("salesInvoices", "103004", "50000", [("1996-S", 1)], "Paid"),
+        ("salesOrders", "101001", "10000", [("1936-S", 8), ("1896-S", 1)], "Open"),
+        ("salesOrders", "101002", "30000", [("1960-S", 10)], "Draft"),
+        ("salesQuotes", "1001", "20000", [("1964-S", 12)], "Draft"),
+    ]
+    for entity_name, number, customer_no, lines, status in documents:
+        customer = customers[customer_no]
+        header = b.add(
+            entity_name,
+            number,
+            number=number,
+            customerId=customer["id"],
+            customerNumber=customer_no,
+            customerName=customer["displayName"],
+            billToName=customer["displayName"],
+            billToCustomerId=customer["id"],
+            billToCustomerNumber=customer_no,
+            shipToName=customer["displayName"],
+            currencyId=customer["currencyId"],
+            currencyCode=customer["currencyCode"],
+            paymentTermsId=customer["paymentTermsId"],
+            shipmentMethodId=customer["shipmentMethodId"],
+            salesperson=customer["salespersonCode"],
+            postingDate="2024-04-02",
+            status=status,
+            **{
+                f"{p}{s}": customer[f]
+                for p in ("sellTo", "billTo", "shipTo")
+                for s, f in (
+                    ("AddressLine1", "addressLine1"),
+                    ("City", "city"),
+                    ("State", "state"),
+                    ("Country", "country"),
+                    ("PostCode", "postalCode"),
+                )
+            },
+        )
+        _document_dates(header, entity_name)
+        _lines(b, ENTITIES[entity_name].lines or "", header, [(items[n], q) for n, q in lines])
+
+
+def _document_dates(header: dict[str, Any], entity_name: str) -> None:
+    if entity_name == "salesInvoices":
+        header.update(invoiceDate="2024-04-02", dueDate="2024-05-02")
+    elif entity_name == "salesOrders":
+        header.update(orderDate="2024-04-03", requestedDeliveryDate="2024-04-20")
+    else:
+        header.update(documentDate="2024-04-03", validUntilDate="2024-05-03")
+
+
+def _lines(
+    b: Builder, lines_entity: str, header: dict[str, Any], lines: list[tuple[dict, int]]
+) -> None:
+    for sequence, (item, quantity) in enumerate(lines, start=1):
+        line = b.add(
+            lines_entity,
+            f"{header['number']}:{sequence}",
+            documentId=header["id"],
+            sequence=sequence * 10000,
+            itemId=item["id"],
+            lineObjectNumber=item["number"],
+            description=item["displayName"],
+            unitOfMeasureCode="PCS",
+            unitOfMeasureId=item["baseUnitOfMeasureId"],
+            quantity=quantity,
+            unitPrice=item["unitPrice"],
+            taxPercent=6,
+        )
+        _line_amounts(line)
+    own = [r for r in b.rows[lines_entity] if r["documentId"] == header["id"]]
+    header["totalAmountExcludingTax"] = round(sum(r["amountExcludingTax"] for r in own), 2)
+    header["totalTaxAmount"] = round(sum(r["totalTaxAmount"] for r in own), 2)
+    header["totalAmountIncludingTax"] = round(sum(r["amountIncludingTax"] for r in own), 2)
+    if "remainingAmount" in header:
+        header["remainingAmount"] = (
+            0 if header["status"] == "Paid" else header["totalAmountIncludingTax"]
+        )

@@ -1,0 +1,160 @@
+"""Record storage: every table in memory for fast queries, written through to sqlite.
+
+One sqlite file per data directory holds all services' records as JSON rows, so the sandbox
+keeps its state across restarts without touching the portal's database. ``transaction()``
+gives the all-or-nothing behaviour of Dataverse change sets and BC ``Isolation: snapshot``.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+Record = dict[str, Any]
+TableKey = tuple[str, str]
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS records (
+    service TEXT NOT NULL, entity TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL,
+    PRIMARY KEY (service, entity, id));
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+class Store:
+    """Tables of records keyed by ``(service, entity)`` and then by record id.
+
+    All access goes through ``lock`` (an RLock): the HTTP server is threaded.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.lock = threading.RLock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.executescript("PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;" + SCHEMA)
+        self._tables: dict[TableKey, dict[str, Record]] = {}
+        self._meta: dict[str, str] = dict(self._db.execute("SELECT key, value FROM meta"))
+        self._undo: list[tuple[TableKey, str, Record | None]] | None = None
+        self._load()
+
+    def _load(self) -> None:
+        rows = self._db.execute("SELECT service, entity, id, data FROM records ORDER BY rowid")
+        for service, entity, record_id, data in rows:
+            self.table(service, entity)[record_id] = json.loads(data)
+
+    @property
+    def is_empty(self) -> bool:
+        """True when nothing was ever seeded into this data directory."""
+        return not self._tables and "seeded" not in self._meta
+
+    def table(self, service: str, entity: str) -> dict[str, Record]:
+        """The live mapping id -> record of one table (hold ``lock`` while using it)."""
+        return self._tables.setdefault((service, entity), {})
+
+    def get(self, service: str, entity: str, record_id: str) -> Record | None:
+        """The stored record or None."""
+        return self._tables.get((service, entity), {}).get(record_id)
+
+    def put(self, service: str, entity: str, record_id: str, record: Record) -> None:
+        """Insert or replace one record."""
+        with self.lock:
+            table = self.table(service, entity)
+            self._remember(service, entity, record_id, table.get(record_id))
+            table[record_id] = record
+            self._db.execute(
+                "INSERT INTO records VALUES (?, ?, ?, ?) ON CONFLICT (service, entity, id) "
+                "DO UPDATE SET data = excluded.data",
+                (service, entity, record_id, json.dumps(record)),
+            )
+
+    def delete(self, service: str, entity: str, record_id: str) -> None:
+        """Remove one record if present."""
+        with self.lock:
+            table = self.table(service, entity)
+            if record_id in table:
+                self._remember(service, entity, record_id, table.pop(record_id))
+                self._db.execute(
+                    "DELETE FROM records WHERE service = ? AND entity = ? AND id = ?",
+                    (service, entity, record_id),
+                )
+
+    def _remember(self, service: str, entity: str, record_id: str, old: Record | None) -> None:
+        if self._undo is not None:
+            self._undo.append(((service, entity), record_id, old))
+
+    def next_value(self, counter: str, start: int = 1) -> int:
+        """Increment and return a persistent counter (row versions, number series)."""
+        with self.lock:
+            value = int(self._meta.get(counter, start - 1)) + 1
+            self.set_meta(counter, str(value))
+            return value
+
+    def meta(self, key: str, default: str | None = None) -> str | None:
+        """A stored string value."""
+        return self._meta.get(key, default)
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Store a string value."""
+        with self.lock:
+            self._meta[key] = value
+            self._db.execute(
+                "INSERT INTO meta VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Run a block all-or-nothing; nested calls join the outer transaction."""
+        with self.lock:
+            if self._undo is not None:
+                yield
+                return
+            self._undo = []
+            self._db.execute("BEGIN")
+            try:
+                yield
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                self._restore(self._undo)
+                raise
+            else:
+                self._db.execute("COMMIT")
+            finally:
+                self._undo = None
+
+    def _restore(self, undo: list[tuple[TableKey, str, Record | None]]) -> None:
+        for key, record_id, old in reversed(undo):
+            if old is None:
+                self._tables[key].pop(record_id, None)
+            else:
+                self._tables[key][record_id] = old
+
+    def replace_all(self, tables: dict[TableKey, Iterable[tuple[str, Record]]]) -> None:
+        """Drop every record and counter, then bulk-load ``tables`` (used by the demo seeder)."""
+        with self.lock:
+            self._db.execute("BEGIN")
+            self._db.execute("DELETE FROM records")
+            self._db.execute("DELETE FROM meta")
+            self._tables, self._meta = {}, {}
+            for (service, entity), rows in tables.items():
+                self._bulk_insert(service, entity, rows)
+            self._db.execute("COMMIT")
+            self.set_meta("seeded", "1")
+
+    def _bulk_insert(self, service: str, entity: str, rows: Iterable[tuple[str, Record]]) -> None:
+        table = self.table(service, entity)
+        params = []
+        for record_id, record in rows:
+            table[record_id] = record
+            params.append((service, entity, record_id, json.dumps(record)))
+        self._db.executemany("INSERT INTO records VALUES (?, ?, ?, ?)", params)
+
+    def close(self) -> None:
+        """Close the sqlite connection."""
+        with self.lock:
+            self._db.close()
