@@ -1,0 +1,190 @@
+"""Dataverse ``$batch``: operations, the multipart request body and parsing of the answer.
+
+Format: OData v4 multipart batches with optional change sets (protocols.md 3.9).
+https://learn.microsoft.com/power-apps/developer/data-platform/webapi/execute-batch-operations-using-web-api
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from connection.clients.errors import parse_error_body
+from connection.clients.odata import entity_id_from
+from connection.clients.results import OperationResult, roll_back_all
+
+MAX_OPERATIONS = 1000
+CRLF = "\r\n"
+
+
+@dataclass(frozen=True)
+class BatchOperation:
+    """One request inside a ``$batch``.
+
+    ``url`` is relative to the Web API root (``accounts(<id>)``) or a ``$<n>`` reference to an
+    earlier operation of the same atomic batch (Content-IDs are the 1-based positions).
+    """
+
+    method: str
+    url: str
+    body: Mapping[str, Any] | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, entity_set: str, body: Mapping[str, Any]) -> BatchOperation:
+        """POST a new record."""
+        return cls("POST", entity_set, body)
+
+    @classmethod
+    def update(cls, entity_set: str, id: str, body: Mapping[str, Any],
+               etag: str | None = None) -> BatchOperation:
+        """PATCH an existing record (``If-Match`` etag, or ``*`` so it never creates)."""
+        return cls("PATCH", f"{entity_set}({id})", body, {"If-Match": etag or "*"})
+
+    @classmethod
+    def upsert(cls, entity_set: str, id: str, body: Mapping[str, Any]) -> BatchOperation:
+        """PATCH to a chosen id: creates the record or updates it."""
+        return cls("PATCH", f"{entity_set}({id})", body)
+
+    @classmethod
+    def delete(cls, entity_set: str, id: str, etag: str | None = None) -> BatchOperation:
+        """DELETE a record."""
+        return cls("DELETE", f"{entity_set}({id})", None, {"If-Match": etag} if etag else {})
+
+    @property
+    def idempotent(self) -> bool:
+        """True when sending it twice has the same effect as once."""
+        return self.method.upper() != "POST"
+
+
+@dataclass(frozen=True)
+class PartResponse:
+    """One inner HTTP response of a batch answer."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    content_id: str = ""
+
+    def json(self) -> Any:
+        """The body as JSON, or None when empty or not JSON."""
+        try:
+            return json.loads(self.body) if self.body.strip() else None
+        except ValueError:
+            return None
+
+
+def build_body(operations: Sequence[BatchOperation], api_path: str,
+               atomic: bool) -> tuple[str, bytes]:
+    """``(content_type, body)`` of a batch; ``atomic`` wraps all operations in one change set."""
+    batch = f"batch_{uuid.uuid4()}"
+    lines: list[str] = []
+    if atomic:
+        changeset = f"changeset_{uuid.uuid4()}"
+        lines += [f"--{batch}", f"Content-Type: multipart/mixed; boundary={changeset}", ""]
+        for number, operation in enumerate(operations, start=1):
+            lines += [f"--{changeset}", *_part(operation, api_path, str(number))]
+        lines.append(f"--{changeset}--")
+    else:
+        for operation in operations:
+            lines += [f"--{batch}", *_part(operation, api_path, None)]
+    lines += [f"--{batch}--", ""]
+    return f"multipart/mixed; boundary={batch}", CRLF.join(lines).encode()
+
+
+def _part(operation: BatchOperation, api_path: str, content_id: str | None) -> list[str]:
+    head = ["Content-Type: application/http", "Content-Transfer-Encoding: binary"]
+    if content_id:
+        head.append(f"Content-ID: {content_id}")
+    url = operation.url if operation.url.startswith("$") else f"{api_path}/{operation.url}"
+    inner = [f"{operation.method.upper()} {url} HTTP/1.1"]
+    inner += [f"{name}: {value}" for name, value in operation.headers.items()]
+    body = ""
+    if operation.body is not None:
+        inner.append("Content-Type: application/json; type=entry")
+        body = json.dumps(operation.body, separators=(",", ":"))
+    return [*head, "", *inner, "", body]
+
+
+def parse_body(content_type: str, body: bytes) -> list[PartResponse]:
+    """The inner responses of a multipart batch answer, change sets flattened, in order."""
+    responses: list[PartResponse] = []
+    for part in _split(body, _boundary(content_type)):
+        headers, payload = _head_and_body(part)
+        inner_type = headers.get("content-type", "")
+        if inner_type.startswith("multipart/mixed"):
+            responses += parse_body(inner_type, payload)
+        else:
+            responses.append(_inner_response(payload, headers.get("content-id", "")))
+    return responses
+
+
+def _boundary(content_type: str) -> str:
+    for parameter in content_type.split(";")[1:]:
+        name, _, value = parameter.strip().partition("=")
+        if name.lower() == "boundary":
+            return value.strip('"')
+    raise ValueError(f"no boundary in content type '{content_type}'")
+
+
+def _split(body: bytes, boundary: str) -> list[bytes]:
+    parts = []
+    for chunk in body.split(b"--" + boundary.encode())[1:]:
+        if chunk.startswith(b"--"):
+            break
+        parts.append(chunk.removeprefix(b"\r\n").removeprefix(b"\n"))
+    return parts
+
+
+def _head_and_body(raw: bytes) -> tuple[dict[str, str], bytes]:
+    """Headers (lower-cased names) and body of a MIME part or an inner HTTP message."""
+    normalised = raw.replace(b"\r\n", b"\n")
+    if normalised.startswith(b"\n"):
+        head, body = b"", normalised[1:]
+    else:
+        head, _, body = normalised.partition(b"\n\n")
+    headers = {}
+    for line in head.decode("latin-1").split("\n"):
+        name, sep, value = line.partition(":")
+        if sep:
+            headers[name.strip().lower()] = value.strip()
+    return headers, body.rstrip(b"\n")
+
+
+def _inner_response(payload: bytes, content_id: str) -> PartResponse:
+    status_line, _, rest = payload.replace(b"\r\n", b"\n").lstrip(b"\n").partition(b"\n")
+    headers, body = _head_and_body(rest)
+    status = int(status_line.split()[1])
+    return PartResponse(status, headers, body, content_id or headers.get("content-id", ""))
+
+
+def results_for(operations: Sequence[BatchOperation], responses: list[PartResponse],
+                offset: int, atomic: bool) -> list[OperationResult]:
+    """One result per operation; operations without a response did not run (status None)."""
+    by_position = _match(operations, responses, atomic)
+    results = [_result(offset + i, by_position.get(i)) for i in range(len(operations))]
+    return roll_back_all(results, "change set") if atomic else results
+
+
+def _match(operations: Sequence[BatchOperation], responses: list[PartResponse],
+           atomic: bool) -> dict[int, PartResponse]:
+    if atomic and responses and all(r.content_id.isdigit() for r in responses):
+        return {int(r.content_id) - 1: r for r in responses}
+    return dict(enumerate(responses[:len(operations)]))
+
+
+def _result(index: int, response: PartResponse | None) -> OperationResult:
+    if response is None:
+        return OperationResult(index, None, error_message="Not run: the batch stopped at an "
+                               "earlier failure.")
+    payload = response.json()
+    code, message = parse_error_body(payload) if response.status >= 400 else ("", "")
+    body = payload if isinstance(payload, dict) and response.status < 400 else None
+    entity_id = entity_id_from(response.headers.get("odata-entityid")
+                               or response.headers.get("location"))
+    etag = (body or {}).get("@odata.etag") or response.headers.get("etag", "")
+    return OperationResult(index, response.status, id=entity_id, etag=etag, body=body,
+                           error_code=code, error_message=message)

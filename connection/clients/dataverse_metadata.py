@@ -1,0 +1,66 @@
+"""Reading a Dataverse table's metadata: entity set, columns, types and choice labels.
+
+Uses ``EntityDefinitions`` and casts of its ``Attributes`` to the choice metadata types.
+https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query-metadata-web-api
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from connection.clients.odata import quoted_literal, with_query
+from connection.clients.results import AttributeMetadata, EntityMetadata
+
+if TYPE_CHECKING:
+    from connection.clients.dataverse import DataverseClient
+
+CHOICE_TYPES = ("PicklistAttributeMetadata", "StateAttributeMetadata", "StatusAttributeMetadata")
+REQUIRED_LEVELS = ("ApplicationRequired", "SystemRequired")
+ENTITY_COLUMNS = ["LogicalName", "EntitySetName", "PrimaryIdAttribute", "PrimaryNameAttribute"]
+ATTRIBUTE_COLUMNS = ["LogicalName", "AttributeType", "MaxLength", "RequiredLevel",
+                     "IsValidForCreate", "IsValidForUpdate"]
+
+
+def read(client: DataverseClient, logical_name: str) -> EntityMetadata:
+    """The metadata of table ``logical_name``: one request for the table, one for its
+    columns and one per kind of choice column."""
+    root = f"EntityDefinitions(LogicalName={quoted_literal(logical_name)})"
+    entity = client.get_json(with_query(root, {"$select": ENTITY_COLUMNS}))
+    rows = client.get_json(with_query(f"{root}/Attributes", {"$select": ATTRIBUTE_COLUMNS}))
+    options = _choice_options(client, root)
+    attributes = {row["LogicalName"]: _attribute(row, options.get(row["LogicalName"], {}))
+                  for row in rows.get("value", [])}
+    return EntityMetadata(entity["LogicalName"], entity["EntitySetName"],
+                          entity.get("PrimaryIdAttribute") or "",
+                          entity.get("PrimaryNameAttribute") or "", attributes)
+
+
+def _choice_options(client: DataverseClient, root: str) -> dict[str, dict[str, int]]:
+    options: dict[str, dict[str, int]] = {}
+    for cast in CHOICE_TYPES:
+        url = with_query(f"{root}/Attributes/Microsoft.Dynamics.CRM.{cast}",
+                         {"$select": "LogicalName", "$expand": "OptionSet"})
+        for row in client.get_json(url).get("value", []):
+            options[row["LogicalName"]] = labels(row.get("OptionSet") or {})
+    return options
+
+
+def labels(option_set: dict[str, Any]) -> dict[str, int]:
+    """``{label: value}`` of an OptionSetMetadata (user's language, else the first label)."""
+    result = {}
+    for option in option_set.get("Options", []):
+        label = option.get("Label") or {}
+        text = (label.get("UserLocalizedLabel") or {}).get("Label") or next(
+            (item.get("Label") for item in label.get("LocalizedLabels", [])), None)
+        if text is not None:
+            result[text] = option["Value"]
+    return result
+
+
+def _attribute(row: dict[str, Any], options: dict[str, int]) -> AttributeMetadata:
+    required = (row.get("RequiredLevel") or {}).get("Value") in REQUIRED_LEVELS
+    return AttributeMetadata(
+        logical_name=row["LogicalName"], type=row.get("AttributeType") or "",
+        max_length=row.get("MaxLength"), required=required,
+        valid_for_create=bool(row.get("IsValidForCreate", True)),
+        valid_for_update=bool(row.get("IsValidForUpdate", True)), options=options)

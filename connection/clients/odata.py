@@ -1,0 +1,69 @@
+"""OData plumbing shared by both clients: query strings, paging over ``@odata.nextLink``, ids."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+from urllib.parse import quote
+
+from connection.clients.http import ServiceSession
+
+# Keep OData punctuation readable in logs; everything else (spaces, &, +, #) is escaped.
+_SAFE = "$,'()/:@*=;"
+_ENTITY_ID = re.compile(r"\(([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+                        r"[0-9a-fA-F]{12})\)\s*$")
+
+
+def query_string(options: Mapping[str, Any]) -> str:
+    """``$select=a,b&$filter=...`` from options; None values are left out, lists joined by commas.
+
+    Spaces become ``%20`` rather than ``+``: OData services read ``+`` in a filter literally.
+    """
+    pairs = []
+    for name, value in options.items():
+        if value is None or value == "" or value == []:
+            continue
+        if isinstance(value, list | tuple):
+            value = ",".join(str(item) for item in value)
+        pairs.append(f"{name}={quote(str(value), safe=_SAFE)}")
+    return "&".join(pairs)
+
+
+def with_query(url: str, options: Mapping[str, Any]) -> str:
+    """``url`` with the query string of ``options`` appended."""
+    query = query_string(options)
+    if not query:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}{query}"
+
+
+def iterate_pages(http: ServiceSession, url: str,
+                  headers: Mapping[str, str] | None = None) -> Iterator[list[dict[str, Any]]]:
+    """Yield each page's ``value`` list, following ``@odata.nextLink`` verbatim until absent.
+
+    The same headers (and so the same ``Prefer: odata.maxpagesize``) go with every page, as the
+    services require; the next link is never edited (protocols.md 3.4, 4.4).
+    """
+    next_url: str | None = url
+    while next_url:
+        payload = http.request("GET", next_url, headers=headers).json()
+        yield payload.get("value", [])
+        next_url = payload.get("@odata.nextLink")
+
+
+def flatten(pages: Iterable[list[dict[str, Any]]]) -> Iterator[dict[str, Any]]:
+    """Records of consecutive pages, one at a time."""
+    for page in pages:
+        yield from page
+
+
+def entity_id_from(location: str | None) -> str:
+    """The GUID at the end of an ``OData-EntityId``/``Location`` URL (empty when absent)."""
+    found = _ENTITY_ID.search(location or "")
+    return found.group(1).lower() if found else ""
+
+
+def quoted_literal(value: str) -> str:
+    """An OData string literal: single quotes, inner quotes doubled."""
+    return "'" + value.replace("'", "''") + "'"

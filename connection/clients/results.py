@@ -1,0 +1,103 @@
+"""Typed results returned by the service clients."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class WhoAmI:
+    """Dataverse ``WhoAmI``: the caller's systemuser and its business unit and organization."""
+
+    user_id: str
+    business_unit_id: str
+    organization_id: str
+
+
+@dataclass(frozen=True)
+class Company:
+    """A Business Central company from ``GET companies``."""
+
+    id: str
+    name: str
+    display_name: str
+    business_profile_id: str = ""
+
+
+@dataclass(frozen=True)
+class OperationResult:
+    """The outcome of one operation of a ``$batch``.
+
+    ``status`` is None when the operation never ran (the batch stopped at an earlier failure).
+    ``rolled_back`` marks operations of an atomic change set undone because another one failed.
+    """
+
+    index: int
+    status: int | None
+    id: str = ""
+    etag: str = ""
+    body: dict[str, Any] | None = None
+    error_code: str = ""
+    error_message: str = ""
+    rolled_back: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """True when the operation succeeded and was kept."""
+        return self.status is not None and 200 <= self.status < 300 and not self.rolled_back
+
+
+@dataclass(frozen=True)
+class AttributeMetadata:
+    """One Dataverse column: its type and, for choice columns, ``{label: value}``."""
+
+    logical_name: str
+    type: str
+    max_length: int | None = None
+    required: bool = False
+    valid_for_create: bool = True
+    valid_for_update: bool = True
+    options: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EntityMetadata:
+    """One Dataverse table: its entity set, keys and columns by logical name."""
+
+    logical_name: str
+    entity_set_name: str
+    primary_id_attribute: str
+    primary_name_attribute: str
+    attributes: dict[str, AttributeMetadata] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ClientCounters:
+    """What one client has sent so far: shown on job and connection pages.
+
+    ``throttle_waits`` counts 429 answers, ``throttle_wait_seconds`` the time slept because of
+    them; ``backoff_wait_seconds`` the time slept after 5xx answers and connection failures.
+    """
+
+    service: str
+    requests: int = 0
+    retries: int = 0
+    throttle_waits: int = 0
+    throttle_wait_seconds: float = 0.0
+    backoff_wait_seconds: float = 0.0
+    failures: int = 0
+    token_refreshes: int = 0
+
+
+def roll_back_all(results: list[OperationResult], scope: str) -> list[OperationResult]:
+    """After a failure in an all-or-nothing ``scope`` (change set, isolated batch), mark every
+    other operation as rolled back; results without a failure are returned unchanged."""
+    failure = next((r for r in results if r.status is not None and not r.ok), None)
+    if failure is None:
+        return results
+    note = (f"Rolled back: operation {failure.index + 1} of the {scope} failed "
+            f"({failure.error_message or failure.status}).")
+    return [r if r is failure else OperationResult(
+        r.index, r.status, error_code=failure.error_code, error_message=note, rolled_back=True)
+        for r in results]
