@@ -131,10 +131,11 @@ class BusinessCentralClient:
         return self.query(entity, filter=combined, **options)
 
     def count(self, entity: str, filter: str | None = None) -> int:
-        """Number of ``entity`` records matching ``filter``."""
-        url = with_query(self._company_url(entity, "$count"), {"$filter": filter})
-        response = self.http.request("GET", url, headers={"Accept": "text/plain"})
-        return int(response.text.strip().lstrip("\ufeff"))
+        """Number of ``entity`` records matching ``filter`` (``$count=true`` on a 1-row page)."""
+        url = with_query(self._company_url(entity),
+                         {"$filter": filter, "$select": "id", "$count": "true"})
+        body = self.http.request("GET", url, headers={"Prefer": "odata.maxpagesize=1"}).json()
+        return int(body["@odata.count"])
 
     def get(self, entity: str, id: str, *, select: Sequence[str] | None = None,
             expand: str | None = None) -> dict[str, Any]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+FAILED_DEPENDENCY = 424
+
 
 @dataclass(frozen=True)
 class WhoAmI:
@@ -92,12 +94,17 @@ class ClientCounters:
 
 def roll_back_all(results: list[OperationResult], scope: str) -> list[OperationResult]:
     """After a failure in an all-or-nothing ``scope`` (change set, isolated batch), mark every
-    other operation as rolled back; results without a failure are returned unchanged."""
-    failure = next((r for r in results if r.status is not None and not r.ok), None)
-    if failure is None:
+    other operation as rolled back; results without a failure are returned unchanged.
+
+    The cause is the first failure other than 424 Failed Dependency, the status services give
+    to operations undone because of another one.
+    """
+    failed = [r for r in results if r.status is not None and not r.ok]
+    if not failed:
         return results
-    note = (f"Rolled back: operation {failure.index + 1} of the {scope} failed "
-            f"({failure.error_message or failure.status}).")
-    return [r if r is failure else OperationResult(
-        r.index, r.status, error_code=failure.error_code, error_message=note, rolled_back=True)
-        for r in results]
+    cause = next((r for r in failed if r.status != FAILED_DEPENDENCY), failed[0])
+    note = (f"Rolled back: operation {cause.index + 1} of the {scope} failed "
+            f"({cause.error_message or cause.status}).")
+    return [r if r is cause else OperationResult(
+        r.index, r.status, error_code=r.error_code or cause.error_code, error_message=note,
+        rolled_back=True) for r in results]
