@@ -91,6 +91,10 @@ class Dataverse:
             ("EntityDefinitions", "GlobalOptionSetDefinitions")
         ):
             return metadata.handle(request, rest, api)
+        if rest == "$batch":
+            from sandbox.dataverse_batch import handle_batch
+
+            return handle_batch(self, request, caller, api)
         if rest in ("WhoAmI", "WhoAmI()"):
             return self._who_am_i(api, caller)
         if rest in ("RetrieveVersion", "RetrieveVersion()"):
