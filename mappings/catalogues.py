@@ -77,8 +77,11 @@ def dataverse(metadata: Any) -> Catalogue:
 
 def _attributes(metadata: Any) -> Iterable[Any]:
     if isinstance(metadata, Mapping):
-        return metadata.get("attributes") or metadata.get("Attributes") or ()
-    return getattr(metadata, "attributes", metadata) or ()
+        attributes = metadata.get("attributes") or metadata.get("Attributes") or ()
+    else:
+        attributes = getattr(metadata, "attributes", metadata) or ()
+    # EntityMetadata keeps its attributes by logical name.
+    return attributes.values() if isinstance(attributes, Mapping) else attributes
 
 
 def _get(item: Any, *names: str) -> Any:

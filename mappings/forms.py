@@ -1,0 +1,236 @@
+"""Forms of the mapping card, field mappings, option mappings and reset pages."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.html import format_html
+
+from mappings import catalogues
+from mappings.filters import FilterError
+from mappings.models import (
+    Direction,
+    FieldStatus,
+    IntegrationFieldMapping,
+    IntegrationTableMapping,
+    JobQueueEntry,
+    OptionMapping,
+)
+from mappings.sales_filters import check_sales_filter
+
+MONO = {"class": "mono", "rows": 3, "spellcheck": "false"}
+
+
+def filter_error(error: FilterError) -> forms.ValidationError:
+    """A form error that quotes the bad part of the filter with a caret under it."""
+    pointer = error.pointer() if error.text else ""
+    return forms.ValidationError(format_html("{}<pre class=\"pointer\">{}</pre>",
+                                             error.describe(), pointer))
+
+
+class MappingForm(forms.ModelForm):
+    """The editable settings of an Integration Table Mapping card."""
+
+    class Meta:
+        model = IntegrationTableMapping
+        fields = [
+            "direction", "table_filter", "integration_table_filter",
+            "integration_table_filter_syntax", "synch_only_coupled_records", "dependency_filter",
+            "table_config_template_code", "int_tbl_config_template_code",
+            "update_conflict_resolution", "deletion_conflict_resolution",
+            "synch_after_bulk_coupling", "create_new_in_case_of_no_match", "event_driven",
+        ]
+        widgets = {"table_filter": forms.Textarea(MONO),
+                   "integration_table_filter": forms.Textarea(MONO)}
+        help_texts = {
+            "table_filter": "Business Central filter, one field per line: "
+                            "Blocked: <>All · No.: 10000..20000|3* · Name: @*ski* · "
+                            "Company No.: <>''",
+            "integration_table_filter": "Written as a Business Central filter "
+                                        "(StateCode: Active) or as an OData $filter "
+                                        "(statecode eq 0), as chosen below.",
+            "dependency_filter": "Mappings that must finish first in a full synchronization, "
+                                 "separated by |.",
+        }
+
+    def __init__(self, *args, sales_catalogue=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.sales_catalogue = sales_catalogue
+        self.translation = None
+
+    def clean_table_filter(self) -> str:
+        text = self.cleaned_data["table_filter"].strip()
+        candidate = IntegrationTableMapping(bc_table=self.instance.bc_table, table_filter=text)
+        try:
+            self.translation = candidate.bc_translation()
+        except FilterError as error:
+            raise filter_error(error) from None
+        return text
+
+    def clean_dependency_filter(self) -> str:
+        text = self.cleaned_data["dependency_filter"].strip()
+        mapping = IntegrationTableMapping(dependency_filter=text)
+        known = set(self.instance.connection.table_mappings.values_list("name", flat=True))
+        unknown = [n for n in mapping.depends_on() if n not in known and n != "VENDOR"]
+        if self.instance.name in mapping.depends_on():
+            raise forms.ValidationError("A mapping cannot depend on itself.")
+        if unknown:
+            raise forms.ValidationError(f"No mapping named {', '.join(unknown)}.")
+        return text
+
+    def clean(self) -> dict:
+        data = super().clean()
+        text = data.get("integration_table_filter", "").strip()
+        syntax = data.get("integration_table_filter_syntax")
+        if syntax:
+            problems = check_sales_filter(text, syntax, self.sales_catalogue)
+            if problems:
+                self.add_error("integration_table_filter", filter_error(problems))
+        data["integration_table_filter"] = text
+        return data
+
+
+class JobQueueEntryForm(forms.ModelForm):
+    """The mapping's schedule."""
+
+    prefix = "job"
+
+    class Meta:
+        model = JobQueueEntry
+        fields = ["enabled", "no_of_minutes_between_runs", "inactivity_timeout_period"]
+        labels = {"enabled": "Scheduled (job queue entry enabled)"}
+
+    def clean_no_of_minutes_between_runs(self) -> int:
+        value = self.cleaned_data["no_of_minutes_between_runs"]
+        if value < 1:
+            raise forms.ValidationError("Run at least every minute apart (1 or more).")
+        return value
+
+
+class FieldMappingForm(forms.ModelForm):
+    """One row of the field mappings table."""
+
+    class Meta:
+        model = IntegrationFieldMapping
+        fields = ["direction", "constant_value", "validate_field",
+                  "validate_integration_table_field", "clear_value_on_failed_sync", "not_null",
+                  "status", "transformation", "use_for_match_based_coupling",
+                  "case_sensitive_matching", "match_priority"]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("clear_value_on_failed_sync") and data.get("not_null"):
+            raise forms.ValidationError(
+                "Clear Value on Failed Sync and Not Null cannot both be set.")
+        return data
+
+
+FieldMappingFormSet = forms.modelformset_factory(
+    IntegrationFieldMapping, form=FieldMappingForm, extra=0, can_delete=True)
+
+
+# Dataverse attribute types each BC field type can be written to (and read from).
+COMPATIBLE = {
+    "text": {"string", "memo"},
+    "code": {"string", "memo", "lookup", "customer", "owner", "picklist"},
+    "integer": {"integer", "bigint", "decimal", "double", "money", "picklist"},
+    "decimal": {"decimal", "double", "money", "integer"},
+    "boolean": {"boolean"},
+    "date": {"datetime"},
+    "datetime": {"datetime"},
+    "option": {"picklist", "state", "status", "string", "boolean"},
+    "guid": {"uniqueidentifier", "lookup", "customer", "owner"},
+}
+
+
+class AddFieldMappingForm(forms.Form):
+    """Add a field mapping; only attributes whose type fits the BC field are accepted."""
+
+    bc_field = forms.ChoiceField(label="Field")
+    sales_attribute = forms.ChoiceField(label="Integration Table Field")
+    direction = forms.ChoiceField(label="Direction", choices=Direction.choices)
+
+    def __init__(self, *args, mapping: IntegrationTableMapping, attributes, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.table = catalogues.bc_table(mapping.bc_table)
+        self.attributes = dict(attributes)
+        fields = self.table.fields if self.table else ()
+        self.fields["bc_field"].choices = [(f.caption, f"{f.caption} ({f.type.value})")
+                                           for f in fields]
+        self.fields["sales_attribute"].choices = [(n, f"{n} ({t})")
+                                                  for n, t in sorted(self.attributes.items())]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        spec = self.table and next((f for f in self.table.fields
+                                    if f.caption == data.get("bc_field")), None)
+        kind = self.attributes.get(data.get("sales_attribute", ""))
+        if spec and kind and kind not in COMPATIBLE[spec.type.value]:
+            raise forms.ValidationError(
+                f"{spec.caption} is {spec.type.value}; it cannot be mapped to a {kind} "
+                f"attribute. Choose one of type {', '.join(sorted(COMPATIBLE[spec.type.value]))}.")
+        if spec:
+            data["bc_property"] = spec.name
+        return data
+
+    def save(self, mapping: IntegrationTableMapping) -> IntegrationFieldMapping:
+        """New field mappings start disabled, so nothing syncs before they are checked."""
+        last = mapping.field_mappings.order_by("-position").first()
+        return IntegrationFieldMapping.objects.create(
+            mapping=mapping, position=(last.position + 1) if last else 1,
+            bc_field=self.cleaned_data["bc_field"], bc_property=self.cleaned_data["bc_property"],
+            sales_attribute=self.cleaned_data["sales_attribute"],
+            direction=self.cleaned_data["direction"], status=FieldStatus.DISABLED,
+            user_defined=True)
+
+
+class OptionMappingForm(forms.ModelForm):
+    """Couple a BC code to a Sales option value."""
+
+    class Meta:
+        model = OptionMapping
+        fields = ["bc_code", "option_value", "option_label"]
+
+    def __init__(self, *args, mapping: IntegrationTableMapping, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.mapping = mapping
+
+    def clean_bc_code(self) -> str:
+        code = self.cleaned_data["bc_code"].strip().upper()
+        if self._taken(bc_code=code):
+            raise forms.ValidationError(f"{code} is already coupled to an option.")
+        return code
+
+    def clean_option_value(self) -> int:
+        value = self.cleaned_data["option_value"]
+        if self._taken(option_value=value):
+            raise forms.ValidationError(f"Option {value} is already coupled to another code.")
+        return value
+
+    def _taken(self, **lookup) -> bool:
+        others = OptionMapping.objects.filter(mapping=self.instance.mapping, **lookup)
+        return others.exclude(pk=self.instance.pk).exists()
+
+
+class ResetForm(forms.Form):
+    """Use Default Synchronization Setup."""
+
+    sales_order_integration = forms.BooleanField(
+        label="Sales order integration (adds SALESORDER-ORDER and the sales order jobs)",
+        required=False)
+    ownership_model = forms.ChoiceField(label="Ownership Model", initial="person",
+                                        choices=[("person", "Person"), ("team", "Team")])
+    confirm = forms.BooleanField(
+        label="Yes, replace the default mappings, their field mappings and schedules",
+        required=True)
+
+
+class ImportForm(forms.Form):
+    """Upload an export file."""
+
+    file = forms.FileField(label="Mappings file (JSON)")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 5 * 1024 * 1024:
+            raise forms.ValidationError("The file is larger than 5 MB.")
+        return upload

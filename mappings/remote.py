@@ -1,0 +1,191 @@
+"""Reading both sides of a mapping through the service clients (preview, search, matching).
+
+The clients of a connection come from ``connection.clients.factory`` (``dataverse_client(conn)``
+and ``business_central_client(conn)``) once the connection issue provides it; tests and tools
+may register clients for a connection with :func:`use_clients`. Every failure becomes
+:class:`RemoteUnavailable` with a message a person can act on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+from mappings import catalogues
+from mappings.filters import FilterError, Translation
+from mappings.sales_filters import SalesFilter, sales_filter
+
+_REGISTERED: dict[int, tuple[Any, Any]] = {}
+SAMPLE_SIZE = 5
+COUNT_LIMIT = 5000  # Dataverse stops counting at 5,000; the preview says "5,000 or more"
+
+
+class RemoteUnavailable(Exception):
+    """A service could not be asked (no clients yet, bad credentials, service error)."""
+
+
+def use_clients(connection, business_central: Any, dataverse: Any) -> None:
+    """Use these clients for ``connection`` (tests, scripts) instead of the factory."""
+    _REGISTERED[connection.pk] = (business_central, dataverse)
+
+
+def forget_clients(connection) -> None:
+    _REGISTERED.pop(connection.pk, None)
+
+
+def clients(connection) -> tuple[Any, Any]:
+    """(Business Central client, Dataverse client) of a connection."""
+    if connection.pk in _REGISTERED:
+        return _REGISTERED[connection.pk]
+    try:
+        from connection.clients import factory  # provided by the connection issue
+    except ImportError as exc:
+        raise RemoteUnavailable("The service clients for this connection are not set up yet; "
+                                "finish the connection setup first.") from exc
+    try:
+        return factory.business_central_client(connection), factory.dataverse_client(connection)
+    except Exception as exc:  # a half-filled connection: say why instead of failing the page
+        raise RemoteUnavailable(f"Cannot connect: {exc}") from exc
+
+
+def _call(function, *args, **kwargs):
+    try:
+        return function(*args, **kwargs)
+    except RemoteUnavailable:
+        raise
+    except Exception as exc:  # ClientError and transport errors, shown on the page
+        raise RemoteUnavailable(str(exc) or type(exc).__name__) from exc
+
+
+# ---------------------------------------------------------------------------------------------
+# Metadata
+
+
+def sales_catalogue(mapping):
+    """Filter catalogue of the mapping's Sales entity from its metadata."""
+    _, dataverse = clients(mapping.connection)
+    return catalogues.dataverse(_call(dataverse.entity_metadata, mapping.sales_entity))
+
+
+def sales_attributes(mapping) -> list[tuple[str, str]]:
+    """(logical name, type) of the Sales entity's attributes."""
+    _, dataverse = clients(mapping.connection)
+    return catalogues.attribute_names(_call(dataverse.entity_metadata, mapping.sales_entity))
+
+
+def sales_catalogue_or_none(mapping):
+    """The catalogue, or None when metadata cannot be read (then only syntax is checked)."""
+    try:
+        return sales_catalogue(mapping)
+    except RemoteUnavailable:
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Records
+
+
+def bc_records(mapping, select: Sequence[str] | None = None,
+               translation: Translation | None = None) -> Iterator[dict[str, Any]]:
+    """BC records of the mapping's table passing its Table Filter (exactly, as BC would)."""
+    translation = translation or _call(mapping.bc_translation)
+    business_central, _ = clients(mapping.connection)
+    rows = _call(business_central.query, mapping.bc_entity, filter=translation.filter_text or None,
+                 select=list(select) if select else None)
+    return (row for row in rows if translation.matches(row))
+
+
+def sales_records(mapping, select: Sequence[str] | None = None,
+                  compiled: SalesFilter | None = None) -> Iterator[dict[str, Any]]:
+    """Sales rows of the mapping's entity passing its Integration Table Filter."""
+    compiled = compiled or compile_sales_filter(mapping)
+    _, dataverse = clients(mapping.connection)
+    rows = _call(dataverse.query, mapping.sales_entity_set, filter=compiled.filter_text or None,
+                 select=list(select) if select else None)
+    return (row for row in rows if compiled.matches(row))
+
+
+def compile_sales_filter(mapping) -> SalesFilter:
+    try:
+        return sales_filter(mapping.integration_table_filter,
+                            mapping.integration_table_filter_syntax, sales_catalogue(mapping))
+    except FilterError as exc:
+        raise RemoteUnavailable(f"Integration Table Filter: {exc}") from exc
+
+
+def search_sales(mapping, text: str, limit: int = 20) -> list[dict[str, Any]]:
+    """Sales rows of the mapping's entity whose primary name contains ``text``."""
+    _, dataverse = clients(mapping.connection)
+    metadata = _call(dataverse.entity_metadata, mapping.sales_entity)
+    name = metadata.primary_name_attribute
+    quoted = text.replace("'", "''")
+    rows = _call(dataverse.query, mapping.sales_entity_set,
+                 select=[metadata.primary_id_attribute, name],
+                 filter=f"contains({name},'{quoted}')" if text else None, page_size=limit)
+    return [{"id": row.get(metadata.primary_id_attribute), "name": row.get(name)}
+            for row in islice(rows, limit)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Preview
+
+
+@dataclass
+class SidePreview:
+    """How many records one side's filter matches right now, and a few of them."""
+
+    title: str
+    filter_text: str = ""
+    count: int | None = None
+    more: bool = False
+    sample: list[dict[str, str]] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+    error: str = ""
+    notes: tuple[str, ...] = ()
+
+
+def preview_bc(mapping, translation: Translation) -> SidePreview:
+    """Count and sample the BC records the (unsaved) Table Filter selects."""
+    table = catalogues.bc_table(mapping.bc_table)
+    columns = [table.number_property, table.name_property] if table else ["id"]
+    side = SidePreview("Business Central", translation.filter_text, columns=columns,
+                       notes=translation.notes)
+    return _fill(side, lambda: bc_records(mapping, translation=translation))
+
+
+def preview_sales(mapping, compiled: SalesFilter) -> SidePreview:
+    """Count and sample the Sales rows the (unsaved) Integration Table Filter selects."""
+    side = SidePreview("Dynamics 365 Sales", compiled.filter_text)
+    try:
+        _, dataverse = clients(mapping.connection)
+        metadata = _call(dataverse.entity_metadata, mapping.sales_entity)
+        side.columns = [metadata.primary_name_attribute]
+    except RemoteUnavailable as exc:
+        side.error = str(exc)
+        return side
+    return _fill(side, lambda: sales_records(mapping, compiled=compiled))
+
+
+def _fill(side: SidePreview, read) -> SidePreview:
+    try:
+        rows = read()
+        counted = 0
+        for row in rows:
+            counted += 1
+            if counted <= SAMPLE_SIZE:
+                side.sample.append({c: _text(row.get(c)) for c in side.columns})
+            if counted >= COUNT_LIMIT:
+                side.more = True
+                break
+        side.count = counted
+    except RemoteUnavailable as exc:
+        side.error = str(exc)
+    except Exception as exc:  # a generator raising mid-way (service error on page 2)
+        side.error = str(exc) or type(exc).__name__
+    return side
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)

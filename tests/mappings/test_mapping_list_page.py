@@ -1,0 +1,77 @@
+"""The Integration Table Mappings list: filters, counts, constant queries, bad input."""
+
+import uuid
+
+from mappings.models import Coupling, SyncResult
+
+
+def couple(mapping, **fields):
+    return Coupling.objects.create(mapping=mapping, bc_id=uuid.uuid4(), sales_id=uuid.uuid4(),
+                                   **fields)
+
+
+def test_it_lists_every_mapping_with_its_counts(admin_client, defaults):
+    couple(defaults["CUSTOMER"])
+    couple(defaults["CUSTOMER"], last_sales_result=SyncResult.FAILURE)
+    couple(defaults["CUSTOMER"], skipped=True)
+    response = admin_client.get("/mappings/")
+    assert response.status_code == 200
+    mappings = {m.name: m for m in response.context["mappings"]}
+    assert len(mappings) == 16
+    customer = mappings["CUSTOMER"]
+    assert (customer.coupled_count, customer.error_count, customer.skipped_count) == (3, 1, 1)
+    assert b"Blocked = &#x27; &#x27;" in response.content
+
+
+def test_the_query_count_does_not_grow_with_rows(admin_client, defaults,
+                                                 django_assert_max_num_queries):
+    for mapping in defaults.values():
+        couple(mapping)
+    with django_assert_max_num_queries(12):
+        response = admin_client.get("/mappings/?has_errors=false")
+    assert len(response.context["mappings"]) == 16
+
+
+def test_it_filters_by_name_direction_tables_and_schedule(admin_client, defaults):
+    def names(query):
+        return {m.name for m in admin_client.get(f"/mappings/?{query}").context["mappings"]}
+
+    assert names("name=product") == {"ITEM-PRODUCT", "RESOURCE-PRODUCT"}
+    assert names("direction=FromIntegrationTable") == {"SALESPEOPLE"}
+    assert names("sales_entity=account") == {"CUSTOMER", "PAYMENT TERMS", "SHIPMENT METHOD",
+                                             "SHIPPING AGENT"}
+    assert names("bc_table=Item") == {"ITEM-PRODUCT"}
+    assert names("scheduled=false") == {"POSTEDSALESLINE-INV", "OPPORTUNITY"}
+
+
+def test_it_filters_mappings_with_errors_or_skipped_records(admin_client, defaults):
+    couple(defaults["CONTACT"], last_result=SyncResult.FAILURE)
+    couple(defaults["CURRENCY"], skipped=True)
+    errors = admin_client.get("/mappings/?has_errors=true").context["mappings"]
+    skipped = admin_client.get("/mappings/?has_skipped=true").context["mappings"]
+    assert [m.name for m in errors] == ["CONTACT"]
+    assert [m.name for m in skipped] == ["CURRENCY"]
+
+
+def test_bad_filter_values_are_reported_not_500(admin_client, defaults):
+    response = admin_client.get("/mappings/?direction=Sideways&bc_table=Nope&has_errors=maybe")
+    assert response.status_code == 200
+    assert "direction" in response.context["filterset"].errors
+
+
+def test_viewers_see_the_list_without_change_actions(viewer_client, defaults):
+    response = viewer_client.get("/mappings/")
+    assert response.status_code == 200
+    assert b"Use Default Synchronization Setup" not in response.content
+
+
+def test_without_a_connection_it_explains_what_to_do(admin_client, db):
+    response = admin_client.get("/mappings/")
+    assert response.status_code == 200
+    assert b"No connection is set up yet" in response.content
+
+
+def test_sync_buttons_are_hidden_until_synchronization_offers_them(admin_client, defaults):
+    response = admin_client.get("/mappings/")
+    assert response.context["sync_url"] is None
+    assert b"Synchronize Now" not in response.content
