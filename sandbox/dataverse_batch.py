@@ -81,7 +81,7 @@ def parse(body: str, content_type: str) -> list[Operation | ChangeSet]:
     """Parse a multipart batch body into operations and change sets."""
     items: list[Operation | ChangeSet] = []
     for part in _parts(body, _boundary(content_type)):
-        head, content = (BLANK_LINE.split(part.lstrip("\r\n"), 1) + [""])[:2]
+        head, content = [*BLANK_LINE.split(part.lstrip("\r\n"), 1), ""][:2]
         headers = _headers(head)
         if headers.get("content-type", "").lower().startswith("multipart/mixed"):
             change_set = ChangeSet()
