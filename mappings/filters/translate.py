@@ -146,7 +146,9 @@ class _Translator:
     def scalar(self, op: str, value: Scalar) -> _Piece:
         if self.spec.type is FieldType.OPTION and op not in ("=", "<>"):
             return self.option_set(lambda label: evaluate(BcCompare(op, value), label, self.spec))
-        if self.nulls and can_be_blank(self.spec) and value == blank_value(self.spec):
+        # A Dataverse blank is null, except for choices, whose blank BC option has a value.
+        if (self.nulls and self.spec.type is not FieldType.OPTION and can_be_blank(self.spec)
+                and value == blank_value(self.spec)):
             if op in ("=", "<>"):
                 return _Piece(self.compare(_OPS[op], None), True)
             return _Piece(None, False, ("comparing with blank is checked after reading",))
