@@ -12,7 +12,13 @@ from urllib.parse import urlsplit
 
 from connection.clients import dataverse_batch, dataverse_metadata
 from connection.clients.auth import TokenSource
-from connection.clients.dataverse_batch import MAX_OPERATIONS, BatchOperation
+from connection.clients.dataverse_batch import (
+    ATOMIC,
+    INDEPENDENT,
+    MAX_OPERATIONS,
+    SEQUENTIAL,
+    BatchOperation,
+)
 from connection.clients.errors import from_response
 from connection.clients.http import DEFAULT_TIMEOUT, RetryPolicy, ServiceSession
 from connection.clients.odata import entity_id_from, flatten, iterate_pages, with_query
@@ -144,7 +150,8 @@ class DataverseClient:
         ``atomic`` puts them in one change set: all succeed or none is kept; it cannot span
         requests, so more than ``batch_size`` operations are refused. Otherwise each
         operation succeeds or fails on its own (``continue_on_error``) or the batch stops at
-        the first failure and the rest are reported as not run.
+        the first failure: earlier operations are ``unreported`` (applied, no details), later
+        ones not run.
         """
         size = min(batch_size, MAX_OPERATIONS)
         if atomic and len(operations) > size:
@@ -157,7 +164,8 @@ class DataverseClient:
 
     def _batch_chunk(self, operations: Sequence[BatchOperation], offset: int,
                      continue_on_error: bool, atomic: bool) -> list[OperationResult]:
-        content_type, body = dataverse_batch.build_body(operations, self.api_path, atomic)
+        mode = ATOMIC if atomic else INDEPENDENT if continue_on_error else SEQUENTIAL
+        content_type, body = dataverse_batch.build_body(operations, self.api_path, mode)
         headers = {"Content-Type": content_type}
         if continue_on_error:
             headers["Prefer"] = "odata.continue-on-error"
@@ -168,7 +176,7 @@ class DataverseClient:
         if not response_type.startswith("multipart/"):
             raise from_response(response)
         parts = dataverse_batch.parse_body(response_type, response.content)
-        return dataverse_batch.results_for(operations, parts, offset, atomic)
+        return dataverse_batch.results_for(operations, parts, offset, mode)
 
     def entity_metadata(self, logical_name: str) -> EntityMetadata:
         """Columns of a table with types and choice labels (``{label: value}``); cached."""

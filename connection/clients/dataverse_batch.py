@@ -17,6 +17,7 @@ from connection.clients.odata import entity_id_from
 from connection.clients.results import OperationResult, roll_back_all
 
 MAX_OPERATIONS = 1000
+INDEPENDENT, ATOMIC, SEQUENTIAL = "independent", "atomic", "sequential"
 CRLF = "\r\n"
 
 
@@ -78,21 +79,35 @@ class PartResponse:
 
 
 def build_body(operations: Sequence[BatchOperation], api_path: str,
-               atomic: bool) -> tuple[str, bytes]:
-    """``(content_type, body)`` of a batch; ``atomic`` wraps all operations in one change set."""
+               mode: str) -> tuple[str, bytes]:
+    """``(content_type, body)`` of a batch.
+
+    ``mode`` is ``independent`` (plain parts), ``atomic`` (one change set) or ``sequential``
+    (one change set per write, each with a Content-ID). Sequential is for stop-on-error: the
+    service then answers with the failing response only, and its echoed Content-ID is the
+    only way to tell which operation failed (protocols.md 3.9).
+    """
     batch = f"batch_{uuid.uuid4()}"
     lines: list[str] = []
-    if atomic:
-        changeset = f"changeset_{uuid.uuid4()}"
-        lines += [f"--{batch}", f"Content-Type: multipart/mixed; boundary={changeset}", ""]
-        for number, operation in enumerate(operations, start=1):
-            lines += [f"--{changeset}", *_part(operation, api_path, str(number))]
-        lines.append(f"--{changeset}--")
-    else:
-        for operation in operations:
-            lines += [f"--{batch}", *_part(operation, api_path, None)]
+    if mode == ATOMIC:
+        lines += _change_set(batch, operations, api_path, start=1)
+    for number, operation in enumerate(operations, start=1):
+        if mode == INDEPENDENT or (mode == SEQUENTIAL and operation.method.upper() == "GET"):
+            content_id = str(number) if mode == SEQUENTIAL else None
+            lines += [f"--{batch}", *_part(operation, api_path, content_id)]
+        elif mode == SEQUENTIAL:
+            lines += _change_set(batch, [operation], api_path, start=number)
     lines += [f"--{batch}--", ""]
     return f"multipart/mixed; boundary={batch}", CRLF.join(lines).encode()
+
+
+def _change_set(batch: str, operations: Sequence[BatchOperation], api_path: str,
+                start: int) -> list[str]:
+    changeset = f"changeset_{uuid.uuid4()}"
+    lines = [f"--{batch}", f"Content-Type: multipart/mixed; boundary={changeset}", ""]
+    for number, operation in enumerate(operations, start=start):
+        lines += [f"--{changeset}", *_part(operation, api_path, str(number))]
+    return [*lines, f"--{changeset}--"]
 
 
 def _part(operation: BatchOperation, api_path: str, content_id: str | None) -> list[str]:
@@ -162,21 +177,28 @@ def _inner_response(payload: bytes, content_id: str) -> PartResponse:
 
 
 def results_for(operations: Sequence[BatchOperation], responses: list[PartResponse],
-                offset: int, atomic: bool) -> list[OperationResult]:
-    """One result per operation; operations without a response did not run (status None)."""
-    by_position = _match(operations, responses, atomic)
-    results = [_result(offset + i, by_position.get(i)) for i in range(len(operations))]
-    return roll_back_all(results, "change set") if atomic else results
+                offset: int, mode: str) -> list[OperationResult]:
+    """One result per operation, matched by Content-ID when the service echoed them."""
+    matched = _match(operations, responses)
+    failed_at = min((i for i, r in matched.items() if r.status >= 400), default=None)
+    results = [_result(offset + i, matched.get(i), before_failure=(
+        mode == SEQUENTIAL and failed_at is not None and i < failed_at))
+        for i in range(len(operations))]
+    return roll_back_all(results, "change set") if mode == ATOMIC else results
 
 
-def _match(operations: Sequence[BatchOperation], responses: list[PartResponse],
-           atomic: bool) -> dict[int, PartResponse]:
-    if atomic and responses and all(r.content_id.isdigit() for r in responses):
+def _match(operations: Sequence[BatchOperation],
+           responses: list[PartResponse]) -> dict[int, PartResponse]:
+    if responses and all(r.content_id.isdigit() for r in responses):
         return {int(r.content_id) - 1: r for r in responses}
     return dict(enumerate(responses[:len(operations)]))
 
 
-def _result(index: int, response: PartResponse | None) -> OperationResult:
+def _result(index: int, response: PartResponse | None,
+            before_failure: bool = False) -> OperationResult:
+    if response is None and before_failure:
+        return OperationResult(index, None, unreported=True, error_message="Applied; the "
+                               "service reports no details when a batch stops at a failure.")
     if response is None:
         return OperationResult(index, None, error_message="Not run: the batch stopped at an "
                                "earlier failure.")

@@ -31,8 +31,10 @@ class Company:
 class OperationResult:
     """The outcome of one operation of a ``$batch``.
 
-    ``status`` is None when the operation never ran (the batch stopped at an earlier failure).
-    ``rolled_back`` marks operations of an atomic change set undone because another one failed.
+    ``status`` is None when the operation never ran (the batch stopped at an earlier failure),
+    or when it ran but the service sent no answer for it (``unreported``: Dataverse answers a
+    stopped batch with the failing response only). ``rolled_back`` marks operations of an
+    atomic change set undone because another one failed.
     """
 
     index: int
@@ -43,10 +45,13 @@ class OperationResult:
     error_code: str = ""
     error_message: str = ""
     rolled_back: bool = False
+    unreported: bool = False
 
     @property
     def ok(self) -> bool:
         """True when the operation succeeded and was kept."""
+        if self.unreported:
+            return True
         return self.status is not None and 200 <= self.status < 300 and not self.rolled_back
 
 

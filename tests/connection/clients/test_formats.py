@@ -44,13 +44,24 @@ def test_the_odata_v4_root_sits_beside_the_api_base():
 def test_an_atomic_batch_is_one_change_set_with_content_ids():
     operations = [BatchOperation.create("accounts", {"name": "A"}),
                   BatchOperation.update("accounts", "1", {"name": "B"})]
-    content_type, body = build_body(operations, "/api/data/v9.2", atomic=True)
+    content_type, body = build_body(operations, "/api/data/v9.2", "atomic")
     text = body.decode()
     boundary = content_type.split("boundary=")[1]
     assert text.startswith(f"--{boundary}\r\nContent-Type: multipart/mixed; boundary=changeset_")
     assert "Content-ID: 1\r\n\r\nPOST /api/data/v9.2/accounts HTTP/1.1\r\n" in text
     assert "PATCH /api/data/v9.2/accounts(1) HTTP/1.1\r\nIf-Match: *\r\n" in text
     assert text.endswith(f"--{boundary}--\r\n")
+
+
+def test_a_stop_on_error_batch_puts_each_write_in_its_own_change_set():
+    operations = [BatchOperation.create("accounts", {"name": "A"}),
+                  BatchOperation("GET", "accounts(1)"),
+                  BatchOperation.delete("accounts", "2")]
+    _, body = build_body(operations, "/api/data/v9.2", "sequential")
+    text = body.decode()
+    assert text.count("boundary=changeset_") == 2
+    assert "Content-ID: 2\r\n\r\nGET /api/data/v9.2/accounts(1) HTTP/1.1" in text
+    assert "Content-ID: 3\r\n\r\nDELETE /api/data/v9.2/accounts(2) HTTP/1.1" in text
 
 
 SAMPLE = (
@@ -72,7 +83,7 @@ def test_batch_answers_are_flattened_and_matched_to_operations():
     operations = [BatchOperation.create("salesorders", {}),
                   BatchOperation.create("accounts", {}),
                   BatchOperation.delete("accounts", "2")]
-    results = results_for(operations, responses, offset=10, atomic=False)
+    results = results_for(operations, responses, offset=10, mode="independent")
     assert results[0].ok and results[0].id == "90000000-0000-0000-0000-000000000001"
     assert (results[1].status, results[1].error_code) == (400, "0x80044331")
     assert results[2].status is None and results[2].index == 12
@@ -81,7 +92,7 @@ def test_batch_answers_are_flattened_and_matched_to_operations():
 def test_a_failure_in_a_change_set_marks_the_others_rolled_back():
     responses = parse_body("multipart/mixed; boundary=batchresponse_1", SAMPLE.encode())
     operations = [BatchOperation.create("salesorders", {}), BatchOperation.create("accounts", {})]
-    results = results_for(operations, responses, offset=0, atomic=True)
+    results = results_for(operations, responses, offset=0, mode="atomic")
     assert results[0].rolled_back and not results[0].ok
     assert "operation 2" in results[0].error_message
     assert results[1].error_message == "too long"

@@ -1,0 +1,74 @@
+"""Dataverse ``$batch`` through DataverseClient.batch against the sandbox."""
+
+import uuid
+
+import pytest
+
+from connection.clients import BatchOperation
+
+
+def names(dataverse, *wanted):
+    quoted = " or ".join(f"name eq '{name}'" for name in wanted)
+    return sorted(r["name"] for r in dataverse.query("accounts", select=["name"], filter=quoted))
+
+
+def test_a_failing_operation_does_not_stop_the_others(sandbox_clean, dataverse):
+    chosen = str(uuid.uuid4())
+    results = dataverse.batch([
+        BatchOperation.create("accounts", {"name": "Batch A"}),
+        BatchOperation.update("accounts", str(uuid.uuid4()), {"name": "missing"}),
+        BatchOperation.upsert("accounts", chosen, {"name": "Batch C"}),
+    ])
+    assert [r.status for r in results] == [204, 404, 204]
+    assert results[0].ok and results[0].id and not results[1].ok
+    assert results[1].error_message and results[2].id == chosen
+    assert names(dataverse, "Batch A", "Batch C") == ["Batch A", "Batch C"]
+    assert sandbox_clean.counters()["dataverse"]["operations_by_method"]["PATCH"] >= 2
+
+
+def test_an_atomic_change_set_rolls_back_when_one_operation_fails(dataverse):
+    results = dataverse.batch([
+        BatchOperation.create("accounts", {"name": "Atomic A"}),
+        BatchOperation.update("accounts", str(uuid.uuid4()), {"name": "missing"}),
+    ], atomic=True)
+    assert not any(r.ok for r in results)
+    assert results[0].rolled_back and "operation 2" in results[0].error_message
+    assert results[1].status == 404 and not results[1].rolled_back
+    assert names(dataverse, "Atomic A") == []
+
+
+def test_an_atomic_change_set_can_refer_to_an_earlier_operation(dataverse):
+    results = dataverse.batch([
+        BatchOperation.create("accounts", {"name": "Parent"}),
+        BatchOperation.create("contacts", {"lastname": "Child",
+                                           "parentcustomerid_account@odata.bind": "$1"}),
+    ], atomic=True)
+    assert all(r.ok for r in results)
+    contact = dataverse.get("contacts", results[1].id, select=["_parentcustomerid_value"])
+    assert contact["_parentcustomerid_value"] == results[0].id
+
+
+def test_stop_on_error_names_the_failure_and_reports_later_operations_as_not_run(dataverse):
+    results = dataverse.batch([
+        BatchOperation.create("accounts", {"name": "Stop A"}),
+        BatchOperation.update("accounts", str(uuid.uuid4()), {"name": "missing"}),
+        BatchOperation.create("accounts", {"name": "Stop C"}),
+    ], continue_on_error=False)
+    assert results[0].ok and results[0].unreported
+    assert results[1].status == 404 and results[1].error_message
+    assert results[2].status is None and not results[2].ok
+    assert names(dataverse, "Stop A", "Stop C") == ["Stop A"]
+
+
+def test_large_batches_are_split_into_several_requests(sandbox_clean, dataverse):
+    operations = [BatchOperation.create("accounts", {"name": f"Split {n}"}) for n in range(5)]
+    sandbox_clean.reset_counters()
+    results = dataverse.batch(operations, batch_size=2)
+    assert [r.index for r in results] == [0, 1, 2, 3, 4] and all(r.ok for r in results)
+    assert sandbox_clean.counters()["dataverse"]["requests"] == 3
+
+
+def test_an_atomic_batch_larger_than_one_request_is_refused(dataverse):
+    operations = [BatchOperation.create("accounts", {"name": "x"})] * 3
+    with pytest.raises(ValueError, match="at most 2"):
+        dataverse.batch(operations, atomic=True, batch_size=2)
