@@ -1,8 +1,204 @@
-"""Forms of the connection pages."""
+"""Forms of the connection pages: the setup card, new connection, actions' confirmations."""
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models
 
-from connection.models import ConnectionSetup
+from connection import validation
+from connection.models import AuthenticationType, BusinessCentralDeployment, ConnectionSetup
+from connection.sales_url import NormalisedUrl, normalise_sales_url
+
+KEEP = "Stored. Leave blank to keep it."
+SECRET_CAPTIONS = {
+    "client_secret": "Client secret",
+    "certificate": "Certificate private key (PEM)",
+    "user_password": "Password",
+    "bc_client_secret": "Business Central client secret",
+    "bc_access_key": "Web service access key",
+    "odata_access_key": "Dynamics 365 Business Central OData Web Service Accesskey",
+}
+FASTTABS = [
+    ("General", [
+        "name", "server_address", "custom_endpoint", "authentication_type", "authority_host",
+        "tenant_id", "client_id", "client_secret", "certificate", "certificate_thumbprint",
+        "ca_bundle", "user_name", "user_password", "is_enabled", "proxy_version",
+        "ownership_model",
+    ]),
+    ("Business Central", [
+        "bc_deployment", "bc_service_root", "bc_tenant_id", "bc_environment", "bc_company_id",
+        "bc_company_name", "bc_same_credentials", "bc_authority_host", "bc_client_id",
+        "bc_client_secret", "bc_user_name", "bc_access_key", "web_client_url",
+    ]),
+    ("Sales Order Integration", [
+        "sales_order_integration_enabled", "auto_create_sales_orders", "auto_process_sales_quotes",
+    ]),
+    ("Item Availability", [
+        "item_availability_enabled", "odata_url", "odata_username", "odata_access_key",
+    ]),
+    ("Advanced", ["user_mapping_required"]),
+    ("Authentication Type Details", ["onprem_authentication", "domain", "connection_string"]),
+]
+
+
+def https_urls(field: models.Field, **kwargs) -> forms.Field | None:
+    """Form fields of URL settings assume https:// when a person leaves the scheme out."""
+    if isinstance(field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return field.formfield(**kwargs)
+
+
+class SecretFieldsMixin:
+    """Write-only secret inputs: never rendered back, blank keeps the stored value."""
+
+    secret_fields: tuple[str, ...] = ()
+
+    def add_secret_fields(self) -> None:
+        for name in self.secret_fields:
+            stored = self.instance.pk and self.instance.has_secret(name)
+            multiline = name == "certificate"
+            widget = forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}) if multiline else (
+                forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}))
+            self.fields[name] = forms.CharField(
+                label=SECRET_CAPTIONS[name], required=False, strip=True, widget=widget,
+                help_text=KEEP if stored else "",
+            )
+
+    def save_secrets(self, instance: ConnectionSetup) -> None:
+        for name in self.secret_fields:
+            value = self.cleaned_data.get(name)
+            if value:
+                setattr(instance, name, value)
+
+    def secret_or_stored(self, name: str) -> bool:
+        return bool(self.cleaned_data.get(name)) or bool(
+            self.instance.pk and self.instance.has_secret(name)
+        )
+
+
+class ConnectionSetupForm(SecretFieldsMixin, forms.ModelForm):
+    """Every setting of the Microsoft Dynamics 365 Sales Connection Setup card."""
+
+    secret_fields = tuple(SECRET_CAPTIONS)
+
+    class Meta:
+        model = ConnectionSetup
+        fields = [name for _tab, names in FASTTABS for name in names
+                  if name not in SECRET_CAPTIONS]
+        widgets = {"connection_string": forms.Textarea(attrs={"rows": 2})}
+        formfield_callback = https_urls
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_secret_fields()
+        self.fields["authentication_type"].label = "Authentication type"
+        self.url_change: NormalisedUrl | None = None
+
+    def fasttabs(self) -> list[tuple[str, list]]:
+        """The bound fields grouped like Business Central's FastTabs."""
+        return [(title, [self[name] for name in names]) for title, names in FASTTABS]
+
+    def clean_server_address(self) -> str:
+        raw = self.cleaned_data.get("server_address", "")
+        if not raw.strip():
+            return ""
+        result = normalise_sales_url(
+            raw, on_premises=self.data.get("authentication_type") == AuthenticationType.ON_PREMISES,
+            custom_endpoint=bool(self.cleaned_data.get("custom_endpoint")),
+        )
+        self.url_change = result if result.changed else None
+        return result.url
+
+    def clean_authority_host(self) -> str:
+        return validation.check_authority(
+            self.cleaned_data["authority_host"],
+            custom_endpoint=bool(self.cleaned_data.get("custom_endpoint")),
+        )
+
+    def clean_bc_authority_host(self) -> str:
+        value = self.cleaned_data.get("bc_authority_host", "")
+        if not value:
+            return value
+        return validation.check_authority(
+            value, custom_endpoint=bool(self.cleaned_data.get("custom_endpoint"))
+        )
+
+    def clean_connection_string(self) -> str:
+        return validation.check_connection_string(self.cleaned_data.get("connection_string", ""))
+
+    def clean_ca_bundle(self) -> str:
+        return validation.check_ca_bundle(self.cleaned_data.get("ca_bundle", ""))
+
+    def clean_bc_company_id(self) -> str:
+        return validation.check_guid(self.cleaned_data.get("bc_company_id", ""), "Company ID")
+
+    def clean_certificate_thumbprint(self) -> str:
+        return validation.check_thumbprint(self.cleaned_data.get("certificate_thumbprint", ""))
+
+    def clean_certificate(self) -> str:
+        return validation.check_private_key(self.cleaned_data.get("certificate", ""))
+
+    def clean(self) -> dict:
+        data = super().clean()
+        self._clean_user_name(data)
+        self._clean_dependent_switches(data)
+        if data.get("item_availability_enabled") and not data.get("odata_url"):
+            data["odata_url"] = self.instance.default_odata_url
+        return data
+
+    def _clean_user_name(self, data: dict) -> None:
+        try:
+            data["user_name"] = validation.check_user_name(
+                data.get("user_name", ""), data.get("authentication_type", ""),
+                data.get("onprem_authentication", ""),
+            )
+        except ValidationError as error:
+            self.add_error("user_name", error)
+            return
+        if data.get("authentication_type") == AuthenticationType.ON_PREMISES:
+            data["domain"] = validation.domain_of(data["user_name"]) or data.get("domain", "")
+
+    def _clean_dependent_switches(self, data: dict) -> None:
+        if data.get("auto_create_sales_orders") and not data.get("sales_order_integration_enabled"):
+            self.add_error(
+                "auto_create_sales_orders",
+                "Turn on Sales Order Integration is Enabled first: orders can only be created "
+                "automatically when sales order integration is enabled.",
+            )
+        on_premises_bc = data.get("bc_deployment") == BusinessCentralDeployment.ON_PREMISES
+        keyed = self.secret_or_stored("bc_access_key")
+        if on_premises_bc and keyed and not data.get("bc_user_name"):
+            self.add_error("bc_user_name", "Enter the user the web service access key belongs to.")
+
+    def save(self, commit: bool = True) -> ConnectionSetup:
+        instance = super().save(commit=False)
+        self.save_secrets(instance)
+        if commit:
+            instance.save()
+        return instance
+
+
+class NewConnectionForm(forms.ModelForm):
+    """Name a new connection; the rest is filled in on the card or by the wizard."""
+
+    class Meta:
+        model = ConnectionSetup
+        fields = ["name"]
+
+
+class AdministratorCredentialsForm(forms.Form):
+    """A Sales administrator account, used once for this action and never stored."""
+
+    admin_user = forms.EmailField(label="Administrator email")
+    admin_password = forms.CharField(
+        label="Administrator password", strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+    )
+
+
+class ConfirmForm(forms.Form):
+    """An explicit tick for actions that overwrite or remove something."""
+
+    confirm = forms.BooleanField(label="I understand, go ahead", required=True)
 
 
 class SwitchConnectionForm(forms.Form):

@@ -1,0 +1,138 @@
+"""The one place that turns a ConnectionSetup into service clients.
+
+The pages, the wizard, the commands and the synchronization engine all build their Dataverse and
+Business Central clients here, so a setting means the same thing everywhere.
+"""
+
+from __future__ import annotations
+
+from connection.clients.auth import (
+    BasicCredential,
+    CertificateCredential,
+    ClientSecretCredential,
+    TokenSource,
+    UsernamePasswordCredential,
+)
+from connection.clients.errors import AuthenticationError
+from connection.clients.http import RetryPolicy
+from connection.models import (
+    AuthenticationType,
+    BusinessCentralDeployment,
+    ConnectionSetup,
+    OnPremisesAuthentication,
+)
+
+BUSINESS_CENTRAL_RESOURCE = "https://api.businesscentral.dynamics.com"
+# Interactive checks answer within seconds or say what is wrong; jobs keep the patient defaults.
+INTERACTIVE_TIMEOUT = (5.0, 30.0)
+
+
+class SettingsIncomplete(AuthenticationError):
+    """A setting needed to sign in is missing; the message names it."""
+
+
+def _ca_bundle(connection: ConnectionSetup) -> str | None:
+    return connection.ca_bundle or None
+
+
+def authority(host: str, tenant: str) -> str:
+    """The authority URL msal signs in at: ``<host>/<tenant>``."""
+    if not tenant:
+        raise SettingsIncomplete("The Tenant is missing: enter the tenant ID or domain.")
+    return f"{host.rstrip('/')}/{tenant}"
+
+
+def sales_credential(connection: ConnectionSetup) -> TokenSource:
+    """The credential of the integration user (or application user) for Dynamics 365 Sales."""
+    kind = connection.authentication_type
+    if kind == AuthenticationType.ON_PREMISES:
+        return _on_premises_credential(connection)
+    _require(connection.client_id, "Client ID")
+    where = authority(connection.authority_host, connection.tenant_id)
+    options = {"ca_bundle": _ca_bundle(connection)}
+    if kind == AuthenticationType.CERTIFICATE:
+        _require(connection.has_secret("certificate"), "Certificate private key")
+        _require(connection.certificate_thumbprint, "Certificate thumbprint")
+        return CertificateCredential(where, connection.client_id, connection.certificate,
+                                     connection.certificate_thumbprint, **options)
+    if kind == AuthenticationType.OFFICE365:
+        return user_credential(connection, connection.user_name, connection.user_password)
+    _require(connection.has_secret("client_secret"), "Client secret")
+    return ClientSecretCredential(where, connection.client_id, connection.client_secret, **options)
+
+
+def user_credential(connection: ConnectionSetup, user: str, password: str) -> TokenSource:
+    """Delegated sign-in of ``user`` through the connection's app registration (ROPC)."""
+    _require(user, "User Name")
+    _require(password, "Password")
+    _require(connection.client_id, "Client ID")
+    return UsernamePasswordCredential(
+        authority(connection.authority_host, connection.tenant_id), connection.client_id, user,
+        password, client_secret=connection.client_secret or None,
+        ca_bundle=_ca_bundle(connection),
+    )
+
+
+def _on_premises_credential(connection: ConnectionSetup) -> TokenSource:
+    # The Web API of an on-premises server accepts OAuth (claims-based with ADFS); the older
+    # AD and IFD connection strings belong to the .NET SDK, which this portal cannot speak.
+    if connection.onprem_authentication != OnPremisesAuthentication.OAUTH:
+        raise SettingsIncomplete(
+            f"The {connection.get_onprem_authentication_display()} connection string needs "
+            "Microsoft's .NET SDK. Use OAuth (ADFS) on the Authentication Type Details FastTab: "
+            "the portal talks to the Web API of the server."
+        )
+    return user_credential(connection, connection.user_name, connection.user_password)
+
+
+def business_central_credential(connection: ConnectionSetup) -> TokenSource:
+    """Business Central's credential: by default the Sales app registration."""
+    if connection.bc_deployment == BusinessCentralDeployment.ON_PREMISES:
+        _require(connection.bc_user_name, "Business Central user name")
+        _require(connection.has_secret("bc_access_key"), "Web service access key")
+        return BasicCredential(connection.bc_user_name, connection.bc_access_key,
+                               ca_bundle=_ca_bundle(connection))
+    if connection.bc_same_credentials:
+        return sales_credential(connection)
+    _require(connection.bc_client_id, "Business Central client ID")
+    _require(connection.has_secret("bc_client_secret"), "Business Central client secret")
+    host = connection.bc_authority_host or connection.authority_host
+    return ClientSecretCredential(authority(host, connection.bc_tenant), connection.bc_client_id,
+                                  connection.bc_client_secret, ca_bundle=_ca_bundle(connection))
+
+
+def dataverse_client(connection: ConnectionSetup, *, interactive: bool = False,
+                     tokens: TokenSource | None = None):
+    """A DataverseClient for the connection's Sales URL and SDK (Web API) version."""
+    from connection.clients.dataverse import DataverseClient
+
+    _require(connection.server_address, "Dynamics 365 Sales URL")
+    options = _interactive_options() if interactive else {}
+    return DataverseClient(connection.server_address, tokens or sales_credential(connection),
+                           api_version=connection.proxy_version,
+                           ca_bundle=_ca_bundle(connection), **options)
+
+
+def business_central_client(connection: ConnectionSetup, *, interactive: bool = False,
+                            company: bool = True):
+    """A BusinessCentralClient for the API endpoint (and the chosen company)."""
+    from connection.clients.business_central import BusinessCentralClient
+
+    if company:
+        _require(connection.bc_company_id, "Company")
+    options = _interactive_options() if interactive else {}
+    return BusinessCentralClient(
+        connection.bc_api_url, business_central_credential(connection),
+        company_id=connection.bc_company_id if company else None,
+        company_name=(connection.bc_company_name or None) if company else None,
+        ca_bundle=_ca_bundle(connection), **options,
+    )
+
+
+def _interactive_options() -> dict:
+    return {"retry": RetryPolicy.no_retries(), "timeout": INTERACTIVE_TIMEOUT}
+
+
+def _require(value, caption: str) -> None:
+    if not value:
+        raise SettingsIncomplete(f"The {caption} is missing: enter it on the connection setup.")

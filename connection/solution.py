@@ -1,0 +1,184 @@
+"""The Business Central integration solution in Sales: its roles, tables and connection row.
+
+Reads (who holds which role, is the solution there) serve Test Connection; writes serve
+**Redeploy Integration Solution**, **Reset Web Client URL** and the wizard's advanced step. The
+role ids and the System Administrator role template are Business Central's (bc-integration.md
+4.4); the tables are the solution's ``nav_connection`` and ``nav_accountstatistics``
+(protocols.md 2.3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from connection.clients.errors import ClientError, NotFound
+from connection.models import ConnectionSetup
+from connection.services import dataverse_client, user_credential
+
+INTEGRATION_ADMINISTRATOR = ("8c8d4f51-a72b-e511-80d9-3863bb349780", "Integration Administrator")
+INTEGRATION_USER = ("6f960e32-a72b-e511-80d9-3863bb349780", "Integration User")
+INTEGRATION_ROLES = (INTEGRATION_ADMINISTRATOR, INTEGRATION_USER)
+ROLE_NAME = "Dynamics 365 Business Central {caption}"
+SYSTEM_ADMINISTRATOR_TEMPLATE = "627090ff-40a3-4053-8790-584edc5be201"
+ADMIN_ROLES = ("System Administrator", "Solution Customizer")
+SOLUTION_TABLES = ("nav_connection", "nav_accountstatistics")
+
+
+class SolutionError(Exception):
+    """Deploying failed for a reason a person can fix; the message says which."""
+
+
+@dataclass(frozen=True)
+class Role:
+    id: str
+    name: str
+    template: str
+
+    def is_one_of(self, role_id: str, caption: str) -> bool:
+        return self.id == role_id or self.name.endswith(caption)
+
+
+def roles_of(client, user_id: str) -> list[Role]:
+    """The security roles a Sales user holds."""
+    rows = client.query(f"systemusers({user_id})/systemuserroles_association",
+                        select=["roleid", "name", "_roletemplateid_value"])
+    return [Role(str(r["roleid"]).lower(), r.get("name") or "",
+                 str(r.get("_roletemplateid_value") or "").lower()) for r in rows]
+
+
+def integration_user_problems(client, user_id: str) -> tuple[list[str], list[str], str]:
+    """BC's TestIntegrationUserRequirements: (problems, missing integration roles, user name).
+
+    Problems are templates with ``{user}`` and ``{server}``.
+    """
+    user = client.get("systemusers", user_id, select=[
+        "fullname", "internalemailaddress", "isdisabled", "islicensed", "applicationid"])
+    name = user.get("internalemailaddress") or user.get("fullname") or user_id
+    held = roles_of(client, user_id)
+    problems = []
+    if user.get("isdisabled"):
+        problems.append("User {user} is disabled on server {server}.")
+    # Application users never consume a licence; only people must be licensed.
+    if not user.get("islicensed") and not user.get("applicationid"):
+        problems.append("User {user} is not licensed on server {server}.")
+    if not held:
+        problems.append("User {user} has no user roles assigned on server {server}.")
+    if any(role.template == SYSTEM_ADMINISTRATOR_TEMPLATE for role in held):
+        problems.append("You must choose a user that does not have the System Administrator role.")
+    missing = [caption for role_id, caption in INTEGRATION_ROLES
+               if not any(role.is_one_of(role_id, caption) for role in held)]
+    return problems, missing, name
+
+
+def solution_installed(client) -> bool:
+    """BC's definition: the solution's connection and account statistics tables are readable."""
+    try:
+        for table in SOLUTION_TABLES:
+            entity_set = client.entity_set_name(table)
+            client.get_json(f"{entity_set}?$select={table}id&$top=1")
+    except NotFound:
+        return False
+    return True
+
+
+def sales_user_exists(client, email: str) -> bool:
+    """Whether a Sales user has ``email`` as primary email (internalemailaddress)."""
+    quoted = email.replace("'", "''")
+    rows = client.query("systemusers", select=["systemuserid"],
+                        filter=f"internalemailaddress eq '{quoted}'")
+    return any(True for _ in rows)
+
+
+def administrator_client(connection: ConnectionSetup, admin_user: str, admin_password: str):
+    """A Dataverse client signed in as a Sales administrator; the password is never stored."""
+    tokens = user_credential(connection, admin_user, admin_password)
+    client = dataverse_client(connection, interactive=True, tokens=tokens)
+    who = client.whoami()
+    held = roles_of(client, who.user_id)
+    names = {role.name for role in held}
+    is_admin = any(r.template == SYSTEM_ADMINISTRATOR_TEMPLATE for r in held)
+    missing = [name for name in ADMIN_ROLES
+               if name not in names and not (name == "System Administrator" and is_admin)]
+    if missing:
+        raise SolutionError(
+            f"{admin_user} cannot import the solution: the account must hold the System "
+            f"Administrator and Solution Customizer roles (missing: {', '.join(missing)})."
+        )
+    return client, who
+
+
+def deploy(connection: ConnectionSetup, admin_user: str, admin_password: str) -> list[str]:
+    """Redeploy Integration Solution: roles, their assignment, and the connection data.
+
+    Returns what was done, one sentence per step. Raises ClientError or SolutionError.
+    """
+    admin, who = administrator_client(connection, admin_user, admin_password)
+    done = ensure_roles(admin, who.business_unit_id)
+    integration_id = dataverse_client(connection, interactive=True).whoami().user_id
+    done += assign_roles(admin, integration_id)
+    done.append(write_connection_data(admin, connection))
+    if connection.sales_order_integration_enabled:
+        done.append(set_sales_order_integration(admin, True))
+    connection.solution_installed = solution_installed(admin)
+    connection.save(update_fields=["solution_installed", "updated_at"])
+    return done
+
+
+def ensure_roles(admin, business_unit_id: str) -> list[str]:
+    """Create the two integration roles (with BC's fixed ids) where they are missing."""
+    done = []
+    for role_id, caption in INTEGRATION_ROLES:
+        try:
+            admin.get("roles", role_id, select=["roleid"])
+        except NotFound:
+            admin.create("roles", {
+                "roleid": role_id, "name": ROLE_NAME.format(caption=caption),
+                "businessunitid@odata.bind": f"/businessunits({business_unit_id})",
+            })
+            done.append(f"Created the role {ROLE_NAME.format(caption=caption)}.")
+    return done
+
+
+def assign_roles(admin, user_id: str) -> list[str]:
+    """Give the integration user both integration roles (associating twice is harmless)."""
+    held = roles_of(admin, user_id)
+    done = []
+    for role_id, caption in INTEGRATION_ROLES:
+        if not any(role.is_one_of(role_id, caption) for role in held):
+            admin.associate("systemusers", user_id, "systemuserroles_association", "roles",
+                            role_id)
+            done.append(f"Assigned the {caption} role to the integration user.")
+    return done or ["The integration user already holds both integration roles."]
+
+
+def write_connection_data(client, connection: ConnectionSetup) -> str:
+    """Write the web client URL and the item availability OData details to ``nav_connection``.
+
+    Business Central's ``ResetCRMNAVConnectionData``: Sales uses this row for "Open in Business
+    Central" and for item availability.
+    """
+    values = {"nav_dynamicsnavurl": connection.web_client_url or connection.default_web_client_url}
+    if connection.item_availability_enabled:
+        values.update(nav_dynamicsnavodataurl=connection.odata_url or connection.default_odata_url,
+                      nav_dynamicsnavodatausername=connection.odata_username,
+                      nav_dynamicsnavodataaccesskey=connection.odata_access_key)
+    else:
+        values.update(nav_dynamicsnavodataurl="", nav_dynamicsnavodatausername="",
+                      nav_dynamicsnavodataaccesskey="")
+    entity_set = client.entity_set_name("nav_connection")
+    existing = next(iter(client.query(entity_set, select=["nav_connectionid"])), None)
+    if existing:
+        client.update(entity_set, existing["nav_connectionid"], values)
+    else:
+        client.create(entity_set, {"nav_name": connection.name[:100], **values})
+    return f"Wrote the Web Client URL {values['nav_dynamicsnavurl']} to the Sales connection."
+
+
+def set_sales_order_integration(admin, enabled: bool) -> str:
+    """Turn the Sales organization's sales order processing integration on or off."""
+    org = admin.get_json("organizations?$select=organizationid")["value"][0]
+    admin.update("organizations", org["organizationid"], {"issopintegrationenabled": enabled})
+    return f"Sales order integration is {'enabled' if enabled else 'disabled'} in Sales."
+
+
+__all__ = ["ClientError", "SolutionError", "deploy"]
