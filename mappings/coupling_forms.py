@@ -70,7 +70,8 @@ class MatchForm(forms.Form):
         self.fields[f"{key}_case"] = forms.BooleanField(
             required=False, initial=field.case_sensitive_matching, label="Case-sensitive")
         self.fields[f"{key}_priority"] = forms.IntegerField(
-            min_value=0, max_value=99, initial=field.match_priority, label="Priority")
+            min_value=0, max_value=99, initial=field.match_priority, label="Priority",
+            required=False)
 
     def rows(self) -> list[tuple]:
         """(field mapping, use, case, priority) bound fields for the template."""
@@ -86,6 +87,6 @@ class MatchForm(forms.Form):
     def options(self) -> MatchOptions:
         data = self.cleaned_data
         fields = tuple(MatchField(f.bc_property, f.sales_attribute, data[f"f{f.pk}_case"],
-                                  data[f"f{f.pk}_priority"])
+                                  data[f"f{f.pk}_priority"] or 0)
                        for f in self.candidates if data[f"f{f.pk}_use"])
         return MatchOptions(fields, data["create_new"], data["synch_after"])

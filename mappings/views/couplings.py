@@ -93,7 +93,7 @@ def match_based_coupling(request: HttpRequest, pk: int) -> HttpResponse:
     """
     mapping = get_object_or_404(IntegrationTableMapping.objects.select_related("connection"),
                                 pk=pk)
-    form = MatchForm(request.POST or None, mapping=mapping)
+    form = MatchForm(request.POST if request.method == "POST" else None, mapping=mapping)
     log, problem = None, ""
     if request.method == "POST" and form.is_valid():
         try:
