@@ -5,7 +5,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from connection.clients import BadRequest, BcOperation, Conflict, NotFound
+from connection.clients import (
+    BadRequest,
+    BasicCredential,
+    BcOperation,
+    BusinessCentralClient,
+    Conflict,
+    NotFound,
+    Unauthorized,
+)
 
 
 def test_companies_include_the_demo_company(business_central, credentials):
@@ -94,3 +102,12 @@ def test_odata_v4_pages_are_read_by_company_name(business_central):
     rows = list(business_central.odata_query("Customer", select=["No", "Name"], page_size=4))
     assert rows and {"No", "Name"} <= set(rows[0])
     assert len(rows) == business_central.count("customers")
+
+
+def test_a_refused_basic_credential_is_not_retried(sandbox_clean, credentials):
+    client = BusinessCentralClient(credentials["business_central_url"],
+                                   BasicCredential("ADMIN", "wrong-key"),
+                                   credentials["company_id"], ca_bundle=sandbox_clean.ca_bundle)
+    with pytest.raises(Unauthorized):
+        client.companies()
+    assert (client.counters().requests, client.counters().token_refreshes) == (1, 0)
