@@ -11,6 +11,7 @@ import copy
 from typing import Any
 
 FAULT_KINDS = ("429", "500", "503", "timeout", "drop")
+WHOLE_NUMBERS = {"requests_per_window", "concurrency", "queue_size", "token_lifetime_seconds"}
 
 DEFAULTS: dict[str, Any] = {
     "time_scale": 1.0,
@@ -95,11 +96,11 @@ def _validated_number(name: str, key: str, value: float, default: Any) -> Any:
         raise SettingsError(f"'{name}' must be at least 1")
     if value < 0:
         raise SettingsError(f"'{name}' must not be negative")
-    if isinstance(default, int) and not isinstance(default, bool):
+    if key in WHOLE_NUMBERS:
         if value != int(value):
             raise SettingsError(f"'{name}' must be a whole number")
         return int(value)
-    return float(value)
+    return int(value) if isinstance(default, int) and value == int(value) else float(value)
 
 
 def _validated_kinds(name: str, value: Any) -> list[str]:

@@ -208,7 +208,8 @@ def test_filter_varieties(dataverse):
         "modifiedon ge 2024-01-01T00:00:00Z and accountnumber eq null and statecode ne 1"
     ) >= {"Relecloud"}
     assert names(
-        "Microsoft.Dynamics.CRM.In(PropertyName='name',PropertyValues=['Relecloud','Trey Research'])"
+        "Microsoft.Dynamics.CRM.In(PropertyName='name',"
+        "PropertyValues=['Relecloud','Trey Research'])"
     ) == {"Relecloud", "Trey Research"}
 
 
