@@ -1,19 +1,48 @@
-"""What moved and what happened: the job rows the pages read."""
+"""What moved and what happened: the job rows the pages read, and per-record errors.
+
+Business Central's Integration Synch. Job (5338) and Integration Synch. Job Errors (5339),
+re-created: one SyncJob per run and direction, counters written as the job goes, so pages show
+progress by reading rows, never Redis.
+"""
+
+from datetime import timedelta
 
 from django.db import models
+from django.db.models import F
 from django.utils import timezone
+
+from connection.models import ConnectionSetup
 
 
 class JobStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     RUNNING = "running", "In Process"
     FINISHED = "finished", "Success"
-    FAILED = "failed", "Failed"
+    FAILED = "failed", "Error"
     CANCELLED = "cancelled", "Cancelled"
 
 
 ACTIVE_STATUSES = (JobStatus.PENDING, JobStatus.RUNNING)
 TERMINAL_STATUSES = (JobStatus.FINISHED, JobStatus.FAILED, JobStatus.CANCELLED)
+
+
+class SyncDirection(models.TextChoices):
+    """The direction of one job (a bidirectional mapping runs one job per direction)."""
+
+    TO_SALES = "ToIntegrationTable", "To Integration Table"
+    FROM_SALES = "FromIntegrationTable", "From Integration Table"
+
+
+class SyncMode(models.TextChoices):
+    MODIFIED = "modified", "Modified records"
+    ALL = "all", "All records"
+    SELECTED = "selected", "Selected records"
+
+
+COUNTERS = ("inserted", "modified", "deleted", "unchanged", "skipped", "failed", "conflicts")
+# A running job writes a heartbeat at least this often; one silent for longer lost its worker.
+HEARTBEAT_INTERVAL = timedelta(seconds=10)
+STALE_AFTER = timedelta(seconds=90)
 
 
 class SyncJob(models.Model):
@@ -23,24 +52,88 @@ class SyncJob(models.Model):
     status = models.CharField(
         max_length=20, choices=JobStatus.choices, default=JobStatus.PENDING, db_index=True
     )
+    connection = models.ForeignKey(
+        ConnectionSetup, null=True, blank=True, on_delete=models.CASCADE, related_name="jobs"
+    )
+    mapping = models.ForeignKey(
+        "mappings.IntegrationTableMapping", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="jobs",
+    )
+    mapping_name = models.CharField("Integration Table Mapping Name", max_length=20, blank=True)
+    direction = models.CharField(
+        "Synch. Direction", max_length=20, choices=SyncDirection.choices, blank=True
+    )
+    mode = models.CharField(max_length=10, choices=SyncMode.choices, blank=True)
     parameters = models.JSONField(default=dict, blank=True)
     result = models.JSONField(default=dict, blank=True)
     message = models.TextField(blank=True)
     worker_name = models.CharField(max_length=200, blank=True)
+    started_by = models.CharField(max_length=150, blank=True)
+    resumed_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="resumed_by"
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField("Start Date/Time", null=True, blank=True)
+    finished_at = models.DateTimeField("Finish Date/Time", null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    cancel_requested = models.BooleanField(default=False)
+
+    inserted = models.PositiveIntegerField("Inserted", default=0)
+    modified = models.PositiveIntegerField("Modified", default=0)
+    deleted = models.PositiveIntegerField("Deleted", default=0)
+    unchanged = models.PositiveIntegerField("Unchanged", default=0)
+    skipped = models.PositiveIntegerField("Skipped", default=0)
+    failed = models.PositiveIntegerField("Failed", default=0)
+    conflicts = models.PositiveIntegerField("Conflicts", default=0)
+    records_total = models.PositiveIntegerField(null=True, blank=True)
+    requests = models.PositiveIntegerField("Requests", default=0)
+    retries = models.PositiveIntegerField(default=0)
+    throttle_waits = models.PositiveIntegerField("Throttle waits", default=0)
+    throttle_seconds = models.FloatField(default=0)
+    # Resume point of an interrupted run: the last page the destination confirmed.
+    cursor = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["mapping", "status"], name="job_mapping_status")]
 
     def __str__(self) -> str:
-        return f"{self.kind} #{self.pk} ({self.get_status_display()})"
+        return f"{self.mapping_name or self.kind} #{self.pk} ({self.get_status_display()})"
 
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    @property
+    def records_done(self) -> int:
+        return sum(getattr(self, name) for name in COUNTERS if name != "conflicts")
+
+    @property
+    def duration(self) -> timedelta | None:
+        if not self.started_at:
+            return None
+        return (self.finished_at or timezone.now()) - self.started_at
+
+    @property
+    def records_per_second(self) -> float | None:
+        duration = self.duration
+        if not duration or duration.total_seconds() <= 0:
+            return None
+        return self.records_done / duration.total_seconds()
+
+    @property
+    def progress_percent(self) -> int | None:
+        if not self.records_total:
+            return 100 if self.status == JobStatus.FINISHED else None
+        return min(100, round(100 * self.records_done / self.records_total))
+
+    @property
+    def is_stale(self) -> bool:
+        """Running, but no heartbeat for a while: its worker died."""
+        beat = self.heartbeat_at or self.started_at
+        return self.status == JobStatus.RUNNING and (
+            beat is None or timezone.now() - beat > STALE_AFTER
+        )
 
     def claim(self, worker_name: str) -> bool:
         """Move pending -> running for exactly one worker; False if someone else has it."""
@@ -48,20 +141,80 @@ class SyncJob(models.Model):
         claimed = SyncJob.objects.filter(pk=self.pk, status=JobStatus.PENDING).update(
             status=JobStatus.RUNNING, worker_name=worker_name, started_at=now, heartbeat_at=now
         )
-        if claimed:
-            self.refresh_from_db()
+        self.refresh_from_db()
         return claimed == 1
+
+    def add(self, **counters: int | float) -> None:
+        """Add to counters in one UPDATE (F expressions: no lost updates) and beat the heart."""
+        changes = {name: F(name) + value for name, value in counters.items() if value}
+        SyncJob.objects.filter(pk=self.pk).update(heartbeat_at=timezone.now(), **changes)
+
+    def beat(self, **fields) -> None:
+        SyncJob.objects.filter(pk=self.pk).update(heartbeat_at=timezone.now(), **fields)
 
     def finish(self, result: dict | None = None, message: str = "") -> None:
         """Record success, only if the job is still running (a cancel wins)."""
-        self._end(JobStatus.FINISHED, result or {}, message)
+        self._end(JobStatus.FINISHED, result or self.result, message)
 
     def fail(self, message: str) -> None:
         self._end(JobStatus.FAILED, self.result, message)
 
+    def cancel(self, message: str = "Cancelled.") -> bool:
+        """Cancel a pending job now, or ask a running one to stop after its current page."""
+        now = timezone.now()
+        if SyncJob.objects.filter(pk=self.pk, status=JobStatus.PENDING).update(
+            status=JobStatus.CANCELLED, message=message, finished_at=now
+        ):
+            return True
+        return bool(SyncJob.objects.filter(pk=self.pk, status=JobStatus.RUNNING).update(
+            cancel_requested=True))
+
+    def abandon(self, message: str) -> bool:
+        """Mark a running job whose worker is gone as failed; True if this call did it."""
+        now = timezone.now()
+        return bool(SyncJob.objects.filter(pk=self.pk, status=JobStatus.RUNNING).update(
+            status=JobStatus.FAILED, message=message, finished_at=now))
+
     def _end(self, status: str, result: dict, message: str) -> None:
         now = timezone.now()
         SyncJob.objects.filter(pk=self.pk, status=JobStatus.RUNNING).update(
-            status=status, result=result, message=message, finished_at=now, heartbeat_at=now
+            status=status, result=result, message=message[:2000], finished_at=now,
+            heartbeat_at=now,
         )
         self.refresh_from_db()
+
+
+class ErrorKind(models.TextChoices):
+    ERROR = "error", "Error"
+    CONFLICT = "conflict", "Conflict"
+
+
+class SyncError(models.Model):
+    """Integration Synch. Job Errors (5339): what went wrong with one record, and where."""
+
+    job = models.ForeignKey(SyncJob, on_delete=models.CASCADE, related_name="errors")
+    mapping = models.ForeignKey(
+        "mappings.IntegrationTableMapping", null=True, blank=True, on_delete=models.CASCADE,
+        related_name="sync_errors",
+    )
+    coupling = models.ForeignKey(
+        "mappings.Coupling", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="sync_errors",
+    )
+    kind = models.CharField(max_length=10, choices=ErrorKind.choices, default=ErrorKind.ERROR)
+    direction = models.CharField(max_length=20, choices=SyncDirection.choices, blank=True)
+    source_id = models.CharField("Source Record ID", max_length=64, blank=True)
+    destination_id = models.CharField("Destination Record ID", max_length=64, blank=True)
+    source_label = models.CharField(max_length=250, blank=True)
+    message = models.TextField("Error Message")
+    error_code = models.CharField(max_length=100, blank=True)
+    correlation_id = models.CharField(max_length=100, blank=True)
+    request = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField("Date/Time", default=timezone.now, db_index=True)
+    resolved = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.source_label or self.source_id}: {self.message[:80]}"
