@@ -308,3 +308,23 @@ def test_option_set_metadata_carries_labels(dataverse):
         "EntityDefinitions(LogicalName='salesorderdetail')?$select=EntitySetName"
     ).json()
     assert entity["EntitySetName"] == "salesorderdetails"
+
+
+def test_change_tracking_returns_changes_and_deletions_since_the_delta_link(dataverse):
+    first = dataverse.get("accounts?$select=name", headers={"Prefer": "odata.track-changes"})
+    assert first.headers["Preference-Applied"] == "odata.track-changes"
+    delta_link = first.json()["@odata.deltaLink"]
+    assert "$deltatoken=" in delta_link and len(first.json()["value"]) == 11
+    new_id = _create_account(dataverse, name="Tracked")
+    old_id = first.json()["value"][0]["accountid"]
+    assert dataverse.delete(f"accounts({old_id})").status_code == 204
+    delta = dataverse.get(delta_link, headers={"Prefer": "odata.track-changes"}).json()
+    assert delta["@odata.context"].endswith("/$delta")
+    assert [row.get("accountid") for row in delta["value"] if "accountid" in row] == [new_id]
+    assert {"id": old_id, "reason": "deleted"}.items() <= delta["value"][-1].items()
+    assert (
+        dataverse.get(
+            "accounts?$filter=name eq 'x'", headers={"Prefer": "odata.track-changes"}
+        ).status_code
+        == 400
+    )
