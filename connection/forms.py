@@ -47,6 +47,12 @@ def https_urls(field: models.Field, **kwargs) -> forms.Field | None:
     return field.formfield(**kwargs)
 
 
+def bound_flag(form: forms.BaseForm, name: str) -> bool:
+    """A checkbox's submitted value, readable before that field itself is cleaned."""
+    widget = form.fields[name].widget
+    return bool(widget.value_from_datadict(form.data, form.files, form.add_prefix(name)))
+
+
 class SecretFieldsMixin:
     """Write-only secret inputs: never rendered back, blank keeps the stored value."""
 
@@ -103,7 +109,7 @@ class ConnectionSetupForm(SecretFieldsMixin, forms.ModelForm):
             return ""
         result = normalise_sales_url(
             raw, on_premises=self.data.get("authentication_type") == AuthenticationType.ON_PREMISES,
-            custom_endpoint=bool(self.cleaned_data.get("custom_endpoint")),
+            custom_endpoint=bound_flag(self, "custom_endpoint"),
         )
         self.url_change = result if result.changed else None
         return result.url
@@ -111,7 +117,7 @@ class ConnectionSetupForm(SecretFieldsMixin, forms.ModelForm):
     def clean_authority_host(self) -> str:
         return validation.check_authority(
             self.cleaned_data["authority_host"],
-            custom_endpoint=bool(self.cleaned_data.get("custom_endpoint")),
+            custom_endpoint=bound_flag(self, "custom_endpoint"),
         )
 
     def clean_bc_authority_host(self) -> str:
@@ -119,7 +125,7 @@ class ConnectionSetupForm(SecretFieldsMixin, forms.ModelForm):
         if not value:
             return value
         return validation.check_authority(
-            value, custom_endpoint=bool(self.cleaned_data.get("custom_endpoint"))
+            value, custom_endpoint=bound_flag(self, "custom_endpoint")
         )
 
     def clean_connection_string(self) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 
 from connection import validation
-from connection.forms import SecretFieldsMixin, https_urls
+from connection.forms import SecretFieldsMixin, bound_flag, https_urls
 from connection.models import AuthenticationType, ConnectionSetup, SdkVersion
 from connection.sales_url import normalise_sales_url
 
@@ -31,7 +31,7 @@ class SalesUrlStepForm(forms.ModelForm):
         result = normalise_sales_url(
             self.cleaned_data.get("server_address", ""),
             on_premises=self.data.get("authentication_type") == AuthenticationType.ON_PREMISES,
-            custom_endpoint=bool(self.cleaned_data.get("custom_endpoint")),
+            custom_endpoint=bound_flag(self, "custom_endpoint"),
         )
         self.url_change = result if result.changed else None
         return result.url
