@@ -30,6 +30,7 @@ class BcTable:
     number_property: str
     name_property: str
     fields: tuple[FieldSpec, ...]
+    odata_page: bool = False  # read through a published OData V4 page, not API v2.0
 
     def property_of(self, caption: str) -> str:
         """API property of a field caption ('' when the table has no such field)."""
@@ -47,7 +48,8 @@ def bc_tables() -> dict[str, BcTable]:
 def _table(caption: str, spec: Mapping[str, Any]) -> BcTable:
     fields = tuple(FieldSpec.of(row[1], row[2], row[0], options=row[3] if len(row) > 3 else ())
                    for row in spec["fields"])
-    return BcTable(caption, spec["entity"], spec["number"], spec["name"], fields)
+    return BcTable(caption, spec["entity"], spec["number"], spec["name"], fields,
+                   spec.get("source") == "odata")
 
 
 def bc_table(caption: str) -> BcTable | None:

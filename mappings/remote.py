@@ -1,8 +1,9 @@
 """Reading both sides of a mapping through the service clients (preview, search, matching).
 
-The clients of a connection come from ``connection.clients.factory`` (``dataverse_client(conn)``
-and ``business_central_client(conn)``) once the connection issue provides it; tests and tools
-may register clients for a connection with :func:`use_clients`. Every failure becomes
+The clients of a connection come from :mod:`connection.services`; tests and tools may register
+clients for a connection with :func:`use_clients`. Tables the API v2.0 lacks (resources, price
+groups, sales prices, shipping agents) are read from OData V4 pages, whose ``SystemId`` is
+returned as ``id`` like an API record. Every failure becomes
 :class:`RemoteUnavailable` with a message a person can act on.
 """
 
@@ -39,13 +40,10 @@ def clients(connection) -> tuple[Any, Any]:
     """(Business Central client, Dataverse client) of a connection."""
     if connection.pk in _REGISTERED:
         return _REGISTERED[connection.pk]
+    from connection import services
+
     try:
-        from connection.clients import factory  # provided by the connection issue
-    except ImportError as exc:
-        raise RemoteUnavailable("The service clients for this connection are not set up yet; "
-                                "finish the connection setup first.") from exc
-    try:
-        return factory.business_central_client(connection), factory.dataverse_client(connection)
+        return services.business_central_client(connection), services.dataverse_client(connection)
     except Exception as exc:  # a half-filled connection: say why instead of failing the page
         raise RemoteUnavailable(f"Cannot connect: {exc}") from exc
 
@@ -92,8 +90,17 @@ def bc_records(mapping, select: Sequence[str] | None = None,
     """BC records of the mapping's table passing its Table Filter (exactly, as BC would)."""
     translation = translation or _call(mapping.bc_translation)
     business_central, _ = clients(mapping.connection)
-    rows = _call(business_central.query, mapping.bc_entity, filter=translation.filter_text or None,
-                 select=list(select) if select else None)
+    table = catalogues.bc_table(mapping.bc_table)
+    if table and table.odata_page:
+        fields = [f for f in (select or []) if f != "id"]
+        rows = _call(business_central.odata_query, mapping.bc_entity,
+                     filter=translation.filter_text or None,
+                     select=[*fields, "SystemId"] if fields else None)
+        rows = ({**row, "id": row.get("SystemId")} for row in rows)
+    else:
+        rows = _call(business_central.query, mapping.bc_entity,
+                     filter=translation.filter_text or None,
+                     select=list(select) if select else None)
     return (row for row in rows if translation.matches(row))
 
 
