@@ -8,7 +8,6 @@ from mappings.sales_filters import sales_filter
 from tests.mappings.sandbox_clients import register_sandbox_clients
 
 
-
 @pytest.fixture
 def live(connection, sandbox_clean):
     register_sandbox_clients(connection, sandbox_clean)
