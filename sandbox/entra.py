@@ -14,10 +14,12 @@ import json
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from sandbox import credentials as creds
+from sandbox.entra_assertion import check_assertion
 from sandbox.messages import Principal, Request, Response, json_response
 
 RESERVED_SCOPES = {"openid", "profile", "offline_access", "email"}
@@ -76,9 +78,14 @@ class TokenService:
     """Answers discovery and token requests under ``/<tenant>/``."""
 
     def __init__(
-        self, state: dict[str, Any], lifetime: Callable[[], int], count: Callable[[str], None]
+        self,
+        state: dict[str, Any],
+        lifetime: Callable[[], int],
+        count: Callable[[str], None],
+        certificate: Path | None = None,
     ) -> None:
         self.state = state
+        self.certificate = certificate
         self.lifetime = lifetime
         self.count = count
         self.apps = {
@@ -203,9 +210,14 @@ class TokenService:
                     f"to app '{client_id}'.",
                 )
         elif "client_assertion" in form:
-            raise TokenError(
-                401, "invalid_client", 700027, "Client assertion failed signature validation."
-            )
+            problem = check_assertion(form["client_assertion"], client_id, self.certificate)
+            if problem:
+                raise TokenError(
+                    401,
+                    "invalid_client",
+                    700027,
+                    f"Client assertion failed signature validation. {problem}",
+                )
         elif required:
             raise TokenError(
                 401,

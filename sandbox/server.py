@@ -20,7 +20,7 @@ from sandbox.errors import ServiceError
 from sandbox.limits import Counters, Faults, Limiter, Slot, retry_after
 from sandbox.messages import REASONS, Request, Response
 from sandbox.store import Store
-from sandbox.tls import ensure_tls_files
+from sandbox.tls import ensure_client_certificate, ensure_tls_files
 
 log = logging.getLogger("sandbox")
 
@@ -43,8 +43,12 @@ class Sandbox:
         self.start_settings = config.merge(config.defaults(), settings or {})
         self.settings = self.start_settings
         self.counters, self.limiter, self.faults = Counters(), Limiter(), Faults()
+        self.client_certificate = ensure_client_certificate(data_dir / "tls")
         self.tokens = entra.TokenService(
-            self.state, lambda: self.settings["token_lifetime_seconds"], self.counters.token
+            self.state,
+            lambda: self.settings["token_lifetime_seconds"],
+            self.counters.token,
+            self.client_certificate.certificate,
         )
         self.dataverse = Dataverse(self.store, self.state)
         self.business_central = BusinessCentral(self.store, self.state)
@@ -57,7 +61,13 @@ class Sandbox:
 
     def credentials(self) -> dict[str, Any]:
         """Public connection details (``--show-credentials``)."""
-        return credentials.public_credentials(self.state, self.port, self.tls.ca_bundle)
+        result = credentials.public_credentials(self.state, self.port, self.tls.ca_bundle)
+        result.update(
+            client_certificate=str(self.client_certificate.certificate),
+            client_private_key=str(self.client_certificate.private_key),
+            client_certificate_thumbprint=self.client_certificate.thumbprint,
+        )
+        return result
 
     def handle(self, request: Request) -> Response:
         """Route one request to the control API, the token service or a service."""

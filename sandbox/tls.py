@@ -13,7 +13,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 VALID_DAYS = 3650
@@ -119,3 +119,36 @@ def _build_server_certificate(
         x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
     )
     return builder.sign(ca_key, hashes.SHA256())
+
+
+@dataclass(frozen=True)
+class ClientCertificate:
+    """An app registration's certificate credential (for client assertions, protocols.md 1.2)."""
+
+    certificate: Path
+    private_key: Path
+    thumbprint: str  # SHA-1, hex, as msal's {"thumbprint": ...} expects
+
+
+def ensure_client_certificate(directory: Path) -> ClientCertificate:
+    """Return the app certificate in ``directory``, creating a self-signed RSA one once."""
+    cert_path, key_path = directory / "client-cert.pem", directory / "client-key.pem"
+    if not (cert_path.exists() and key_path.exists()):
+        directory.mkdir(parents=True, exist_ok=True)
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        builder = x509.CertificateBuilder().subject_name(_name("bcsales sandbox app"))
+        builder = builder.issuer_name(_name("bcsales sandbox app")).public_key(key.public_key())
+        cert = _validity(builder.serial_number(x509.random_serial_number())).sign(
+            key, hashes.SHA256()
+        )
+        cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        key_path.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+        key_path.chmod(0o600)
+    cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    return ClientCertificate(cert_path, key_path, cert.fingerprint(hashes.SHA1()).hex().upper())

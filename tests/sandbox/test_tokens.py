@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -162,3 +163,35 @@ def test_whoami_reflects_app_integration_user_and_admin(sandbox_clean):
         for t in tokens
     }
     assert len(users) == 3
+
+
+def test_msal_gets_an_app_token_with_the_certificate_credential(sandbox_clean):
+    creds = sandbox_clean.credentials
+    credential = {
+        "private_key": Path(creds["client_private_key"]).read_text(),
+        "thumbprint": creds["client_certificate_thumbprint"],
+    }
+    app = msal.ConfidentialClientApplication(
+        creds["client_id"],
+        client_credential=credential,
+        authority=creds["authority"],
+        instance_discovery=False,
+        http_client=PortRoutingSession(sandbox_clean.ca_bundle, sandbox_clean.port),
+    )
+    result = app.acquire_token_for_client(scopes=[creds["business_central_scope"]])
+    assert "access_token" in result, result
+
+
+def test_a_forged_client_assertion_is_refused(sandbox_clean):
+    creds = sandbox_clean.credentials
+    response = sandbox_clean.control.post(
+        creds["token_endpoint"],
+        data={
+            "client_id": creds["client_id"],
+            "grant_type": "client_credentials",
+            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            "client_assertion": "e30.e30.c2ln",
+            "scope": creds["dataverse_scope"],
+        },
+    )
+    assert response.status_code == 401 and response.json()["error"] == "invalid_client"
