@@ -90,6 +90,9 @@ def _submit(request, connection, step: int) -> HttpResponse:
         messages.success(request, note)
     if not outcome.done:
         connection = connection or getattr(form, "instance", None)
+        if step == 3:  # show the companies the API just returned
+            form = wizard.form_for(3, connection, request.POST)
+            form.is_valid()
         return _render(request, connection, step, form, extra=extra, outcome=outcome, status=400)
     connection = connection or form.instance
     set_current_connection(request, connection)

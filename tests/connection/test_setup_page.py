@@ -48,7 +48,8 @@ def test_the_card_shows_every_fasttab_and_action(admin_client, connection):
         assert caption in page, caption
 
 
-def test_a_pasted_browser_url_is_stored_normalised_and_the_change_is_shown(admin_client, connection):
+def test_a_pasted_browser_url_is_stored_normalised_and_the_change_is_shown(admin_client,
+                                                                            connection):
     response = post(admin_client, connection,
                     server_address="CONTOSO.crm4.dynamics.com/main.aspx?appid=12#etn=account")
     assert response.status_code == 302
