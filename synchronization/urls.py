@@ -1,10 +1,16 @@
 from django.urls import path
 
-from synchronization import views
+from synchronization import views, views_coupled, views_errors, views_jobs
 
 app_name = "synchronization"
 urlpatterns = [
-    path("jobs/", views.job_list, name="jobs"),
+    path("jobs/", views_jobs.job_list, name="jobs"),
     path("jobs/check-worker/", views.check_worker, name="check_worker"),
+    path("jobs/<int:pk>/", views_jobs.job_detail, name="job"),
+    path("jobs/<int:pk>/progress/", views_jobs.job_partial, name="job_partial"),
+    path("jobs/<int:pk>/cancel/", views_jobs.job_cancel, name="job_cancel"),
+    path("errors/", views_errors.error_list, name="errors"),
+    path("errors/delete/", views_errors.error_delete, name="error_delete"),
+    path("coupled-errors/", views_coupled.coupled_error_list, name="coupled_errors"),
     path("full-sync/", views.full_sync_review, name="full_sync"),
 ]

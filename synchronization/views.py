@@ -1,4 +1,7 @@
-"""Pages about what moved: job log, full synchronization review, and the health probe."""
+"""The health probe, the worker check and the full synchronization review.
+
+The job log is in views_jobs, errors in views_errors and views_coupled.
+"""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -9,7 +12,6 @@ from django.views.decorators.http import require_POST
 
 from connection.access import administrator_required
 from synchronization import health, jobs
-from synchronization.models import SyncJob
 
 
 @login_not_required
@@ -18,11 +20,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
     """Liveness for monitoring: 200 when database, Redis and a worker are up, else 503."""
     report = health.report()
     return JsonResponse(report, status=200 if report["status"] == "up" else 503)
-
-
-def job_list(request: HttpRequest) -> HttpResponse:
-    jobs = SyncJob.objects.all()[:100]
-    return render(request, "synchronization/jobs.html", {"jobs": jobs})
 
 
 def full_sync_review(request: HttpRequest) -> HttpResponse:

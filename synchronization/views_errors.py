@@ -1,0 +1,51 @@
+"""Integration Synchronization Errors: the list, deleting old entries, uncoupling records."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from connection.access import administrator_required
+from connection.current import get_current_connection
+from synchronization.filtersets import ErrorFilterSet
+from synchronization.forms import DeleteErrorsForm
+from synchronization.models import SyncError
+from synchronization.tables import link_error_records, paginate
+from synchronization.views_common import query_without_page, warn
+
+ERRORS_PER_PAGE = 50
+
+
+def error_list(request: HttpRequest) -> HttpResponse:
+    """Errors of the current connection's jobs, filtered and paged, linking to both records."""
+    connection = get_current_connection(request)
+    errors = SyncError.objects.filter(job__connection=connection).select_related("mapping")
+    filterset = ErrorFilterSet(request.GET or None, queryset=errors, connection=connection)
+    page, problem = paginate(request, filterset.qs, ERRORS_PER_PAGE)
+    warn(request, [*filterset.problems(), problem])
+    link_error_records(page.object_list, connection)
+    return render(request, "synchronization/errors.html", {
+        "filterset": filterset, "page": page, "errors": page.object_list,
+        "query": query_without_page(request)})
+
+
+@require_POST
+@administrator_required
+def error_delete(request: HttpRequest) -> HttpResponse:
+    """Delete Entries Older Than 7 Days / Delete All Entries: confirm with the count, delete."""
+    connection = get_current_connection(request)
+    form = DeleteErrorsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose which errors to delete.")
+        return redirect("synchronization:errors")
+    doomed = form.errors_to_delete(connection)
+    if not form.cleaned_data["confirm"]:
+        return render(request, "synchronization/confirm_delete_errors.html", {
+            "form": form, "count": doomed.count(),
+            "scope": dict(form.fields["scope"].choices)[form.cleaned_data["scope"]]})
+    count, _ = doomed.delete()
+    messages.success(request, f"{count} error entr{'y was' if count == 1 else 'ies were'} "
+                              "deleted. The couplings and records are unchanged.")
+    return redirect("synchronization:errors")
