@@ -7,6 +7,7 @@ validate is left out of the filtering and reported by the view, never a 500.
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from mappings.models import Coupling, IntegrationTableMapping, SyncResult
@@ -25,6 +26,15 @@ class MappingByName(django_filters.ModelChoiceFilter):
     def __init__(self, **kwargs) -> None:
         super().__init__(label="Mapping", to_field_name="name",
                          queryset=IntegrationTableMapping.objects.none(), **kwargs)
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A row id: a whole number the database can hold (larger ones are refused, not a 500)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(min_value=1, max_value=2**63 - 1, **kwargs)
 
 
 class ConnectionScopedFilterSet(django_filters.FilterSet):
@@ -62,7 +72,7 @@ class ErrorFilterSet(ConnectionScopedFilterSet):
     """Integration Synchronization Errors: mapping, job, direction, code, date and text."""
 
     mapping = MappingByName()
-    job = django_filters.NumberFilter(label="Job ID", field_name="job_id", min_value=1)
+    job = IdFilter(label="Job ID", field_name="job_id")
     direction = django_filters.ChoiceFilter(label="Synch. Direction",
                                             choices=SyncDirection.choices)
     code = django_filters.CharFilter(label="Error code", field_name="error_code",
