@@ -1,4 +1,4 @@
-"""A new administrator completes the assisted setup in the browser with the sandbox's demo values."""
+"""A new administrator completes the assisted setup in the browser with the demo values."""
 
 import pytest
 
