@@ -3,3 +3,7 @@ from django.apps import AppConfig
 
 class SynchronizationConfig(AppConfig):
     name = "synchronization"
+
+    def ready(self) -> None:
+        # Job handlers register themselves when their modules load; workers need them all.
+        from synchronization import runs  # noqa: F401

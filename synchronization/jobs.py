@@ -6,6 +6,7 @@ conditional UPDATE, so a job enqueued twice, or picked up by two workers, still 
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 
 import django_rq
 from django.db import transaction
@@ -16,7 +17,10 @@ from synchronization.models import JobStatus, SyncJob
 log = logging.getLogger(__name__)
 
 QUEUE = "default"
+# A job whose mapping is busy waits this long before trying again.
+BUSY_RETRY = timedelta(seconds=5)
 _HANDLERS: dict[str, Callable[[SyncJob], dict]] = {}
+_CLAIMERS: dict[str, Callable[[SyncJob, str], bool]] = {}
 
 
 def handler(kind: str):
@@ -29,6 +33,16 @@ def handler(kind: str):
     return register
 
 
+def claimer(kind: str):
+    """Register how jobs of `kind` are claimed (default: pending -> running, once)."""
+
+    def register(function: Callable[[SyncJob, str], bool]) -> Callable[[SyncJob, str], bool]:
+        _CLAIMERS[kind] = function
+        return function
+
+    return register
+
+
 def start(kind: str, **parameters) -> SyncJob:
     """Create a pending job row and enqueue it once the surrounding transaction commits."""
     job = SyncJob.objects.create(kind=kind, parameters=parameters)
@@ -36,24 +50,39 @@ def start(kind: str, **parameters) -> SyncJob:
     return job
 
 
-def enqueue(job_id: int) -> None:
-    django_rq.get_queue(QUEUE).enqueue(run, job_id, job_id=f"syncjob-{job_id}")
+def enqueue(job_id: int, delay: timedelta | None = None) -> None:
+    queue = django_rq.get_queue(QUEUE)
+    if delay:
+        queue.enqueue_in(delay, run, job_id)
+    else:
+        queue.enqueue(run, job_id)
 
 
 def run(job_id: int) -> None:
     """Entry point the RQ worker calls."""
-    job = SyncJob.objects.get(pk=job_id)
-    current = get_current_job()
-    if not job.claim(worker_name=current.worker_name if current else "inline"):
-        log.info("job %s is %s already; not running it again", job_id, job.status)
+    job = SyncJob.objects.filter(pk=job_id).first()
+    if job is None or job.status != JobStatus.PENDING:
+        log.info("job %s is not pending; not running it", job_id)
         return
+    current = get_current_job()
+    worker = current.worker_name if current and current.worker_name else "inline"
+    claim = _CLAIMERS.get(job.kind, lambda j, w: j.claim(w))
+    if not claim(job, worker):
+        job.refresh_from_db()
+        if job.status == JobStatus.PENDING:  # its mapping is busy: try again shortly
+            enqueue(job_id, BUSY_RETRY)
+        return
+    _execute(job)
+
+
+def _execute(job: SyncJob) -> None:
     try:
         result = _HANDLERS[job.kind](job)
     except Exception as exc:
-        log.exception("job %s failed", job_id)
-        job.fail(f"{type(exc).__name__}: {exc}")
+        log.exception("job %s failed", job.pk)
+        job.fail(f"{type(exc).__name__}: {exc}" if not str(exc) else str(exc))
         return
-    job.finish(result)
+    job.finish(result, job.message)
 
 
 @handler("ping")
@@ -62,4 +91,4 @@ def ping(job: SyncJob) -> dict:
     return {"pong": True, "worker": job.worker_name}
 
 
-__all__ = ["JobStatus", "handler", "run", "start"]
+__all__ = ["JobStatus", "claimer", "enqueue", "handler", "run", "start"]

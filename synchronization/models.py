@@ -105,6 +105,10 @@ class SyncJob(models.Model):
         return self.status in ACTIVE_STATUSES
 
     @property
+    def has_failures(self) -> bool:
+        return self.status == JobStatus.FAILED or self.failed > 0
+
+    @property
     def records_done(self) -> int:
         return sum(getattr(self, name) for name in COUNTERS if name != "conflicts")
 

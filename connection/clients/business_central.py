@@ -223,6 +223,25 @@ class BusinessCentralClient:
         """Records of an OData V4 web service one at a time; same options as odata_pages."""
         return flatten(self.odata_pages(page_name, **options))
 
+    def _page_url(self, page_name: str, key: Mapping[str, Any] | None = None) -> str:
+        company = quote(quoted_literal(self.company_name()), safe="'")
+        segment = page_name
+        if key:
+            # Page records are addressed by the page's key fields: Customer(No='10000').
+            segment += "(" + ",".join(f"{name}={quoted_literal(str(value))}"
+                                      for name, value in key.items()) + ")"
+        return join_url(self.odata_url, f"Company({company})", quote(segment, safe="()=',"))
+
+    def odata_create(self, page_name: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """Insert a record through a published page; returns the record (201)."""
+        return self.http.request("POST", self._page_url(page_name), json=body).json()
+
+    def odata_update(self, page_name: str, key: Mapping[str, Any], body: Mapping[str, Any],
+                     etag: str = "*") -> dict[str, Any]:
+        """Modify the page record with these key field values (``If-Match`` is mandatory)."""
+        return self.http.request("PATCH", self._page_url(page_name, key), json=body,
+                                 headers={"If-Match": etag}).json()
+
 
 def _result(index: int, item: dict[str, Any] | None) -> OperationResult:
     if item is None:

@@ -192,8 +192,17 @@ def _option(text: str, spec: FieldSpec) -> str:
     for label, wire in spec.options:
         if label.casefold() == wanted or str(wire) == text.strip():
             return label
+    # BC's filters name options by their AL member (SalesInventory) where Dataverse shows the
+    # label (Sales Inventory): accept the member name when it matches exactly one label.
+    squeezed = [label for label, _ in spec.options if _member(label) == _member(text)]
+    if text.strip() and len(squeezed) == 1:
+        return squeezed[0]
     allowed = ", ".join(repr(label) for label in spec.option_labels())
     raise ValueProblem(f"'{text}' is not an option of {spec.label} (allowed: {allowed})")
+
+
+def _member(label: str) -> str:
+    return "".join(ch for ch in label.casefold() if ch.isalnum())
 
 
 def _guid(text: str, spec: FieldSpec) -> UUID:

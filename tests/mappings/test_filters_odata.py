@@ -259,3 +259,12 @@ def test_raw_text_errors_point_at_the_condition(text, message, column):
         parse_dataverse_filter(text, ACCOUNT)
     assert message in str(caught.value)
     assert caught.value.line_and_column(caught.value.problems[0])[1] == column
+
+
+def test_an_option_written_as_its_al_member_name_matches_the_dataverse_label():
+    from mappings.filters import Catalogue, FieldSpec, translate_bc_style
+
+    catalogue = Catalogue([FieldSpec.of("producttypecode", "option",
+                                        options={"Sales Inventory": 1, "Services": 3})])
+    assert translate_bc_style("ProductTypeCode = SalesInventory", catalogue).filter_text \
+        == "producttypecode eq 1"

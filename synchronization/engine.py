@@ -1,0 +1,473 @@
+"""Run one mapping in one direction: read changed pages, plan, write in batches, record.
+
+Per page (design.md "How a sync runs"): the couplings of the whole page come in one query, the
+destination rows that may change in a few reads, bodies are computed in memory, writes go out as
+batches (several at once), then couplings, errors, counters and the watermark are saved in one
+transaction. Creates carry an id derived from the source id, so a page retried after a crash
+updates what the first attempt made instead of duplicating it; the watermark moves only after the
+destination confirmed the page. No RQ and no request objects here.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from mappings.models import (
+    Coupling,
+    DeletionConflictResolution,
+    Direction,
+    IntegrationTableMapping,
+    SyncResult,
+    UpdateConflictResolution,
+)
+from synchronization import rules
+from synchronization.models import ErrorKind, SyncDirection, SyncError, SyncJob, SyncMode
+from synchronization.sides import BcSide, Outcome, SalesSide, Side, Write, deterministic_id
+from synchronization.transform import TransferError, Transformer
+
+log = logging.getLogger(__name__)
+
+
+class Cancelled(Exception):
+    """Someone asked the job to stop; it stopped after a confirmed page."""
+
+
+@dataclass
+class Plan:
+    """What to do with one source record."""
+
+    record: dict
+    source_id: str
+    action: str  # insert | update | unchanged | skip | fail | conflict | ignore
+    coupling: Coupling | None = None
+    destination_id: str = ""
+    body: dict[str, Any] = field(default_factory=dict)
+    message: str = ""
+    code: str = ""
+
+
+@dataclass
+class Settings:
+    """How one run behaves, from the job's mode and parameters."""
+
+    mode: str
+    force: bool  # ForceModify: rewrite coupled records even if unchanged since the last sync
+    only_coupled: bool
+    selected_ids: list[str] = field(default_factory=list)
+
+
+class DirectionRun:
+    """One SyncJob: a mapping synchronized in one direction."""
+
+    def __init__(self, job: SyncJob, mapping: IntegrationTableMapping, bc: BcSide,
+                 sales: SalesSide, base_currency_id: str = "") -> None:
+        self.job = job
+        self.mapping = mapping
+        self.direction = job.direction
+        self.to_sales = self.direction == SyncDirection.TO_SALES
+        self.source: Side = bc if self.to_sales else sales
+        self.destination: Side = sales if self.to_sales else bc
+        self.bc, self.sales = bc, sales
+        self.transformer = Transformer(mapping, self.direction, bc, sales, base_currency_id)
+        self.table_rules = rules.for_mapping(mapping, self.direction, bc, sales)
+        self.settings = self._settings()
+        self.earliest_failed_insert: datetime | None = None
+        self.latest_seen: datetime | None = None
+        self.counted = _client_counters(bc, sales)
+
+    def _settings(self) -> Settings:
+        params = self.job.parameters
+        mode = self.job.mode or SyncMode.MODIFIED
+        only_coupled = self.mapping.synch_only_coupled_records
+        if params.get("ignore_synch_only_coupled") or mode == SyncMode.SELECTED:
+            only_coupled = False
+        ids = [str(i).lower() for i in params.get("bc_ids" if self.to_sales else "sales_ids", [])]
+        return Settings(mode, mode in (SyncMode.ALL, SyncMode.SELECTED), only_coupled, ids)
+
+    # -- the run -------------------------------------------------------------------------
+    def run(self) -> dict[str, Any]:
+        """Synchronize; returns a result summary. Raises Cancelled when asked to stop."""
+        if self.transformer.warnings:
+            self.job.beat(message="\n".join(self.transformer.warnings))
+        for page in self._pages():
+            self._check_cancel()
+            self._process(page)
+        self._close_watermark()
+        return {"warnings": self.transformer.warnings}
+
+    def _pages(self):
+        if self.settings.mode == SyncMode.SELECTED:
+            yield from self._selected_pages()
+            return
+        since = self._since()
+        if self.settings.mode == SyncMode.MODIFIED:
+            yield from self._failed_pages()
+        yield from self.source.read_pages(since)
+
+    def _since(self) -> datetime | None:
+        resume = self.job.cursor.get("since")
+        if resume:
+            return datetime.fromisoformat(resume)
+        if self.settings.mode == SyncMode.ALL:
+            return None
+        return self.mapping.bc_watermark if self.to_sales else self.mapping.sales_watermark
+
+    def _failed_pages(self):
+        """Records whose last sync in this direction failed (not skipped) are tried again."""
+        field_name = "last_sales_result" if self.to_sales else "last_result"
+        id_field = "bc_id" if self.to_sales else "sales_id"
+        ids = [str(i) for i in Coupling.objects.filter(
+            mapping=self.mapping, skipped=False, **{field_name: SyncResult.FAILURE}
+        ).values_list(id_field, flat=True)]
+        for start in range(0, len(ids), 1000):
+            found = self.source.fetch(ids[start:start + 1000])
+            if found:
+                yield list(found.values())
+
+    def _selected_pages(self):
+        ids = self.settings.selected_ids
+        for start in range(0, len(ids), 1000):
+            found = self.source.fetch(ids[start:start + 1000])
+            yield list(found.values())
+
+    def _check_cancel(self) -> None:
+        if SyncJob.objects.filter(pk=self.job.pk, cancel_requested=True).exists():
+            raise Cancelled
+
+    # -- one page ------------------------------------------------------------------------
+    def _process(self, records: list[dict]) -> None:
+        plans = self._plan(records)
+        outcomes = self._write(plans)
+        self._record(plans, outcomes, records)
+
+    def _plan(self, records: list[dict]) -> list[Plan]:
+        records = [r for r in records if self.source.record_id(r)]
+        couplings = self._couplings([self.source.record_id(r) for r in records])
+        plans = [self._first_look(r, couplings.get(self.source.record_id(r))) for r in records]
+        self._match_uncoupled(plans)
+        current = self._current_destinations(plans)
+        self.transformer.prepare([p.record for p in plans if p.action in ("insert", "update")])
+        for plan in plans:
+            if plan.action in ("insert", "update"):
+                self._complete(plan, current)
+        return plans
+
+    def _couplings(self, ids: list[str]) -> dict[str, Coupling]:
+        if self.to_sales:
+            found = Coupling.objects.for_bc_ids(self.mapping, ids)
+        else:
+            found = Coupling.objects.for_sales_ids(self.mapping, ids)
+        return {str(key).lower(): value for key, value in found.items()}
+
+    def _first_look(self, record: dict, coupling: Coupling | None) -> Plan:
+        source_id = self.source.record_id(record)
+        plan = Plan(record, source_id, "update", coupling)
+        reason = self.table_rules.ignore(record)
+        if reason or (not self.settings.force and self._changed_by_us(record)):
+            plan.action, plan.message = "ignore", reason or ""
+        elif coupling is None:
+            plan.action = "skip" if self.settings.only_coupled else "insert"
+            plan.message = "The record is not coupled." if self.settings.only_coupled else ""
+        elif coupling.skipped and self.settings.mode != SyncMode.SELECTED:
+            plan.action, plan.message = "skip", "The record is skipped after repeated errors."
+        elif not self.settings.force and not self._source_changed(record, coupling):
+            plan.action = "unchanged"
+        if coupling is not None:
+            plan.destination_id = str(coupling.sales_id if self.to_sales else coupling.bc_id)
+        if plan.action == "skip" and coupling is None and self.settings.mode == SyncMode.MODIFIED:
+            plan.action = "ignore"  # BC: uncoupled rows are not processed by a scheduled run
+        return plan
+
+    def _changed_by_us(self, record: dict) -> bool:
+        return not self.to_sales and self.sales.changed_by_integration(record)
+
+    def _source_changed(self, record: dict, coupling: Coupling) -> bool:
+        modified = self.source.modified_on(record)
+        if self.to_sales:
+            return coupling.is_bc_modified_after_last_sync(modified)
+        return coupling.is_sales_modified_after_last_sync(modified)
+
+    def _match_uncoupled(self, plans: list[Plan]) -> None:
+        """Couple uncoupled records to existing destination rows the table rules recognise."""
+        uncoupled = [p for p in plans if p.action == "insert"]
+        if not uncoupled:
+            return
+        matches = self.table_rules.match([p.record for p in uncoupled])
+        taken = self._already_coupled(set(matches.values()))
+        for plan in uncoupled:
+            match = matches.get(plan.source_id)
+            if match and match not in taken:
+                plan.action, plan.destination_id = "update", match
+                taken.add(match)
+
+    def _already_coupled(self, destination_ids: set[str]) -> set[str]:
+        if not destination_ids:
+            return set()
+        field_name = "sales_id__in" if self.to_sales else "bc_id__in"
+        column = "sales_id" if self.to_sales else "bc_id"
+        rows = Coupling.objects.filter(mapping=self.mapping, **{field_name: destination_ids})
+        return {str(v) for v in rows.values_list(column, flat=True)}
+
+    def _current_destinations(self, plans: list[Plan]) -> dict[str, dict]:
+        ids = [p.destination_id for p in plans if p.action == "update" and p.destination_id]
+        return self.destination.fetch(ids) if ids else {}
+
+    def _complete(self, plan: Plan, current: dict[str, dict]) -> None:
+        existing = current.get(plan.destination_id)
+        inserting = plan.action == "insert" or existing is None
+        try:
+            body = self.table_rules.adjust(self.transformer.transform(plan.record), plan.record,
+                                           inserting)
+        except TransferError as exc:
+            plan.action, plan.message = "fail", str(exc)
+            return
+        if plan.action == "insert":
+            plan.destination_id = deterministic_id(self.mapping, plan.source_id)
+            plan.body = body
+            return
+        if existing is None:
+            self._destination_deleted(plan, body)
+            return
+        plan.body = self.transformer.changes(body, existing)
+        plan.record["_destination_number"] = self.destination.number(existing)
+        if not plan.body:
+            plan.action = "unchanged"
+        elif self._is_conflict(plan, existing):
+            self._resolve_conflict(plan)
+
+    def _destination_deleted(self, plan: Plan, body: dict) -> None:
+        policy = self.mapping.deletion_conflict_resolution
+        if policy == DeletionConflictResolution.RESTORE:
+            plan.action, plan.body = "insert", body  # recreated with the coupled id
+        elif policy == DeletionConflictResolution.REMOVE_COUPLING:
+            plan.action, plan.message = "uncouple", "The coupled record was deleted; " \
+                                                    "the coupling was removed."
+        else:
+            plan.action = "fail"
+            plan.message = ("The record cannot be updated because it is coupled to a deleted "
+                            "record. Restore the record or remove the coupling.")
+
+    def _is_conflict(self, plan: Plan, existing: dict) -> bool:
+        """Both sides changed since the last sync, and a bidirectional field would change."""
+        if self.mapping.direction != Direction.BIDIRECTIONAL or self.settings.force:
+            return False
+        coupling = plan.coupling
+        modified = self.destination.modified_on(existing)
+        changed = (coupling.is_sales_modified_after_last_sync(modified) if self.to_sales
+                   else coupling.is_bc_modified_after_last_sync(modified))
+        if not changed or (self.to_sales and self.sales.changed_by_integration(existing)):
+            return False
+        return bool(set(plan.body) & self.transformer.bidirectional_keys())
+
+    def _resolve_conflict(self, plan: Plan) -> None:
+        policy = self.mapping.update_conflict_resolution
+        wins = UpdateConflictResolution.SEND_TO_SALES if self.to_sales \
+            else UpdateConflictResolution.GET_FROM_SALES
+        if policy == wins:
+            return  # this direction's data wins: write it
+        if policy != UpdateConflictResolution.NONE:
+            plan.action = "skip"  # the other direction's run will write its data
+            plan.message = "Conflict resolved in favour of the other side."
+            return
+        plan.action = "conflict"
+        plan.message = ("Both the Business Central record and the Sales record have been changed "
+                        "since the last synchronization, and a bidirectional field differs. "
+                        "Choose which side to keep.")
+
+    # -- writes and bookkeeping ----------------------------------------------------------
+    def _write(self, plans: list[Plan]) -> dict[int, Outcome]:
+        writes = [(i, Write(p.action, p.destination_id, p.body,
+                            p.record.get("_destination_number", "")))
+                  for i, p in enumerate(plans) if p.action in ("insert", "update")]
+        if not writes:
+            return {}
+        outcomes = self.destination.write([w for _, w in writes])
+        return {i: o for (i, _), o in zip(writes, outcomes, strict=True)}
+
+    def _record(self, plans: list[Plan], outcomes: dict[int, Outcome], records: list[dict]
+                ) -> None:
+        book = Bookkeeping(self, plans, outcomes)
+        requests = self._requests_since_last_page()
+        with transaction.atomic():
+            book.save()
+            self._advance(records, plans, outcomes)
+            self.job.add(**book.counters, **requests)
+
+    def _requests_since_last_page(self) -> dict[str, int | float]:
+        """Requests, retries and throttle waits of both clients since the last page (reads
+        of the page itself included)."""
+        now = _client_counters(self.bc, self.sales)
+        delta = _counter_delta(self.counted, now)
+        self.counted = now
+        return delta
+
+    def _advance(self, records: list[dict], plans: list[Plan], outcomes: dict[int, Outcome]
+                 ) -> None:
+        """Remember how far the source has been read; failed inserts hold the mark back."""
+        stamps = [self.source.modified_on(r) for r in records]
+        stamps = [s for s in stamps if s]
+        if stamps:
+            self.latest_seen = max([*stamps, self.latest_seen] if self.latest_seen else stamps)
+        for i, plan in enumerate(plans):
+            failed_insert = plan.coupling is None and (
+                plan.action == "fail" or (i in outcomes and not outcomes[i].ok))
+            stamp = self.source.modified_on(plan.record)
+            if failed_insert and stamp:
+                self.earliest_failed_insert = min(filter(None, [self.earliest_failed_insert,
+                                                                stamp]))
+        if self.latest_seen and self.settings.mode != SyncMode.SELECTED:
+            self.job.beat(cursor={"since": self._mark().isoformat()})
+
+    def _mark(self) -> datetime:
+        if self.earliest_failed_insert:
+            return min(self.latest_seen, self.earliest_failed_insert - timedelta(milliseconds=1))
+        return self.latest_seen
+
+    def _close_watermark(self) -> None:
+        if self.settings.mode == SyncMode.SELECTED or self.latest_seen is None:
+            return
+        field_name = "bc_watermark" if self.to_sales else "sales_watermark"
+        IntegrationTableMapping.objects.filter(pk=self.mapping.pk).update(
+            **{field_name: self._mark()})
+
+
+class Bookkeeping:
+    """Turns a page's plans and write outcomes into coupling rows, errors and counters."""
+
+    def __init__(self, run: DirectionRun, plans: list[Plan], outcomes: dict[int, Outcome]):
+        self.run = run
+        self.plans = plans
+        self.outcomes = outcomes
+        self.counters = dict.fromkeys(
+            ("inserted", "modified", "unchanged", "skipped", "failed", "conflicts"), 0)
+        self.new_couplings: list[Coupling] = []
+        self.changed_couplings: list[Coupling] = []
+        self.errors: list[SyncError] = []
+        self.removed: list[int] = []
+
+    def save(self) -> None:
+        for index, plan in enumerate(self.plans):
+            self._account(plan, self.outcomes.get(index))
+        Coupling.objects.bulk_create(self.new_couplings, batch_size=1000)
+        Coupling.objects.bulk_update(self.changed_couplings, COUPLING_FIELDS, batch_size=1000)
+        Coupling.objects.filter(pk__in=self.removed).delete()
+        SyncError.objects.bulk_create(self.errors, batch_size=1000)
+
+    def _account(self, plan: Plan, outcome: Outcome | None) -> None:
+        action = plan.action
+        if action == "ignore":
+            return
+        if action in ("insert", "update") and outcome is not None and not outcome.ok:
+            plan.message, plan.code = outcome.message, outcome.code
+            action = "fail"
+        handler = getattr(self, f"_{action}")
+        handler(plan, outcome)
+
+    def _insert(self, plan: Plan, outcome: Outcome) -> None:
+        self.counters["inserted"] += 1
+        destination_id = outcome.id or plan.destination_id
+        if plan.coupling is not None:  # restored a deleted destination with the same id
+            self._succeeded(plan, outcome)
+            return
+        coupling = self._new_coupling(plan, destination_id)
+        self._stamp(coupling, plan.record, outcome)
+        self.new_couplings.append(coupling)
+
+    def _update(self, plan: Plan, outcome: Outcome) -> None:
+        self.counters["modified"] += 1
+        self._succeeded(plan, outcome)
+
+    def _unchanged(self, plan: Plan, _outcome: Outcome | None) -> None:
+        """IgnoreUnchanged: counted, and the coupling's timestamps refreshed (5.3 step 6)."""
+        self.counters["unchanged"] += 1
+        self._succeeded(plan, None)
+
+    def _skip(self, plan: Plan, _outcome: Outcome | None) -> None:
+        self.counters["skipped"] += 1
+
+    def _uncouple(self, plan: Plan, _outcome: Outcome | None) -> None:
+        self.counters["skipped"] += 1
+        self.removed.append(plan.coupling.pk)
+
+    def _conflict(self, plan: Plan, _outcome: Outcome | None) -> None:
+        self.counters["conflicts"] += 1
+        self.errors.append(self._error(plan, ErrorKind.CONFLICT))
+
+    def _fail(self, plan: Plan, _outcome: Outcome | None) -> None:
+        self.counters["failed"] += 1
+        error = self._error(plan, ErrorKind.ERROR)
+        coupling = plan.coupling
+        if coupling is not None:
+            coupling.record_failure(self.run.direction, plan.message, self.run.job.pk)
+            self.changed_couplings.append(coupling)
+            error.coupling = coupling
+        self.errors.append(error)
+
+    def _succeeded(self, plan: Plan, outcome: Outcome | None) -> None:
+        if plan.coupling is None:  # just coupled by matching an existing record
+            coupling = self._new_coupling(plan, plan.destination_id)
+            self._stamp(coupling, plan.record, outcome)
+            self.new_couplings.append(coupling)
+            return
+        coupling = plan.coupling
+        self._stamp(coupling, plan.record, outcome)
+        coupling.skipped = False
+        self.changed_couplings.append(coupling)
+
+    def _new_coupling(self, plan: Plan, destination_id: str) -> Coupling:
+        run = self.run
+        bc_id, sales_id = ((plan.source_id, destination_id) if run.to_sales
+                           else (destination_id, plan.source_id))
+        number = run.bc.number(plan.record) if run.to_sales \
+            else plan.record.get("_destination_number", "")
+        return Coupling(mapping=run.mapping, bc_id=bc_id, sales_id=sales_id,
+                        bc_number=number[:50],
+                        display_name=run.source.label(plan.record)[:250])
+
+    def _stamp(self, coupling: Coupling, record: dict, outcome: Outcome | None) -> None:
+        """SetLastSynchModifiedOns: both sides' modified-on as they are after the write."""
+        run = self.run
+        source_time = run.source.modified_on(record)
+        written = outcome.modified_on if outcome else None
+        destination_time = written or (coupling.sales_modified_on if run.to_sales
+                                       else coupling.bc_modified_on)
+        bc_time, sales_time = ((source_time, destination_time) if run.to_sales
+                               else (destination_time, source_time))
+        coupling.record_success(run.direction, bc_time, sales_time, run.job.pk)
+        if outcome and outcome.record and not run.to_sales and not coupling.bc_number:
+            coupling.bc_number = run.bc.number(outcome.record)[:50]
+
+    def _error(self, plan: Plan, kind: str) -> SyncError:
+        run = self.run
+        return SyncError(
+            job=run.job, mapping=run.mapping, kind=kind, direction=run.direction,
+            source_id=plan.source_id, destination_id=plan.destination_id,
+            source_label=run.source.label(plan.record)[:250], message=plan.message[:2048],
+            error_code=plan.code[:100],
+        )
+
+
+COUPLING_FIELDS = ["bc_modified_on", "sales_modified_on", "last_result", "last_sales_result",
+                   "last_job_id", "last_sales_job_id", "last_error", "skipped", "bc_number"]
+
+
+def _client_counters(bc: BcSide, sales: SalesSide) -> tuple[int, int, float, int]:
+    totals = [bc.client.counters(), sales.client.counters()]
+    return (sum(c.requests for c in totals), sum(c.throttle_waits for c in totals),
+            sum(c.throttle_wait_seconds for c in totals), sum(c.retries for c in totals))
+
+
+def _counter_delta(before: tuple[int, int, float, int], after: tuple[int, int, float, int]
+                   ) -> dict:
+    return {"requests": after[0] - before[0], "throttle_waits": after[1] - before[1],
+            "throttle_seconds": after[2] - before[2], "retries": after[3] - before[3]}
+
+
+def now() -> datetime:
+    return timezone.now()

@@ -1,0 +1,183 @@
+"""Starting and running synchronization work: the service layer views and commands call.
+
+Views and commands start work here; the worker runs it here too (handlers registered with
+synchronization.jobs). A mapping never runs twice at once: starting refuses while one of its jobs
+is active, and a worker claims a job only while no other job of the mapping is running, holding
+a lock on the mapping row.
+"""
+
+from __future__ import annotations
+
+import logging
+from itertools import pairwise
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from connection import services
+from mappings.models import Coupling, Direction, IntegrationTableMapping, SyncResult
+from synchronization import jobs
+from synchronization.engine import Cancelled, DirectionRun
+from synchronization.models import (
+    ACTIVE_STATUSES,
+    JobStatus,
+    SyncDirection,
+    SyncJob,
+    SyncMode,
+)
+from synchronization.sides import BcSide, SalesSide
+
+log = logging.getLogger(__name__)
+SYNC_KIND = "sync_mapping"
+
+
+class AlreadyRunning(Exception):
+    """The mapping has a job that is pending or running."""
+
+
+def directions_of(mapping: IntegrationTableMapping) -> list[str]:
+    """BC runs a bidirectional mapping BC -> Sales first, then Sales -> BC (5.1)."""
+    if mapping.direction == Direction.BIDIRECTIONAL:
+        return [SyncDirection.TO_SALES, SyncDirection.FROM_SALES]
+    return [mapping.direction]
+
+
+def active_jobs(mapping: IntegrationTableMapping) -> QuerySet[SyncJob]:
+    return SyncJob.objects.filter(mapping=mapping, status__in=ACTIVE_STATUSES)
+
+
+def start_mapping_sync(mapping: IntegrationTableMapping, mode: str, *,
+                       direction: str | None = None, bc_ids: list[str] | None = None,
+                       sales_ids: list[str] | None = None, started_by: str = "",
+                       **parameters: Any) -> list[SyncJob]:
+    """Create one job per direction, chained, and enqueue the first when the transaction commits.
+
+    Raises AlreadyRunning when the mapping has an active job.
+    """
+    if active_jobs(mapping).exists():
+        raise AlreadyRunning(f"{mapping.name} is already being synchronized; wait for that "
+                             "job to finish or cancel it.")
+    params = {**parameters, "bc_ids": [str(i) for i in bc_ids or []],
+              "sales_ids": [str(i) for i in sales_ids or []]}
+    created = [SyncJob.objects.create(
+        kind=SYNC_KIND, connection=mapping.connection, mapping=mapping, mapping_name=mapping.name,
+        direction=d, mode=mode, parameters=params, started_by=started_by)
+        for d in ([direction] if direction else directions_of(mapping))]
+    for job, following in pairwise(created):
+        job.parameters["then"] = following.pk
+        job.save(update_fields=["parameters"])
+    transaction.on_commit(lambda: jobs.enqueue(created[0].pk))
+    return created
+
+
+def retry_couplings(couplings: QuerySet[Coupling], started_by: str = "") -> list[SyncJob]:
+    """Clear Skipped and synchronize these records again with fresh source data."""
+    started: list[SyncJob] = []
+    by_mapping: dict[int, list[Coupling]] = {}
+    for coupling in couplings.select_related("mapping"):
+        by_mapping.setdefault(coupling.mapping_id, []).append(coupling)
+    for group in by_mapping.values():
+        mapping = group[0].mapping
+        Coupling.objects.filter(pk__in=[c.pk for c in group]).update(skipped=False, last_error="")
+        started += start_mapping_sync(
+            mapping, SyncMode.SELECTED, started_by=started_by,
+            bc_ids=[str(c.bc_id) for c in group], sales_ids=[str(c.sales_id) for c in group])
+    return started
+
+
+def remove_couplings(couplings: QuerySet[Coupling]) -> int:
+    """Uncouple records: both stay as they are, the next sync treats them as new."""
+    count, _ = couplings.delete()
+    return count
+
+
+# -- running (in the worker) ---------------------------------------------------------------
+@jobs.claimer(SYNC_KIND)
+def claim_sync(job: SyncJob, worker_name: str) -> bool:
+    """Claim only while no other job of the same mapping runs (lock the mapping row)."""
+    with transaction.atomic():
+        IntegrationTableMapping.objects.select_for_update().filter(pk=job.mapping_id).first()
+        busy = SyncJob.objects.filter(mapping_id=job.mapping_id, status=JobStatus.RUNNING)
+        if busy.exclude(pk=job.pk).exists():
+            return False
+        return job.claim(worker_name)
+
+
+@jobs.handler(SYNC_KIND)
+def run_sync(job: SyncJob) -> dict:
+    """Run one direction of a mapping, then start the next job of the chain."""
+    try:
+        return _run_direction(job)
+    finally:
+        following = job.parameters.get("then")
+        if following:
+            transaction.on_commit(lambda: jobs.enqueue(following))
+
+
+def _run_direction(job: SyncJob) -> dict:
+    mapping = job.mapping
+    if mapping is None:
+        raise RuntimeError("The integration table mapping was deleted.")
+    connection = mapping.connection
+    bc_client = services.business_central_client(connection)
+    sales_client = services.dataverse_client(connection)
+    tuning = _tuning(connection)
+    integration_user = sales_client.whoami().user_id
+    bc = BcSide(mapping, bc_client, tuning["bc_batch"], tuning["bc_concurrency"])
+    sales = SalesSide(mapping, sales_client, tuning["sales_batch"], tuning["sales_concurrency"],
+                      integration_user_id=integration_user)
+    _count_total(job, bc if job.direction == SyncDirection.TO_SALES else sales)
+    try:
+        result = DirectionRun(job, mapping, bc, sales, _base_currency(sales_client)).run()
+    except Cancelled:
+        job.refresh_from_db()
+        SyncJob.objects.filter(pk=job.pk).update(status=JobStatus.CANCELLED,
+                                                 finished_at=timezone.now(), message="Cancelled.")
+        return {"cancelled": True}
+    finally:
+        bc_client.close()
+        sales_client.close()
+    _record_on_mapping(job)
+    return result
+
+
+def _tuning(connection) -> dict[str, int]:
+    """Batch sizes and parallel batches, per connection, within the services' limits."""
+    return {
+        "bc_batch": getattr(connection, "bc_batch_size", 0) or 100,
+        "bc_concurrency": getattr(connection, "bc_concurrency", 0) or 4,
+        "sales_batch": getattr(connection, "sales_batch_size", 0) or 500,
+        "sales_concurrency": getattr(connection, "sales_concurrency", 0) or 8,
+    }
+
+
+def _count_total(job: SyncJob, source) -> None:
+    if job.mode != SyncMode.ALL:
+        return
+    try:
+        if isinstance(source, BcSide) and not source.page:
+            total = source.client.count(source.table.entity)
+        elif isinstance(source, SalesSide):
+            total = source.client.count(source.entity_set)
+        else:
+            return
+    except Exception:  # a count is only for the progress bar
+        log.info("could not count records for job %s", job.pk)
+        return
+    job.beat(records_total=total)
+
+
+def _base_currency(client) -> str:
+    """The Sales organization's base currency: what BC's blank (local) currency maps to."""
+    for row in client.query("organizations", select=["_basecurrencyid_value"]):
+        return str(row.get("_basecurrencyid_value") or "")
+    return ""
+
+
+def _record_on_mapping(job: SyncJob) -> None:
+    job.refresh_from_db()
+    result = SyncResult.FAILURE if job.has_failures else SyncResult.SUCCESS
+    IntegrationTableMapping.objects.filter(pk=job.mapping_id).update(
+        last_synced_at=timezone.now(), last_sync_result=result, last_job_id=job.pk)

@@ -1,0 +1,439 @@
+"""The two sides of a mapping as the engine sees them: read pages, fetch by id, write in batches.
+
+The engine is written once for both directions; a Side hides where records live (Business
+Central API v2.0 entity or published OData page, Dataverse entity set), what their ids and
+modified-on fields are called, and how writes are batched.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from connection.clients.business_central import BcOperation
+from connection.clients.dataverse_batch import BatchOperation
+from connection.clients.errors import ClientError
+from connection.clients.results import OperationResult
+from mappings import catalogues
+from mappings.filters import Catalogue, FieldSpec, bind, parse_table_filter, translate
+from mappings.models import IntegrationTableMapping
+from mappings.remote import compile_sales_filter
+
+# BC tables the standard API v2.0 lacks are read and written through these published OData V4
+# pages (protocols.md 4.3); their fields are the captions with underscores.
+ODATA_PAGES = {
+    "Resource": "Resources",
+    "Customer Price Group": "CustomerPriceGroups",
+    "Sales Price": "SalesPrices",
+    "Shipping Agent": "ShippingAgents",
+}
+# API entities with fields only their card page shows (e.g. a customer's Fax No.): those fields
+# are read from the page, joined on SystemId.
+CARD_PAGES = {"Customer": "Customer"}
+# How far back a modified-on filter reaches, as BC does (`modifiedon > watermark - 999 ms`), so a
+# record written in the same second as the watermark is not missed.
+WATERMARK_OVERLAP = timedelta(milliseconds=999)
+IDS_PER_QUERY = 50
+NO_ID = "00000000-0000-0000-0000-000000000000"
+
+
+def page_field(caption: str) -> str:
+    """The OData page field of a BC caption: ``Fax No.`` -> ``Fax_No``."""
+    return re.sub(r"[^0-9A-Za-z]+", "_", caption).strip("_")
+
+
+def parse_time(value: Any) -> datetime | None:
+    if not value or str(value).startswith("0001-01-01"):
+        return None
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def utc_literal(when: datetime) -> str:
+    """An unquoted OData datetime literal in UTC with milliseconds."""
+    from datetime import UTC
+
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+@dataclass
+class Write:
+    """One change to make on a side. ``id`` is the destination id (chosen for inserts)."""
+
+    kind: str  # "insert" | "update" | "delete"
+    id: str
+    body: dict[str, Any] = field(default_factory=dict)
+    number: str = ""  # BC pages address records by number/code, not by id
+
+
+@dataclass
+class Outcome:
+    """What the destination said about one Write."""
+
+    ok: bool
+    id: str
+    modified_on: datetime | None = None
+    record: dict[str, Any] | None = None
+    code: str = ""
+    message: str = ""
+
+
+def _outcome(write: Write, result: OperationResult, modified_field: str) -> Outcome:
+    body = result.body or {}
+    if result.ok:
+        return Outcome(True, write.id, parse_time(body.get(modified_field)), body or None)
+    message = result.error_message or f"HTTP {result.status}"
+    return Outcome(False, write.id, code=result.error_code, message=message)
+
+
+class Side:
+    """Common shape of both sides; see BcSide and SalesSide."""
+
+    key = ""
+    id_field = ""
+    modified_field = ""
+
+    def __init__(self, mapping: IntegrationTableMapping, client: Any, batch_size: int,
+                 concurrency: int) -> None:
+        self.mapping = mapping
+        self.client = client
+        self.batch_size = batch_size
+        self.concurrency = max(1, concurrency)
+
+    def record_id(self, record: dict) -> str:
+        return str(record.get(self.id_field) or "").lower()
+
+    def modified_on(self, record: dict) -> datetime | None:
+        return parse_time(record.get(self.modified_field))
+
+    def _concurrently(self, chunks: list[list[Write]], send) -> list[Outcome]:
+        if len(chunks) <= 1 or self.concurrency == 1:
+            return [o for chunk in chunks for o in send(chunk)]
+        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+            return [o for outcomes in pool.map(send, chunks) for o in outcomes]
+
+    def write(self, writes: Sequence[Write]) -> list[Outcome]:
+        """Apply writes in batches, several batches at a time; one Outcome per write, in order."""
+        size = self.batch_size
+        chunks = [list(writes[i:i + size]) for i in range(0, len(writes), size)]
+        return self._concurrently(chunks, self._send_guarded)
+
+    def _send_guarded(self, chunk: list[Write]) -> list[Outcome]:
+        # A batch the service refused as a whole (after the client's retries) fails each of its
+        # writes with the service's message; the job goes on with the next batch.
+        try:
+            return self._send(chunk)
+        except ClientError as exc:
+            code = getattr(exc, "code", "") or type(exc).__name__
+            return [Outcome(False, w.id, code=code, message=str(exc)) for w in chunk]
+
+    def _send(self, chunk: list[Write]) -> list[Outcome]:
+        raise NotImplementedError
+
+
+class BcSide(Side):
+    """A Business Central table through API v2.0, or through its OData page when it has none."""
+
+    key = "bc"
+
+    def __init__(self, mapping: IntegrationTableMapping, client: Any, batch_size: int = 100,
+                 concurrency: int = 5) -> None:
+        super().__init__(mapping, client, min(batch_size, 100), concurrency)
+        self.table = catalogues.bc_table(mapping.bc_table)
+        if self.table is None:
+            raise ValueError(f"Business Central table {mapping.bc_table!r} is not known.")
+        self.page = ODATA_PAGES.get(mapping.bc_table)
+        self.card_page = CARD_PAGES.get(mapping.bc_table)
+        self.id_field = "SystemId" if self.page else "id"
+        self.modified_field = "SystemModifiedAt" if self.page else "lastModifiedDateTime"
+        self.api_fields = self._api_fields()
+
+    def _api_fields(self) -> set[str]:
+        if self.page:
+            return set()
+        from_api = {"id", "lastModifiedDateTime"}
+        return from_api | {spec.name for spec in self.table.fields
+                           if spec.name not in self._api_lacks()}
+
+    def _card_only_properties(self) -> set[str]:
+        return set(CARD_ONLY_PROPERTIES.get(self.mapping.bc_table, ()))
+
+    def _api_lacks(self) -> set[str]:
+        return NOT_IN_API.get(self.mapping.bc_table, set()) | self._card_only_properties()
+
+    # -- names ---------------------------------------------------------------------------
+    def field_name(self, caption: str, prop: str) -> str:
+        """The wire name of a BC field (page field for pages, API property otherwise)."""
+        if self.page:
+            return page_field(caption)
+        return prop or self.table.property_of(caption)
+
+    def is_writable(self, caption: str, prop: str) -> bool:
+        name = self.field_name(caption, prop)
+        return bool(self.page) or name in self.api_fields or name in self._card_only_properties()
+
+    @property
+    def number_field(self) -> str:
+        if self.page:
+            return page_field(_caption_of(self.table, self.table.number_property))
+        return self.table.number_property
+
+    @property
+    def name_field(self) -> str:
+        if self.page:
+            return page_field(_caption_of(self.table, self.table.name_property))
+        return self.table.name_property
+
+    def number(self, record: dict) -> str:
+        return str(record.get(self.number_field) or "")
+
+    def label(self, record: dict) -> str:
+        return " ".join(p for p in (self.number(record), str(record.get(self.name_field) or ""))
+                        if p)
+
+    # -- reads ---------------------------------------------------------------------------
+    def catalogue(self) -> Catalogue:
+        if not self.page:
+            return catalogues.business_central(self.mapping.bc_table)
+        return Catalogue(FieldSpec.of(page_field(s.caption or s.name), s.type, s.caption,
+                                      options=_options(s)) for s in self.table.fields)
+
+    def translation(self):
+        catalogue = self.catalogue()
+        return translate(bind(parse_table_filter(self.mapping.table_filter, catalogue), catalogue))
+
+    def read_pages(self, since: datetime | None, page_size: int = 20000
+                   ) -> Iterator[list[dict]]:
+        """Records matching the Table Filter (changed after ``since``), oldest change first."""
+        translation = self.translation()
+        conditions = [translation.filter_text] if translation.filter_text else []
+        if since:
+            conditions.append(f"{self.modified_field} gt {utc_literal(since - WATERMARK_OVERLAP)}")
+        query = " and ".join(f"({c})" for c in conditions) or None
+        order = f"{self.modified_field} asc"
+        if self.page:
+            pages = self.client.odata_pages(self.page, filter=query, page_size=page_size)
+        else:
+            pages = self.client.query_pages(self.table.entity, filter=query, orderby=order,
+                                            page_size=page_size)
+        for page in pages:
+            rows = [r for r in page if translation.client is None or translation.matches(r)]
+            yield self._with_card_fields(rows)
+
+    def fetch(self, ids: Sequence[str]) -> dict[str, dict]:
+        """Current records by id (missing ids are absent from the result)."""
+        found: dict[str, dict] = {}
+        for start in range(0, len(ids), IDS_PER_QUERY):
+            chunk = ids[start:start + IDS_PER_QUERY]
+            query = " or ".join(f"{self.id_field} eq {i}" for i in chunk)
+            if self.page:
+                rows = self.client.odata_query(self.page, filter=query)
+            else:
+                rows = self.client.query(self.table.entity, filter=query)
+            found.update((self.record_id(r), r) for r in self._with_card_fields(list(rows)))
+        return found
+
+    def _with_card_fields(self, rows: list[dict]) -> list[dict]:
+        """Add the card-page-only fields (API property names) to API records."""
+        extra = CARD_ONLY_PROPERTIES.get(self.mapping.bc_table)
+        if not self.card_page or not extra or not rows:
+            return rows
+        by_id = {}
+        for start in range(0, len(rows), IDS_PER_QUERY):
+            ids = [r["id"] for r in rows[start:start + IDS_PER_QUERY]]
+            query = " or ".join(f"SystemId eq {i}" for i in ids)
+            for card in self.client.odata_query(self.card_page, filter=query):
+                by_id[str(card.get("SystemId", "")).lower()] = card
+        for row in rows:
+            card = by_id.get(self.record_id(row), {})
+            for prop, caption in extra.items():
+                row[prop] = card.get(page_field(caption))
+        return rows
+
+    # -- writes --------------------------------------------------------------------------
+    def _send(self, chunk: list[Write]) -> list[Outcome]:
+        if self.page:
+            return [self._send_page(write) for write in chunk]
+        card_only = set(CARD_ONLY_PROPERTIES.get(self.mapping.bc_table, ()))
+        api_writes = [Write(w.kind, w.id, {k: v for k, v in w.body.items() if k not in card_only},
+                            w.number) for w in chunk]
+        results = self.client.batch([self._operation(w) for w in api_writes])
+        outcomes = [_outcome(w, r, self.modified_field)
+                    for w, r in zip(api_writes, results, strict=True)]
+        outcomes = self._retry_existing(api_writes, outcomes)
+        return [self._write_card(w, o, card_only) for w, o in zip(chunk, outcomes, strict=True)]
+
+    def _operation(self, write: Write) -> BcOperation:
+        entity = self.table.entity
+        if write.kind == "insert":
+            return BcOperation.create(entity, {"id": write.id, **write.body})
+        if write.kind == "delete":
+            return BcOperation.delete(entity, write.id)
+        return BcOperation.update(entity, write.id, write.body, "*")
+
+    def _retry_existing(self, chunk: list[Write], outcomes: list[Outcome]) -> list[Outcome]:
+        """An insert whose id exists was made by a crashed attempt: update it instead."""
+        again = [i for i, o in enumerate(outcomes)
+                 if not o.ok and o.code == "Internal_EntityWithSameKeyExists"
+                 and chunk[i].kind == "insert"]
+        if not again:
+            return outcomes
+        updates = [Write("update", chunk[i].id, chunk[i].body) for i in again]
+        results = self.client.batch([self._operation(w) for w in updates])
+        for i, write, result in zip(again, updates, results, strict=True):
+            outcomes[i] = _outcome(write, result, self.modified_field)
+        return outcomes
+
+    def _write_card(self, write: Write, outcome: Outcome, card_only: set[str]) -> Outcome:
+        """Fields the API lacks go through the card page, keyed by the record's number."""
+        fields = {CARD_ONLY_PROPERTIES[self.mapping.bc_table][k]: v
+                  for k, v in write.body.items() if k in card_only}
+        if not outcome.ok or not fields or write.kind == "delete":
+            return outcome
+        number = (outcome.record or {}).get(self.number_field) or write.number
+        body = {page_field(caption): value for caption, value in fields.items()}
+        try:
+            card = self.client.odata_update(self.card_page, {"No": number}, body)
+        except ClientError as exc:
+            return Outcome(False, write.id, code=getattr(exc, "code", ""),
+                           message=f"Saved, except the card fields: {exc}")
+        return Outcome(True, write.id, parse_time(card.get("SystemModifiedAt"))
+                       or outcome.modified_on, outcome.record)
+
+    def _send_page(self, write: Write) -> Outcome:
+        try:
+            if write.kind == "insert":
+                record = self.client.odata_create(self.page, write.body)
+            else:
+                key = {page_field(_caption_of(self.table, self.table.number_property)):
+                       write.number}
+                record = self.client.odata_update(self.page, key, write.body)
+        except ClientError as exc:
+            return Outcome(False, write.id, code=getattr(exc, "code", ""), message=str(exc))
+        return Outcome(True, self.record_id(record) or write.id, self.modified_on(record),
+                       record)
+
+
+# Fields of an API entity that only its card page carries, by API property -> caption.
+CARD_ONLY_PROPERTIES: dict[str, dict[str, str]] = {
+    "Customer": {
+        "contact": "Contact",
+        "faxNumber": "Fax No.",
+        "shipmentMethodCode": "Shipment Method Code",
+        "shippingAgentCode": "Shipping Agent Code",
+        "paymentTermsCode": "Payment Terms Code",
+        "primaryContactNumber": "Primary Contact No.",
+        "customerPriceGroup": "Customer Price Group",
+    },
+}
+
+
+# Fields BC tables have that API v2.0 does not expose and no published page carries
+# (protocols.md 4.3): they can be neither read nor written through the standard API.
+NOT_IN_API: dict[str, set[str]] = {
+    "Contact": {"firstName", "middleName", "surname", "currencyCode", "pager", "salespersonCode",
+                "faxNumber"},
+    "Item": {"unitVolume", "grossWeight", "vendorNumber", "vendorItemNumber"},
+    "Opportunity": {"contactCompanyNumber"},
+    "Sales Invoice Header": {"salespersonCode", "shipmentDate", "shippingAgentCode",
+                             "paymentTermsCode", "shipmentMethodCode", "yourReference"},
+    "Sales Invoice Line": {"documentNumber"},
+    "Sales Header": {"documentType", "lastShipmentDate", "salespersonCode", "dueDate",
+                     "shipmentDate", "shippingAgentCode", "paymentTermsCode",
+                     "shipmentMethodCode", "yourReference"},
+}
+
+
+def _caption_of(table, prop: str) -> str:
+    for spec in table.fields:
+        if spec.name == prop:
+            return spec.caption or spec.name
+    return prop
+
+
+def _options(spec: FieldSpec) -> list:
+    return [label for label, _value in spec.options] if spec.options else []
+
+
+class SalesSide(Side):
+    """A Dataverse table of the Sales environment."""
+
+    key = "sales"
+
+    def __init__(self, mapping: IntegrationTableMapping, client: Any, batch_size: int = 1000,
+                 concurrency: int = 8, integration_user_id: str = "") -> None:
+        super().__init__(mapping, client, min(batch_size, 1000), concurrency)
+        self.entity_set = mapping.sales_entity_set
+        self.id_field = mapping.integration_table_uid_field
+        self.modified_field = mapping.integration_table_modified_on_field or "modifiedon"
+        self.integration_user_id = integration_user_id.lower()
+        self.metadata = client.entity_metadata(mapping.sales_entity)
+
+    def number(self, record: dict) -> str:
+        return str(record.get(self.metadata.primary_name_attribute) or "")
+
+    def label(self, record: dict) -> str:
+        return self.number(record)
+
+    def attribute_type(self, attribute: str) -> str:
+        meta = self.metadata.attributes.get(attribute)
+        return meta.type if meta else ""
+
+    def is_lookup(self, attribute: str) -> bool:
+        return self.attribute_type(attribute).lower() in {"lookup", "owner", "customer"}
+
+    def read_name(self, attribute: str) -> str:
+        """How a column appears in a read: lookups as ``_<name>_value``."""
+        return f"_{attribute}_value" if self.is_lookup(attribute) else attribute
+
+    def changed_by_integration(self, record: dict) -> bool:
+        """BC ignores changes the integration user made (they came from BC): no ping-pong."""
+        who = str(record.get("_modifiedby_value") or "").lower()
+        return bool(self.integration_user_id) and who == self.integration_user_id
+
+    def read_pages(self, since: datetime | None, page_size: int = 5000
+                   ) -> Iterator[list[dict]]:
+        compiled = compile_sales_filter(self.mapping)
+        conditions = [compiled.filter_text] if compiled.filter_text else []
+        if since:
+            conditions.append(f"{self.modified_field} gt {utc_literal(since - WATERMARK_OVERLAP)}")
+        query = " and ".join(f"({c})" for c in conditions) or None
+        for page in self.client.query_pages(self.entity_set, filter=query,
+                                            orderby=f"{self.modified_field} asc",
+                                            page_size=page_size):
+            yield [r for r in page if compiled.matches(r)]
+
+    def fetch(self, ids: Sequence[str]) -> dict[str, dict]:
+        found: dict[str, dict] = {}
+        for start in range(0, len(ids), IDS_PER_QUERY):
+            chunk = ids[start:start + IDS_PER_QUERY]
+            query = " or ".join(f"{self.id_field} eq {i}" for i in chunk)
+            found.update((self.record_id(r), r)
+                         for r in self.client.query(self.entity_set, filter=query))
+        return found
+
+    def _send(self, chunk: list[Write]) -> list[Outcome]:
+        operations = [self._operation(w) for w in chunk]
+        results = self.client.batch(operations, continue_on_error=True)
+        return [_outcome(w, r, self.modified_field) for w, r in zip(chunk, results, strict=True)]
+
+    def _operation(self, write: Write) -> BatchOperation:
+        # Ask for the new modifiedon back, so the coupling records the write itself and the next
+        # run does not mistake our own change for a user's (protocols.md 3.5).
+        prefer = {"Prefer": "return=representation"}
+        url = f"{self.entity_set}({write.id})?$select={self.modified_field}"
+        if write.kind == "insert":  # upsert to the chosen id: a retry updates, never duplicates
+            return BatchOperation("PATCH", url, write.body, prefer)
+        if write.kind == "delete":
+            return BatchOperation.delete(self.entity_set, write.id)
+        return BatchOperation("PATCH", url, write.body, {"If-Match": "*", **prefer})
+
+
+def deterministic_id(mapping: IntegrationTableMapping, source_id: str) -> str:
+    """The id a record created from ``source_id`` gets: the same on every attempt."""
+    name = f"bcsales:{mapping.connection_id}:{mapping.name}:{source_id.lower()}"
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, name))

@@ -1,0 +1,15 @@
+"""Connections to the shared sandbox with the default synchronization setup."""
+
+import pytest
+
+from connection.documents import apply_document, sandbox_document
+from connection.models import ConnectionSetup
+from mappings.defaults import apply_default_setup
+
+
+@pytest.fixture
+def synced_connection(db, sandbox_clean) -> ConnectionSetup:
+    """An enabled connection to a freshly reset sandbox, with the default mappings."""
+    connection, _ = apply_document(sandbox_document(sandbox_clean.credentials, "CRONUS sandbox"))
+    apply_default_setup(connection)
+    return connection

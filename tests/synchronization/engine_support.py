@@ -1,0 +1,46 @@
+"""Running mappings in the test process (the worker tests run them through RQ)."""
+
+from connection import services
+from mappings.models import Coupling, IntegrationTableMapping
+from synchronization import jobs, runs
+from synchronization.models import SyncError, SyncJob, SyncMode
+
+
+def mapping(connection, name: str) -> IntegrationTableMapping:
+    return IntegrationTableMapping.objects.get(connection=connection, name=name)
+
+
+def run_now(target: IntegrationTableMapping, mode: str = SyncMode.MODIFIED, **options
+            ) -> list[SyncJob]:
+    """Start a mapping's jobs and run them here, in order, as a worker would."""
+    created = runs.start_mapping_sync(target, mode, **options)
+    for job in created:
+        jobs.run(job.pk)
+    return [SyncJob.objects.get(pk=job.pk) for job in created]
+
+
+def full(target: IntegrationTableMapping, **options) -> list[SyncJob]:
+    return run_now(target, SyncMode.ALL, ignore_synch_only_coupled=True, **options)
+
+
+def errors(job: SyncJob) -> list[str]:
+    return list(SyncError.objects.filter(job=job).values_list("message", flat=True))
+
+
+def couplings(target: IntegrationTableMapping):
+    return Coupling.objects.filter(mapping=target)
+
+
+def admin_dataverse(connection, credentials: dict):
+    """A Dataverse client signed in as the Sales administrator (a person, not the integration)."""
+    tokens = services.user_credential(connection, credentials["admin_user"],
+                                      credentials["admin_password"])
+    return services.dataverse_client(connection, tokens=tokens)
+
+
+def integration_dataverse(connection):
+    return services.dataverse_client(connection)
+
+
+def bc(connection):
+    return services.business_central_client(connection)
