@@ -60,6 +60,7 @@ class Settings:
     force: bool  # ForceModify: rewrite coupled records even if unchanged since the last sync
     only_coupled: bool
     selected_ids: list[str] = field(default_factory=list)
+    dry_run: bool = False  # plan and count, write nothing
 
 
 class DirectionRun:
@@ -88,16 +89,21 @@ class DirectionRun:
         if params.get("ignore_synch_only_coupled") or mode == SyncMode.SELECTED:
             only_coupled = False
         ids = [str(i).lower() for i in params.get("bc_ids" if self.to_sales else "sales_ids", [])]
-        return Settings(mode, mode in (SyncMode.ALL, SyncMode.SELECTED), only_coupled, ids)
+        return Settings(mode, mode in (SyncMode.ALL, SyncMode.SELECTED), only_coupled, ids,
+                        bool(params.get("dry_run")))
 
     # -- the run -------------------------------------------------------------------------
     def run(self) -> dict[str, Any]:
         """Synchronize; returns a result summary. Raises Cancelled when asked to stop."""
         if self.transformer.warnings:
             self.job.beat(message="\n".join(self.transformer.warnings))
+        self.forecast: dict[str, int] = {}
         for page in self._pages():
             self._check_cancel()
             self._process(page)
+        if self.settings.dry_run:
+            return {"dry_run": True, "forecast": self.forecast,
+                    "warnings": self.transformer.warnings}
         self._close_watermark()
         return {"warnings": self.transformer.warnings}
 
@@ -143,8 +149,23 @@ class DirectionRun:
     # -- one page ------------------------------------------------------------------------
     def _process(self, records: list[dict]) -> None:
         plans = self._plan(records)
+        if self.settings.dry_run:
+            self._tally(plans)
+            return
         outcomes = self._write(plans)
         self._record(plans, outcomes, records)
+        self.table_rules.after_page([(p.record, outcomes[i].id or p.destination_id)
+                                     for i, p in enumerate(plans)
+                                     if i in outcomes and outcomes[i].ok])
+
+    def _tally(self, plans: list[Plan]) -> None:
+        """Dry run: what a real run would do with each record, nothing written."""
+        for plan in plans:
+            outcome = plan.action
+            if outcome == "update" and plan.coupling is None:
+                outcome = "couple"  # matched to an existing record
+            self.forecast[outcome] = self.forecast.get(outcome, 0) + 1
+        self.job.add(requests=self._requests_since_last_page()["requests"])
 
     def _plan(self, records: list[dict]) -> list[Plan]:
         records = [r for r in records if self.source.record_id(r)]

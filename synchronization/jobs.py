@@ -21,6 +21,7 @@ QUEUE = "default"
 BUSY_RETRY = timedelta(seconds=5)
 _HANDLERS: dict[str, Callable[[SyncJob], dict]] = {}
 _CLAIMERS: dict[str, Callable[[SyncJob, str], bool]] = {}
+_FINISHED_LISTENERS: list[Callable[[SyncJob], None]] = []
 
 
 def handler(kind: str):
@@ -41,6 +42,15 @@ def claimer(kind: str):
         return function
 
     return register
+
+
+def when_finished(listener: Callable[[SyncJob], None]) -> Callable[[SyncJob], None]:
+    """Register a function called (in the worker) after any job ends, whatever its status.
+
+    Used to start dependent work, e.g. the next lines of a full synchronization.
+    """
+    _FINISHED_LISTENERS.append(listener)
+    return listener
 
 
 def start(kind: str, **parameters) -> SyncJob:
@@ -81,8 +91,19 @@ def _execute(job: SyncJob) -> None:
     except Exception as exc:
         log.exception("job %s failed", job.pk)
         job.fail(f"{type(exc).__name__}: {exc}" if not str(exc) else str(exc))
-        return
-    job.finish(result, job.message)
+    else:
+        job.finish(result, job.message)
+    notify_finished(job)
+
+
+def notify_finished(job: SyncJob) -> None:
+    """Tell the listeners a job ended; one failing listener does not stop the others."""
+    job.refresh_from_db()
+    for listener in _FINISHED_LISTENERS:
+        try:
+            listener(job)
+        except Exception:
+            log.exception("listener %s failed for job %s", listener.__name__, job.pk)
 
 
 @handler("ping")
@@ -91,4 +112,5 @@ def ping(job: SyncJob) -> dict:
     return {"pong": True, "worker": job.worker_name}
 
 
-__all__ = ["JobStatus", "claimer", "enqueue", "handler", "run", "start"]
+__all__ = ["JobStatus", "claimer", "enqueue", "handler", "notify_finished", "run", "start",
+           "when_finished"]

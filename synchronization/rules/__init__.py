@@ -34,6 +34,10 @@ class TableRules:
         """The body to write, after the table's own rules (and templates for new records)."""
         return body
 
+    def after_page(self, succeeded: list[tuple[dict, str]]) -> None:
+        """Follow-up work once a page is written: (source record, destination id) pairs that
+        succeeded, e.g. an invoice header's lines."""
+
 
 def for_mapping(mapping: IntegrationTableMapping, direction: str, bc, sales) -> TableRules:
     """The rule set of a mapping's BC table."""

@@ -223,3 +223,18 @@ def test_a_blank_currency_becomes_the_sales_base_currency(synced_connection):
     assert blank
     account = client.get("accounts", str(blank[0].sales_id))
     assert account["_transactioncurrencyid_value"] == base["_basecurrencyid_value"]
+
+
+def test_a_dry_run_writes_nothing_and_forecasts_what_the_run_then_does(synced_connection,
+                                                                       sandbox_clean):
+    prepare(synced_connection, "SALESPEOPLE")
+    currency = mapping(synced_connection, "CURRENCY")
+    sandbox_clean.reset_counters()
+    (dry,) = full(currency, dry_run=True)
+    counters = sandbox_clean.counters()
+    assert counters["dataverse"]["writes"] == counters["business_central"]["writes"] == 0
+    assert not couplings(currency).exists()
+    (real,) = full(currency)
+    forecast = dry.result["forecast"]
+    assert forecast.get("insert", 0) == real.inserted
+    assert forecast.get("couple", 0) + forecast.get("update", 0) == real.modified
