@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django import forms
@@ -64,21 +65,31 @@ def _uuid(value: str) -> uuid.UUID | None:
         return None
 
 
-class StartSyncForm(forms.Form):
-    """Synchronize Now / Synchronize Modified Records / selected couplings of one mapping."""
+class MappingForm(forms.Form):
+    """One mapping of the current connection, posted as ``mapping_id``."""
 
-    MODES = [("full", "All records"), ("modified", "Modified records"),
-             ("selected", "Selected records")]
-
-    mapping_id = forms.ModelChoiceField(queryset=IntegrationTableMapping.objects.none(),
-                                        error_messages={"invalid_choice": "No such mapping."})
-    mode = forms.ChoiceField(choices=MODES)
-    coupling = forms.ModelMultipleChoiceField(queryset=Coupling.objects.none(), required=False)
+    mapping_id = forms.ModelChoiceField(
+        queryset=IntegrationTableMapping.objects.none(),
+        error_messages={"invalid_choice": "That mapping does not exist on this connection.",
+                        "required": "Choose a mapping."})
 
     def __init__(self, *args, connection, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["mapping_id"].queryset = IntegrationTableMapping.objects.filter(
             connection=connection)
+
+
+class StartSyncForm(MappingForm):
+    """Synchronize Now / Synchronize Modified Records / selected couplings of one mapping."""
+
+    MODES = [("full", "All records"), ("modified", "Modified records"),
+             ("selected", "Selected records")]
+
+    mode = forms.ChoiceField(choices=MODES)
+    coupling = forms.ModelMultipleChoiceField(queryset=Coupling.objects.none(), required=False)
+
+    def __init__(self, *args, connection, **kwargs) -> None:
+        super().__init__(*args, connection=connection, **kwargs)
         self.fields["coupling"].queryset = Coupling.objects.filter(
             mapping__connection=connection)
 
@@ -90,3 +101,72 @@ class StartSyncForm(forms.Form):
         if data.get("mode") == "selected" and not couplings:
             raise forms.ValidationError("Select the records to synchronize.")
         return data
+
+
+@dataclass(frozen=True)
+class CoupledAction:
+    """An action of the Coupled Data Synchronization Errors page and what it overwrites."""
+
+    caption: str
+    warning: str
+    needs_selection: bool = True
+
+
+COUPLED_ACTIONS = {
+    "retry": CoupledAction(
+        "Retry", "Clears Skipped and synchronizes these records again with fresh data read from "
+        "the source now; the destination's mapped fields are overwritten by the source's values, "
+        "as in a normal run."),
+    "retry_all": CoupledAction(
+        "Retry All", "Clears Skipped on every skipped or failed record listed (with the current "
+        "filter) and synchronizes them again with fresh source data; the destination's mapped "
+        "fields are overwritten by the source's values.", needs_selection=False),
+    "remove": CoupledAction(
+        "Remove Coupling", "Uncouples these records. Nothing is changed in Business Central or "
+        "in Sales; the next run treats them as uncoupled records (created again on the other "
+        "side unless the mapping synchronizes only coupled records)."),
+    "restore": CoupledAction(
+        "Restore Records", "Creates the deleted record again from its coupled record on the "
+        "other side, with the same ID, and couples them as before."),
+    "delete": CoupledAction(
+        "Delete Records", "Deletes the record that still exists, so both sides agree that it is "
+        "gone, and removes the coupling. This cannot be undone."),
+    "send": CoupledAction(
+        "Send Data Update to Sales", "Overwrites the mapped fields of the Sales record with "
+        "the Business Central values; the changes made in Sales since the last synchronization "
+        "are lost."),
+    "get": CoupledAction(
+        "Get Data Update from Sales", "Overwrites the mapped fields of the Business Central "
+        "record with the Sales values; the changes made in Business Central since the last "
+        "synchronization are lost."),
+}
+
+
+class CoupledActionForm(forms.Form):
+    """An action on selected couplings (or on all listed, for Retry All), and the confirmation."""
+
+    action = forms.ChoiceField(choices=[(k, a.caption) for k, a in COUPLED_ACTIONS.items()])
+    coupling = forms.ModelMultipleChoiceField(queryset=Coupling.objects.none(), required=False)
+    confirm = forms.BooleanField(required=False)
+
+    def __init__(self, *args, couplings: QuerySet, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.listed = couplings
+        self.fields["coupling"].queryset = couplings
+
+    def clean(self) -> dict:
+        data = super().clean()
+        action = COUPLED_ACTIONS.get(data.get("action", ""))
+        if action and action.needs_selection and not data.get("coupling"):
+            raise forms.ValidationError("Select the records first.")
+        return data
+
+    def chosen(self) -> CoupledAction:
+        """The chosen action (after validation)."""
+        return COUPLED_ACTIONS[self.cleaned_data["action"]]
+
+    def targets(self) -> QuerySet:
+        """The couplings the action applies to: the selection, or every one listed."""
+        if self.cleaned_data["action"] == "retry_all":
+            return self.listed
+        return self.listed.filter(pk__in=[c.pk for c in self.cleaned_data["coupling"]])

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from synchronization import views, views_coupled, views_errors, views_jobs
+from synchronization import views, views_coupled, views_errors, views_jobs, views_start
 
 app_name = "synchronization"
 urlpatterns = [
@@ -9,8 +9,12 @@ urlpatterns = [
     path("jobs/<int:pk>/", views_jobs.job_detail, name="job"),
     path("jobs/<int:pk>/progress/", views_jobs.job_partial, name="job_partial"),
     path("jobs/<int:pk>/cancel/", views_jobs.job_cancel, name="job_cancel"),
+    path("start/", views_start.sync_mapping, name="sync_mapping"),
     path("errors/", views_errors.error_list, name="errors"),
     path("errors/delete/", views_errors.error_delete, name="error_delete"),
+    path("errors/remove-coupling/", views_errors.error_remove_coupling,
+         name="error_remove_coupling"),
     path("coupled-errors/", views_coupled.coupled_error_list, name="coupled_errors"),
+    path("coupled-errors/action/", views_coupled.coupled_action, name="coupled_action"),
     path("full-sync/", views.full_sync_review, name="full_sync"),
 ]

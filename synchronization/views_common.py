@@ -25,3 +25,9 @@ def query_without_page(request: HttpRequest) -> str:
     query = request.GET.copy()
     query.pop("page", None)
     return query.urlencode()
+
+
+def first_error(form) -> str:
+    """The first validation message of a form, for a one-line message after a redirect."""
+    return next((e for errors in form.errors.values() for e in errors),
+                "The request was not understood.")

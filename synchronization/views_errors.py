@@ -9,11 +9,12 @@ from django.views.decorators.http import require_POST
 
 from connection.access import administrator_required
 from connection.current import get_current_connection
+from synchronization import runs
 from synchronization.filtersets import ErrorFilterSet
-from synchronization.forms import DeleteErrorsForm
+from synchronization.forms import DeleteErrorsForm, ErrorSelectionForm
 from synchronization.models import SyncError
 from synchronization.tables import link_error_records, paginate
-from synchronization.views_common import query_without_page, warn
+from synchronization.views_common import first_error, query_without_page, warn
 
 ERRORS_PER_PAGE = 50
 
@@ -48,4 +49,22 @@ def error_delete(request: HttpRequest) -> HttpResponse:
     count, _ = doomed.delete()
     messages.success(request, f"{count} error entr{'y was' if count == 1 else 'ies were'} "
                               "deleted. The couplings and records are unchanged.")
+    return redirect("synchronization:errors")
+
+
+@require_POST
+@administrator_required
+def error_remove_coupling(request: HttpRequest) -> HttpResponse:
+    """Remove Coupling of the records the selected errors are about: confirm, then uncouple."""
+    form = ErrorSelectionForm(request.POST, connection=get_current_connection(request))
+    if not form.is_valid():
+        messages.error(request, first_error(form))
+        return redirect("synchronization:errors")
+    couplings = form.couplings()
+    if not form.cleaned_data["confirm"]:
+        return render(request, "synchronization/confirm_remove_coupling.html", {
+            "form": form, "couplings": list(couplings)})
+    removed = runs.remove_couplings(couplings)
+    messages.success(request, f"{removed} coupling{'' if removed == 1 else 's'} removed; the "
+                              "records are unchanged in Business Central and Sales.")
     return redirect("synchronization:errors")

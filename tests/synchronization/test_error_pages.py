@@ -8,10 +8,12 @@ import pytest
 from django.utils import timezone
 
 from connection.models import ConnectionSetup
+from mappings.models import Coupling
 from synchronization.models import SyncDirection, SyncError
 from tests.synchronization.pages_support import (
     connection,
     contact,
+    couple,
     customer,
     make_error,
     make_job,
@@ -148,3 +150,34 @@ def test_viewers_see_errors_but_cannot_delete_them(viewer_client, customer):
     response = viewer_client.post("/sync/errors/delete/", {"scope": "all", "confirm": "on"})
     assert response.status_code == 403
     assert SyncError.objects.count() == 1
+
+
+def test_remove_coupling_uncouples_the_records_the_selected_errors_are_about(admin_client,
+                                                                            customer):
+    linked, by_ids, other = couple(customer, "10000"), couple(customer, "20000"), couple(
+        customer, "30000")
+    job = make_job(customer)
+    first = make_error(job, coupling=linked)
+    second = make_error(job, source_id=str(by_ids.bc_id), destination_id=str(by_ids.sales_id))
+    confirm = admin_client.post("/sync/errors/remove-coupling/",
+                                {"error": [first.pk, second.pk]})
+    assert "2 couplings" in confirm.content.decode()
+    assert "Removing a coupling changes nothing in Business Central or Sales" in \
+        confirm.content.decode()
+    response = admin_client.post("/sync/errors/remove-coupling/",
+                                 {"error": [first.pk, second.pk], "confirm": "on"}, follow=True)
+    assert "2 couplings removed" in " ".join(messages_of(response))
+    assert [c.pk for c in Coupling.objects.all()] == [other.pk]
+
+
+def test_remove_coupling_needs_a_selection(admin_client, customer):
+    response = admin_client.post("/sync/errors/remove-coupling/", {}, follow=True)
+    assert "Select errors first." in messages_of(response)
+
+
+def test_viewers_cannot_remove_couplings(viewer_client, customer):
+    error = make_error(make_job(customer), coupling=couple(customer, "10000"))
+    response = viewer_client.post("/sync/errors/remove-coupling/",
+                                  {"error": [error.pk], "confirm": "on"})
+    assert response.status_code == 403
+    assert Coupling.objects.count() == 1
