@@ -197,3 +197,17 @@ def test_viewers_see_jobs_but_cannot_cancel(viewer_client, customer):
 def test_an_unknown_job_is_404(admin_client, customer):
     assert admin_client.get("/sync/jobs/999999/").status_code == 404
     assert admin_client.get("/sync/jobs/999999/progress/").status_code == 404
+
+
+def test_the_chart_stays_inside_its_box_and_is_empty_without_jobs(admin_client, customer):
+    from synchronization.tables import Day, chart
+
+    empty = admin_client.get("/sync/jobs/").context["chart"]
+    assert (empty.total_synced, empty.total_failed) == (0, 0)
+    drawn = chart([Day(None, 500, 20), Day(None, 0, 0), Day(None, 3, 499)], width=300,
+                  height=100)
+    for column in drawn.columns:
+        for bar in column.bars:
+            assert 0 <= bar.x <= 300 - drawn.bar_width
+            assert bar.y >= 0 and bar.y + bar.height == pytest.approx(drawn.baseline, abs=0.11)
+    assert drawn.columns[0].bars[0].height == drawn.baseline  # the busiest day fills the height
