@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from synchronization.rules import TableRules
+from synchronization.rules.invoices import InvoiceLineRules, InvoiceRules
 
 ISO_CODE = re.compile(r"^[A-Z]{3}$")
 
@@ -151,4 +152,6 @@ RULES: dict[str, type[TableRules]] = {
     "Resource": ResourceRules,
     "Contact": ContactRules,
     "Customer": CustomerRules,
+    "Sales Invoice Header": InvoiceRules,
+    "Sales Invoice Line": InvoiceLineRules,
 }
