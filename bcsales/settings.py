@@ -185,3 +185,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Synchronization scheduling: how often the job queue is looked at, and when a running job whose
+# heartbeat stopped counts as abandoned by a dead worker (it is then resumed).
+SYNC_TICK_SECONDS = _read("SYNC_TICK_SECONDS", lambda: env.int("SYNC_TICK_SECONDS", default=30))
+SYNC_STALE_AFTER_SECONDS = _read(
+    "SYNC_STALE_AFTER_SECONDS", lambda: env.int("SYNC_STALE_AFTER_SECONDS", default=90)
+)
+RQ = {"WORKER_CLASS": "synchronization.worker.Worker"}

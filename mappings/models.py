@@ -379,6 +379,15 @@ class JobKind(models.TextChoices):
     SALES_ORDER_NOTES = "sales_order_notes", "Sales Order Notes"
 
 
+class EntryStatus(models.TextChoices):
+    """Job Queue Entry Status, with BC's captions."""
+
+    READY = "ready", "Ready"
+    IN_PROCESS = "in_process", "In Process"
+    ON_HOLD = "on_hold", "On Hold"
+    ON_HOLD_INACTIVITY = "on_hold_inactivity", "On Hold Due to Inactivity"
+
+
 class JobQueueEntry(models.Model):
     """A recurring synchronization job: how often it runs and how long it sleeps when idle.
 
@@ -403,6 +412,11 @@ class JobQueueEntry(models.Model):
     rerun_delay_sec = models.PositiveIntegerField("Rerun Delay (sec.)", default=30)
     enabled = models.BooleanField("Enabled", default=True)
     next_run_at = models.DateTimeField("Earliest Start Date/Time", null=True, blank=True)
+    status = models.CharField("Status", max_length=20, choices=EntryStatus.choices,
+                              default=EntryStatus.READY)
+    inactive_since = models.DateTimeField(null=True, blank=True)
+    last_run_at = models.DateTimeField("Last run", null=True, blank=True)
+    last_job_ids = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["connection", "kind", "mapping__position"]

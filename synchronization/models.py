@@ -7,6 +7,7 @@ progress by reading rows, never Redis.
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F
 from django.utils import timezone
@@ -40,9 +41,6 @@ class SyncMode(models.TextChoices):
 
 
 COUNTERS = ("inserted", "modified", "deleted", "unchanged", "skipped", "failed", "conflicts")
-# A running job writes a heartbeat at least this often; one silent for longer lost its worker.
-HEARTBEAT_INTERVAL = timedelta(seconds=10)
-STALE_AFTER = timedelta(seconds=90)
 
 
 class SyncJob(models.Model):
@@ -135,8 +133,9 @@ class SyncJob(models.Model):
     def is_stale(self) -> bool:
         """Running, but no heartbeat for a while: its worker died."""
         beat = self.heartbeat_at or self.started_at
+        stale_after = timedelta(seconds=settings.SYNC_STALE_AFTER_SECONDS)
         return self.status == JobStatus.RUNNING and (
-            beat is None or timezone.now() - beat > STALE_AFTER
+            beat is None or timezone.now() - beat > stale_after
         )
 
     def claim(self, worker_name: str) -> bool:

@@ -206,13 +206,13 @@ class BcSide(Side):
         catalogue = self.catalogue()
         return translate(bind(parse_table_filter(self.mapping.table_filter, catalogue), catalogue))
 
-    def read_pages(self, since: datetime | None, page_size: int = 20000
-                   ) -> Iterator[list[dict]]:
+    def read_pages(self, since: datetime | None, page_size: int = 20000,
+                   overlap: timedelta = WATERMARK_OVERLAP) -> Iterator[list[dict]]:
         """Records matching the Table Filter (changed after ``since``), oldest change first."""
         translation = self.translation()
         conditions = [translation.filter_text] if translation.filter_text else []
         if since:
-            conditions.append(f"{self.modified_field} gt {utc_literal(since - WATERMARK_OVERLAP)}")
+            conditions.append(f"{self.modified_field} gt {utc_literal(since - overlap)}")
         query = " and ".join(f"({c})" for c in conditions) or None
         order = f"{self.modified_field} asc"
         if self.page:
@@ -223,6 +223,11 @@ class BcSide(Side):
         for page in pages:
             rows = [r for r in page if translation.client is None or translation.matches(r)]
             yield self._with_card_fields(rows)
+
+    def has_changes_since(self, since: datetime) -> bool:
+        """Whether any record in the Table Filter changed after ``since`` (one 1-row read)."""
+        pages = self.read_pages(since, page_size=1, overlap=timedelta(0))
+        return any(True for page in pages for _ in page)
 
     def fetch(self, ids: Sequence[str]) -> dict[str, dict]:
         """Current records by id (missing ids are absent from the result)."""
@@ -415,6 +420,18 @@ class SalesSide(Side):
             found.update((self.record_id(r), r)
                          for r in self.client.query(self.entity_set, filter=query))
         return found
+
+    def has_changes_since(self, since: datetime) -> bool:
+        """Whether someone other than the integration changed a row after ``since``."""
+        compiled = compile_sales_filter(self.mapping)
+        conditions = [f"{self.modified_field} gt {utc_literal(since)}"]
+        if compiled.filter_text:
+            conditions.append(f"({compiled.filter_text})")
+        if self.integration_user_id:
+            conditions.append(f"_modifiedby_value ne {self.integration_user_id}")
+        pages = self.client.query_pages(self.entity_set, filter=" and ".join(conditions),
+                                        select=[self.id_field], page_size=1)
+        return any(True for _ in next(iter(pages), []))
 
     def _send(self, chunk: list[Write]) -> list[Outcome]:
         operations = [self._operation(w) for w in chunk]

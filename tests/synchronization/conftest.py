@@ -12,4 +12,7 @@ def synced_connection(db, sandbox_clean) -> ConnectionSetup:
     """An enabled connection to a freshly reset sandbox, with the default mappings."""
     connection, _ = apply_document(sandbox_document(sandbox_clean.credentials, "CRONUS sandbox"))
     apply_default_setup(connection)
+    # Enabled as Test Connection would leave it (the connection tests cover enabling itself).
+    ConnectionSetup.objects.filter(pk=connection.pk).update(is_enabled=True)
+    connection.refresh_from_db()
     return connection

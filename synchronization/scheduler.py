@@ -1,0 +1,169 @@
+"""Recurring job queue entries, inactivity sleep and wake-ups, and recovery of abandoned jobs.
+
+BC runs each mapping's job queue entry every 30 minutes; after a run that changed nothing the
+entry goes "On Hold Due to Inactivity" for its inactivity timeout (720 or 1,440 minutes) and
+wakes when the Sales side has changes (bc-integration.md 3.1-3.2). Beyond BC, a change on either
+side wakes it, found by a one-row query per side. The tick that drives all this runs on a worker
+every SYNC_TICK_SECONDS (see jobs.ensure_tick); no RQ here.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from connection import services
+from mappings.models import Direction, EntryStatus, JobKind, JobQueueEntry
+from synchronization import jobs, runs
+from synchronization.models import JobStatus, SyncJob, SyncMode
+from synchronization.sides import BcSide, SalesSide
+
+log = logging.getLogger(__name__)
+MAX_RESUMES = 3
+QUEUE_USER = "Job Queue"
+
+
+def tick(now: datetime | None = None) -> None:
+    """One pass of the scheduler: recover abandoned jobs, then start what is due."""
+    now = now or timezone.now()
+    recover_abandoned(now)
+    for entry in due_entries(now):
+        try:
+            run_entry(entry, now)
+        except Exception:  # one broken connection must not stop the others' schedules
+            log.exception("job queue entry %s could not run", entry.pk)
+
+
+def due_entries(now: datetime):
+    return (JobQueueEntry.objects
+            .filter(enabled=True, connection__is_enabled=True)
+            .filter(Q(next_run_at__isnull=True) | Q(next_run_at__lte=now))
+            .exclude(status=EntryStatus.ON_HOLD)
+            .select_related("mapping", "connection"))
+
+
+def run_entry(entry: JobQueueEntry, now: datetime) -> None:
+    interval = timedelta(minutes=entry.no_of_minutes_between_runs)
+    entry.next_run_at = now + interval
+    if entry.status == EntryStatus.ON_HOLD_INACTIVITY and not _should_wake(entry, now):
+        entry.save(update_fields=["next_run_at"])
+        return
+    started = _start(entry)
+    if started:
+        entry.status, entry.last_run_at = EntryStatus.IN_PROCESS, now
+        entry.last_job_ids = [job.pk for job in started]
+    entry.save(update_fields=["next_run_at", "status", "last_run_at", "last_job_ids"])
+
+
+def _start(entry: JobQueueEntry) -> list[SyncJob]:
+    if entry.kind == JobKind.MAPPING:
+        try:
+            return runs.start_mapping_sync(entry.mapping, SyncMode.MODIFIED,
+                                           started_by=QUEUE_USER)
+        except runs.AlreadyRunning:
+            return []
+    if not jobs.can_run(entry.kind):
+        return []
+    return [jobs.start(entry.kind, connection_id=entry.connection_id)]
+
+
+def _should_wake(entry: JobQueueEntry, now: datetime) -> bool:
+    """Sleeping entries run again after the inactivity timeout, or at once on a change."""
+    asleep_since = entry.inactive_since or entry.last_run_at or now
+    if now - asleep_since >= timedelta(minutes=entry.inactivity_timeout_period):
+        return True
+    if entry.kind != JobKind.MAPPING:
+        return False
+    try:
+        return has_changes(entry.mapping)
+    except Exception:
+        log.info("could not check %s for changes; waking it", entry.mapping, exc_info=True)
+        return True
+
+
+def has_changes(mapping) -> bool:
+    """Whether either side has records changed since its watermark (one small read per side)."""
+    connection = mapping.connection
+    directions = runs.directions_of(mapping)
+    if Direction.TO_SALES in directions and mapping.bc_watermark:
+        side = BcSide(mapping, services.business_central_client(connection))
+        if side.has_changes_since(mapping.bc_watermark):
+            return True
+    if Direction.FROM_SALES in directions and mapping.sales_watermark:
+        client = services.dataverse_client(connection)
+        side = SalesSide(mapping, client, integration_user_id=client.whoami().user_id)
+        if side.has_changes_since(mapping.sales_watermark):
+            return True
+    return not (mapping.bc_watermark or mapping.sales_watermark)
+
+
+@jobs.when_finished
+def settle_entry(job: SyncJob) -> None:
+    """After the last job of a scheduled run: sleep when it changed nothing, else stay ready."""
+    entry = _entry_of(job)
+    if entry is None:
+        return
+    started = list(SyncJob.objects.filter(pk__in=entry.last_job_ids))
+    if any(j.is_active for j in started):
+        return
+    idle = all(j.inserted + j.modified + j.deleted + j.failed == 0 for j in started)
+    if idle:
+        entry.status = EntryStatus.ON_HOLD_INACTIVITY
+        entry.inactive_since = entry.inactive_since or timezone.now()
+    else:
+        entry.status, entry.inactive_since = EntryStatus.READY, None
+    entry.save(update_fields=["status", "inactive_since"])
+
+
+def _entry_of(job: SyncJob) -> JobQueueEntry | None:
+    if job.started_by != QUEUE_USER:
+        return None
+    for entry in JobQueueEntry.objects.filter(connection_id=job.connection_id):
+        if job.pk in entry.last_job_ids:
+            return entry
+    return None
+
+
+# -- recovery ------------------------------------------------------------------------------
+def recover_abandoned(now: datetime | None = None) -> list[SyncJob]:
+    """Running jobs whose heartbeat stopped lost their worker: mark them and resume them."""
+    now = now or timezone.now()
+    stale = now - timedelta(seconds=settings.SYNC_STALE_AFTER_SECONDS)
+    resumed = []
+    for job in SyncJob.objects.filter(status=JobStatus.RUNNING, heartbeat_at__lt=stale):
+        replacement = _resume(job)
+        if replacement:
+            resumed.append(replacement)
+    return resumed
+
+
+def _resume(job: SyncJob) -> SyncJob | None:
+    with transaction.atomic():
+        if not job.abandon("The worker stopped while running this job."):
+            return None  # it finished, or another scheduler took it
+        if job.kind != runs.SYNC_KIND or _resume_depth(job) >= MAX_RESUMES:
+            return None
+        replacement = SyncJob.objects.create(
+            kind=job.kind, connection=job.connection, mapping=job.mapping,
+            mapping_name=job.mapping_name, direction=job.direction, mode=job.mode,
+            parameters=job.parameters, cursor=job.cursor, started_by=job.started_by,
+            resumed_from=job, records_total=job.records_total)
+        SyncJob.objects.filter(pk=job.pk).update(
+            message=f"The worker stopped while running this job; resumed as job #{replacement.pk} "
+                    "from the last confirmed page.")
+        transaction.on_commit(lambda: jobs.enqueue(replacement.pk))
+    log.warning("job %s was abandoned by its worker; resumed as %s", job.pk, replacement.pk)
+    return replacement
+
+
+def _resume_depth(job: SyncJob) -> int:
+    depth = 0
+    while job.resumed_from_id and depth <= MAX_RESUMES:
+        job = job.resumed_from
+        depth += 1
+    return depth

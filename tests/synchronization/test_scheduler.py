@@ -1,0 +1,145 @@
+"""Job queue entries: recurring runs, inactivity sleep, wake-ups, and abandoned-job recovery."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from mappings.models import EntryStatus, JobQueueEntry
+from synchronization import jobs, scheduler
+from synchronization.models import JobStatus, SyncJob, SyncMode
+from tests.fixtures.worker import wait_for
+from tests.synchronization.engine_support import (
+    admin_dataverse,
+    couplings,
+    full,
+    mapping,
+    run_now,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def entry_of(connection, name: str) -> JobQueueEntry:
+    return JobQueueEntry.objects.get(mapping=mapping(connection, name))
+
+
+def only(connection, *names):
+    """Leave just these entries scheduled, so a tick's work is easy to see."""
+    JobQueueEntry.objects.filter(connection=connection).exclude(
+        mapping__name__in=names).update(enabled=False)
+
+
+def run_started(entry: JobQueueEntry) -> list[SyncJob]:
+    entry.refresh_from_db()
+    started = list(SyncJob.objects.filter(pk__in=entry.last_job_ids).order_by("pk"))
+    for job in started:
+        jobs.run(job.pk)
+    entry.refresh_from_db()
+    return started
+
+
+def test_a_due_entry_starts_a_modified_sync_of_its_mapping(synced_connection):
+    only(synced_connection, "CURRENCY")
+    scheduler.tick()
+    (job,) = SyncJob.objects.filter(mapping_name="CURRENCY")
+    assert job.mode == SyncMode.MODIFIED and job.started_by == "Job Queue"
+    entry = entry_of(synced_connection, "CURRENCY")
+    assert entry.status == EntryStatus.IN_PROCESS
+    assert entry.next_run_at > timezone.now() + timedelta(minutes=29)
+
+
+def test_an_entry_is_not_started_before_its_time(synced_connection):
+    only(synced_connection, "CURRENCY")
+    JobQueueEntry.objects.filter(connection=synced_connection).update(
+        next_run_at=timezone.now() + timedelta(minutes=5))
+    scheduler.tick()
+    assert not SyncJob.objects.exists()
+
+
+def test_a_run_that_changed_nothing_puts_the_entry_on_hold_due_to_inactivity(synced_connection):
+    full(mapping(synced_connection, "CURRENCY"))
+    only(synced_connection, "CURRENCY")
+    scheduler.tick()
+    entry = entry_of(synced_connection, "CURRENCY")
+    run_started(entry)
+    assert entry.status == EntryStatus.ON_HOLD_INACTIVITY
+    assert entry.inactive_since is not None
+
+
+def sleeping(connection, name: str) -> JobQueueEntry:
+    entry = entry_of(connection, name)
+    entry.status, entry.inactive_since = EntryStatus.ON_HOLD_INACTIVITY, timezone.now()
+    entry.next_run_at = timezone.now() - timedelta(seconds=1)
+    entry.save()
+    return entry
+
+
+def test_a_sleeping_entry_stays_asleep_while_nothing_changes(synced_connection):
+    for name in ("SALESPEOPLE", "CURRENCY", "CUSTOMER"):
+        full(mapping(synced_connection, name))
+    run_now(mapping(synced_connection, "CUSTOMER"))  # its watermarks pass the sync's own writes
+    only(synced_connection, "CUSTOMER")
+    sleeping(synced_connection, "CUSTOMER")
+    scheduler.tick()
+    assert not SyncJob.objects.filter(mapping_name="CUSTOMER", started_by="Job Queue").exists()
+
+
+def test_a_change_in_sales_wakes_a_sleeping_entry(synced_connection, sandbox_clean):
+    for name in ("SALESPEOPLE", "CURRENCY", "CUSTOMER"):
+        full(mapping(synced_connection, name))
+    only(synced_connection, "CUSTOMER")
+    sleeping(synced_connection, "CUSTOMER")
+    coupled = couplings(mapping(synced_connection, "CUSTOMER")).first()
+    admin_dataverse(synced_connection, sandbox_clean.credentials).update(
+        "accounts", str(coupled.sales_id), {"telephone1": "555-0142"})
+    scheduler.tick()
+    assert SyncJob.objects.filter(mapping_name="CUSTOMER", started_by="Job Queue").exists()
+
+
+def test_an_entry_sleeps_no_longer_than_its_inactivity_timeout(synced_connection):
+    full(mapping(synced_connection, "CURRENCY"))
+    only(synced_connection, "CURRENCY")
+    entry = sleeping(synced_connection, "CURRENCY")
+    entry.inactive_since = timezone.now() - timedelta(minutes=entry.inactivity_timeout_period)
+    entry.save()
+    scheduler.tick()
+    assert SyncJob.objects.filter(mapping_name="CURRENCY").exists()
+
+
+def test_a_job_whose_worker_died_is_resumed_from_its_last_confirmed_page(synced_connection,
+                                                                          settings):
+    currency = mapping(synced_connection, "CURRENCY")
+    dead = SyncJob.objects.create(
+        kind="sync_mapping", connection=synced_connection, mapping=currency,
+        mapping_name="CURRENCY", direction="ToIntegrationTable", mode=SyncMode.ALL,
+        status=JobStatus.RUNNING, cursor={"since": "2024-04-01T00:00:00+00:00"},
+        heartbeat_at=timezone.now() - timedelta(seconds=settings.SYNC_STALE_AFTER_SECONDS + 1))
+    (replacement,) = scheduler.recover_abandoned()
+    dead.refresh_from_db()
+    assert dead.status == JobStatus.FAILED and f"#{replacement.pk}" in dead.message
+    assert replacement.resumed_from == dead and replacement.cursor == dead.cursor
+    jobs.run(replacement.pk)
+    replacement.refresh_from_db()
+    assert replacement.status == JobStatus.FINISHED
+
+
+def test_a_live_job_is_left_alone(synced_connection):
+    job = SyncJob.objects.create(kind="sync_mapping", status=JobStatus.RUNNING,
+                                 heartbeat_at=timezone.now())
+    assert scheduler.recover_abandoned() == []
+    job.refresh_from_db()
+    assert job.status == JobStatus.RUNNING
+
+
+@pytest.mark.worker
+def test_a_worker_keeps_the_schedule_ticking(synced_connection, start_worker, monkeypatch,
+                                             redis_url):
+    import redis
+
+    redis.Redis.from_url(redis_url).delete(jobs.TICK_KEY)
+    only(synced_connection, "CURRENCY")
+    monkeypatch.setenv("SYNC_TICK_SECONDS", "1")
+    start_worker()
+    job = wait_for(lambda: SyncJob.objects.filter(mapping_name="CURRENCY").first(), 30)
+    assert job.started_by == "Job Queue"
