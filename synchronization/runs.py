@@ -37,6 +37,10 @@ class AlreadyRunning(Exception):
     """The mapping has a job that is pending or running."""
 
 
+class AllRecordsFailed(Exception):
+    """Every record the job touched failed: BC shows such a job as Error (3.3)."""
+
+
 def directions_of(mapping: IntegrationTableMapping) -> list[str]:
     """BC runs a bidirectional mapping BC -> Sales first, then Sales -> BC (5.1)."""
     if mapping.direction == Direction.BIDIRECTIONAL:
@@ -140,6 +144,10 @@ def _run_direction(job: SyncJob) -> dict:
         bc_client.close()
         sales_client.close()
     _record_on_mapping(job)
+    job.refresh_from_db()
+    if job.failed and job.records_done == job.failed:
+        raise AllRecordsFailed(f"All {job.failed} records failed. Open the job's errors to see "
+                               "why and how to fix them.")
     return result
 
 

@@ -238,3 +238,12 @@ def test_a_dry_run_writes_nothing_and_forecasts_what_the_run_then_does(synced_co
     forecast = dry.result["forecast"]
     assert forecast.get("insert", 0) == real.inserted
     assert forecast.get("couple", 0) + forecast.get("update", 0) == real.modified
+
+
+def test_a_job_whose_records_all_failed_ends_in_error(synced_connection):
+    prices = mapping(synced_connection, "SALESPRC-PRODPRICE")
+    assert not prices.synch_only_coupled_records  # BC's default for sales prices
+    (job,) = run_now(prices)  # the price groups are not coupled yet
+    assert job.status == JobStatus.FAILED and job.failed > 0
+    assert job.message.startswith(f"All {job.failed} records failed")
+    assert any("Sales Code" in m and "must be coupled" in m for m in errors(job))
