@@ -5,13 +5,22 @@ from __future__ import annotations
 import uuid
 
 import django_filters
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from mappings.models import Coupling, Direction, IntegrationTableMapping, SyncResult
 
-FAILED = Q(couplings__last_result=SyncResult.FAILURE) | Q(
-    couplings__last_sales_result=SyncResult.FAILURE)
 YES_NO = [("true", "Yes"), ("false", "No")]
+
+
+def _open_errors() -> Subquery:
+    """Unresolved synchronization errors of the mapping (BC's No. of Errors), counted apart so
+    the coupling join does not multiply them. The model is reached through the reverse
+    relation: mappings never imports synchronization."""
+    errors = IntegrationTableMapping._meta.get_field("sync_errors").related_model
+    rows = (errors.objects.filter(mapping=OuterRef("pk"), resolved=False).order_by()
+            .values("mapping").annotate(n=Count("pk")).values("n"))
+    return Coalesce(Subquery(rows), 0)
 
 
 def mapping_queryset(connection) -> QuerySet:
@@ -19,7 +28,7 @@ def mapping_queryset(connection) -> QuerySet:
     return (IntegrationTableMapping.objects.filter(connection=connection)
             .select_related("job_queue_entry")
             .annotate(coupled_count=Count("couplings"),
-                      error_count=Count("couplings", filter=FAILED),
+                      error_count=_open_errors(),
                       skipped_count=Count("couplings", filter=Q(couplings__skipped=True)))
             .order_by("position", "name"))
 

@@ -3,6 +3,7 @@
 import uuid
 
 from mappings.models import Coupling, SyncResult
+from synchronization.models import SyncError, SyncJob
 
 
 def couple(mapping, **fields):
@@ -10,10 +11,17 @@ def couple(mapping, **fields):
                                    **fields)
 
 
+def error(mapping, **fields):
+    job = SyncJob.objects.create(kind="sync_mapping", mapping=mapping, mapping_name=mapping.name)
+    return SyncError.objects.create(job=job, mapping=mapping, message="It failed.", **fields)
+
+
 def test_it_lists_every_mapping_with_its_counts(admin_client, defaults):
     couple(defaults["CUSTOMER"])
     couple(defaults["CUSTOMER"], last_sales_result=SyncResult.FAILURE)
     couple(defaults["CUSTOMER"], skipped=True)
+    error(defaults["CUSTOMER"])
+    error(defaults["CUSTOMER"], resolved=True)
     response = admin_client.get("/mappings/")
     assert response.status_code == 200
     mappings = {m.name: m for m in response.context["mappings"]}
@@ -45,7 +53,7 @@ def test_it_filters_by_name_direction_tables_and_schedule(admin_client, defaults
 
 
 def test_it_filters_mappings_with_errors_or_skipped_records(admin_client, defaults):
-    couple(defaults["CONTACT"], last_result=SyncResult.FAILURE)
+    error(defaults["CONTACT"])  # also records that failed before they were ever coupled
     couple(defaults["CURRENCY"], skipped=True)
     errors = admin_client.get("/mappings/?has_errors=true").context["mappings"]
     skipped = admin_client.get("/mappings/?has_skipped=true").context["mappings"]
