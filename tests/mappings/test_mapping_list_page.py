@@ -79,7 +79,7 @@ def test_without_a_connection_it_explains_what_to_do(admin_client, db):
     assert b"No connection is set up yet" in response.content
 
 
-def test_sync_buttons_are_hidden_until_synchronization_offers_them(admin_client, defaults):
+def test_every_mapping_offers_the_synchronization_actions(admin_client, defaults):
     response = admin_client.get("/mappings/")
-    assert response.context["sync_url"] is None
-    assert b"Synchronize Now" not in response.content
+    assert response.context["sync_url"] == "/sync/start/"
+    assert b"Synchronize Now" in response.content
