@@ -31,6 +31,9 @@ DOCUMENT_LINKS = [
     ("currencyCode", "currencyId", "currencies", "code"),
 ]
 ID_REFERENCES = {"paymentTermsId": "paymentTerms", "shipmentMethodId": "shipmentMethods"}
+# Text lengths of sales document fields (Sales Line Description Text[100], External Document
+# No. Code[35]): longer values are refused, as BC does.
+DOCUMENT_LENGTHS = {"description": 100, "description2": 50, "externalDocumentNumber": 35}
 
 
 def now_text() -> str:
@@ -145,6 +148,8 @@ class BcRecords:
             if key in entity.read_only or (key == "id" and not creating):
                 raise ServiceError(400, "BadRequest", f"The property '{key}' is read-only.")
             values[key] = _typed(entity, key, value)
+            if entity.lines or entity.parent:
+                _check_length(key, values[key])
         return values, lines
 
     def _number(self, entity: BcEntity, record: Record) -> None:
@@ -315,6 +320,17 @@ def _typed(entity: BcEntity, key: str, value: Any) -> Any:
         if isinstance(value, str) and key.endswith("Id") and key != "id"
         else (value.lower() if key == "id" else value)
     )
+
+
+def _check_length(key: str, value: Any) -> None:
+    limit = DOCUMENT_LENGTHS.get(key)
+    if limit is not None and isinstance(value, str) and len(value) > limit:
+        raise ServiceError(
+            400,
+            "Application_StringExceededLength",
+            f"The length of the string is {len(value)}, but it must be less than or equal to "
+            f"{limit} characters. Value: {value}",
+        )
 
 
 def _line_amounts(line: Record) -> None:
