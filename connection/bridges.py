@@ -140,14 +140,10 @@ def start_job(kind: str, connection: ConnectionSetup, **parameters: Any):
 
 
 def last_full_sync(connection: ConnectionSetup) -> str:
-    """When the last full synchronization of the connection ran, in words."""
+    """The last full synchronization of the connection in words ("finished 12:03, 4 lines with
+    errors"), from the full synchronization review."""
     try:
-        models = _module("synchronization.models")
+        review = _module("synchronization.fullsync_review")
     except FeatureUnavailable:
         return ""
-    job = models.SyncJob.objects.filter(
-        kind=FULL_SYNC, parameters__connection_id=connection.pk
-    ).order_by("-created_at").first()
-    if job is None:
-        return ""
-    return f"{job.created_at:%Y-%m-%d %H:%M} ({job.get_status_display()})"
+    return review.summary(connection)

@@ -1,12 +1,13 @@
-"""The health probe, the worker check and the full synchronization review.
+"""The health probe and the worker check.
 
-The job log is in views_jobs, errors in views_errors and views_coupled.
+The job log is in views_jobs, errors in views_errors and views_coupled, the full
+synchronization review in views_fullsync.
 """
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -20,10 +21,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
     """Liveness for monitoring: 200 when database, Redis and a worker are up, else 503."""
     report = health.report()
     return JsonResponse(report, status=200 if report["status"] == "up" else 503)
-
-
-def full_sync_review(request: HttpRequest) -> HttpResponse:
-    return render(request, "synchronization/full_sync.html")
 
 
 @require_POST
