@@ -6,11 +6,19 @@ import sys
 
 import pytest
 
-from mappings.models import IntegrationTableMapping
+from mappings.models import IntegrationTableMapping, JobQueueEntry
 from synchronization.models import JobStatus, SyncJob
 from tests.fixtures import worker
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def unscheduled(synced_connection):
+    """The sandbox connection with its job queue entries off, so the worker's scheduler tick
+    starts nothing but what the test starts (requested before the worker)."""
+    JobQueueEntry.objects.filter(connection=synced_connection).update(enabled=False)
+    return synced_connection
 
 
 def sync(*args: str, redis_url: str) -> subprocess.CompletedProcess:
@@ -20,7 +28,8 @@ def sync(*args: str, redis_url: str) -> subprocess.CompletedProcess:
 
 
 def test_sync_all_then_modified_with_wait_reports_counters_and_succeeds(
-        synced_connection, rq_worker, redis_url):
+        unscheduled, rq_worker, redis_url):
+    synced_connection = unscheduled
     IntegrationTableMapping.objects.filter(connection=synced_connection, name="CURRENCY").update(
         synch_only_coupled_records=False)
     first = sync("CURRENCY", "--connection", synced_connection.name, "--all", "--wait",

@@ -2,14 +2,23 @@
 
 import pytest
 
-from mappings.models import IntegrationTableMapping
+from mappings.models import IntegrationTableMapping, JobQueueEntry
 from synchronization.models import JobStatus, SyncJob
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture
+def unscheduled(synced_connection):
+    """The sandbox connection with its job queue entries off, so the worker's scheduler tick
+    starts nothing but what the test starts (requested before the worker)."""
+    JobQueueEntry.objects.filter(connection=synced_connection).update(enabled=False)
+    return synced_connection
+
+
 def test_synchronize_now_opens_the_job_card_which_follows_the_worker_to_success(
-        signed_in_page, live_server, synced_connection, rq_worker):
+        signed_in_page, live_server, unscheduled, rq_worker):
+    synced_connection = unscheduled
     IntegrationTableMapping.objects.filter(connection=synced_connection, name="CURRENCY").update(
         synch_only_coupled_records=False)
     page = signed_in_page
