@@ -1,0 +1,203 @@
+"""What the synchronization benchmarks share: a private world and a way to measure a run in it.
+
+:class:`World` starts everything a benchmark needs and nothing it shares with anyone: a sandbox
+process with its own data folder and generated customers, an embedded Redis, a SQLite database
+in a temporary DATA_DIR (migrated), a connection with the default synchronization setup, and
+real ``manage.py rqworker`` processes. :class:`RssSampler` follows a worker's peak memory.
+Nothing here asserts; the scripts print figures.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+# What each benchmarked mapping looks up (its dependency filter), and the generator size key.
+DEPENDENCIES = {
+    "CUSTOMER": ("SALESPEOPLE", "CURRENCY", "PAYMENT TERMS", "SHIPMENT METHOD",
+                 "SHIPPING AGENT"),
+    "ITEM-PRODUCT": ("UNIT OF MEASURE", "CURRENCY"),
+}
+GENERATED = {"CUSTOMER": "customers", "ITEM-PRODUCT": "items"}
+MB = 1024 * 1024
+
+
+def prepare_environment(workdir: Path) -> None:
+    """Point Django at a private data folder before the settings are imported."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    os.environ["DATA_DIR"] = str(workdir / "data")
+    os.environ.pop("DATABASE_URL", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bcsales.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+
+class World:
+    """A sandbox, Redis, database, connection and workers of one benchmark run.
+
+    Use as a context manager; everything started is stopped (and the folder removed) on exit.
+    """
+
+    def __init__(self, sizes: dict[str, int], keep: bool = False) -> None:
+        self.sizes = sizes
+        self.keep = keep
+        self.workdir = Path(tempfile.mkdtemp(prefix="bcsales-bench-"))
+        self.redis = None
+        self.sandbox = None
+        self.workers: list[Any] = []
+        self.connection = None
+
+    def __enter__(self) -> World:
+        prepare_environment(self.workdir)
+        from bcsales.embedded_redis import EmbeddedRedis
+
+        self.redis = EmbeddedRedis(self.workdir / "redis").start()
+        os.environ["REDIS_URL"] = self.redis.url
+        self._start_sandbox()
+        self._start_django()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for worker in self.workers:
+            worker.stop()
+        if self.sandbox is not None:
+            from tests.fixtures.sandbox import stop_sandbox
+
+            stop_sandbox(self.sandbox)
+        if self.redis is not None:
+            self.redis.stop()
+        if not self.keep:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def _start_sandbox(self) -> None:
+        from tests.fixtures import sandbox as fixture
+
+        fixture.START_TIMEOUT = max(fixture.START_TIMEOUT, 60 + sum(self.sizes.values()) // 500)
+        started = time.perf_counter()
+        options = [part for key, size in self.sizes.items() for part in (f"--{key}", str(size))]
+        self.sandbox = fixture.start_sandbox(self.workdir / "sandbox", *options)
+        generated = ", ".join(f"{size:,} {key}" for key, size in self.sizes.items())
+        print(f"sandbox with {generated or 'demo data only'} ready in "
+              f"{time.perf_counter() - started:.1f} s", flush=True)
+
+    def _start_django(self) -> None:
+        import django
+        from django.core.management import call_command
+
+        django.setup()
+        call_command("migrate", verbosity=0)
+        from connection.documents import apply_document, sandbox_document
+        from mappings.defaults import apply_default_setup
+
+        self.connection, _ = apply_document(
+            sandbox_document(self.sandbox.credentials, "Benchmark"))
+        apply_default_setup(self.connection)
+
+    # -- workers and runs ----------------------------------------------------------------
+    def start_worker(self):
+        """A real ``manage.py rqworker`` against this world's database and Redis."""
+        from tests.fixtures.worker import WorkerProcess
+
+        worker = WorkerProcess(self.redis.url)
+        self.workers.append(worker)
+        return worker
+
+    def mapping(self, name: str):
+        from mappings.models import IntegrationTableMapping
+
+        return IntegrationTableMapping.objects.get(connection=self.connection, name=name)
+
+    def run(self, name: str, mode: str, direction: str | None = None, timeout: float = 3600):
+        """Start a mapping's jobs and wait until the worker ended them all; the job rows."""
+        from django.db import transaction
+
+        from synchronization import runs
+
+        with transaction.atomic():
+            created = runs.start_mapping_sync(self.mapping(name), mode, direction=direction,
+                                              ignore_synch_only_coupled=True)
+        return wait_until_ended([job.pk for job in created], timeout)
+
+    def presync(self, names: tuple[str, ...]) -> None:
+        """Synchronize what a mapping looks up (its dependency filter), all records."""
+        from synchronization.models import SyncMode
+
+        for name in names:
+            for job in self.run(name, SyncMode.ALL, timeout=300):
+                if job.status != "finished" or job.failed:
+                    print(f"  note: {name} {job.direction}: {job.status}, {job.failed} failed "
+                          f"({job.message[:120]})", flush=True)
+
+
+def wait_until_ended(job_ids: list[int], timeout: float) -> list[Any]:
+    """Poll the job rows (never Redis) until none is pending or running."""
+    from synchronization.models import ACTIVE_STATUSES, SyncJob
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        rows = list(SyncJob.objects.filter(pk__in=job_ids).order_by("pk"))
+        if rows and all(row.status not in ACTIVE_STATUSES for row in rows):
+            return rows
+        time.sleep(0.2)
+    raise TimeoutError(f"jobs {job_ids} did not end within {timeout:.0f} s")
+
+
+@dataclass
+class RssSampler:
+    """Samples the resident memory of a process and its children (RQ's work horse) in a thread.
+
+    ``peak_total`` is the largest sum seen at one instant; ``peak_single`` the largest single
+    process (the work horse that runs the job).
+    """
+
+    pid: int
+    interval: float = 0.1
+    peak_total: int = 0
+    peak_single: int = 0
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def __enter__(self) -> RssSampler:
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join()
+
+    def _loop(self) -> None:
+        import psutil
+
+        try:
+            root = psutil.Process(self.pid)
+        except psutil.NoSuchProcess:
+            return
+        while not self._stop.is_set():
+            self._sample(root)
+            self._stop.wait(self.interval)
+
+    def _sample(self, root) -> None:
+        import psutil
+
+        sizes = []
+        try:
+            for process in [root, *root.children(recursive=True)]:
+                try:
+                    sizes.append(process.memory_info().rss)
+                except psutil.NoSuchProcess:
+                    continue
+        except psutil.NoSuchProcess:
+            return
+        if sizes:
+            self.peak_total = max(self.peak_total, sum(sizes))
+            self.peak_single = max(self.peak_single, max(sizes))

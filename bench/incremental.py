@@ -1,0 +1,85 @@
+"""Benchmark: a Modified run with a few changes among many coupled records.
+
+Run: ``.venv/bin/python bench/incremental.py [--customers 100000] [--quick] [--changes 100]``
+
+Couples every generated record with a full synchronization (limits off, to get there fast),
+turns the Dataverse limits on as bench/full_sync.py does, changes ``--changes`` source records
+in Business Central and measures the Modified run (To Integration Table) through the worker:
+requests (as the job counted them and as the sandbox saw them) and seconds. Targets: 100
+changes among 100k coupled records in <= 5 requests and < 3 s. Printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.harness import DEPENDENCIES, GENERATED, World
+
+# The BC API entity and a field the mapping carries to Sales, per benchmarked mapping.
+CHANGES = {"CUSTOMER": ("customers", "phoneNumber"), "ITEM-PRODUCT": ("items", "displayName")}
+
+
+def change_records(world: World, mapping: str, count: int) -> int:
+    """Change ``count`` coupled source records, spread over the table, in BC ``$batch``es."""
+    from connection import services
+    from connection.clients.business_central import BcOperation
+    from mappings.models import Coupling
+
+    entity, field = CHANGES[mapping]
+    ids = list(Coupling.objects.filter(mapping=world.mapping(mapping))
+               .order_by("bc_number").values_list("bc_id", flat=True))
+    step = max(1, len(ids) // max(count, 1))
+    chosen = ids[::step][:count]
+    stamp = time.strftime("%H%M%S")
+    operations = [BcOperation.update(entity, str(bc_id), {field: f"Changed {stamp} {n}"}, "*")
+                  for n, bc_id in enumerate(chosen)]
+    client = services.business_central_client(world.connection)
+    results = client.batch(operations)
+    client.close()
+    return sum(1 for result in results if result.ok)
+
+
+def measure_incremental(world: World, mapping: str, changes: int) -> None:
+    """Change records, run Modified To Integration Table, print requests and seconds."""
+    from synchronization.models import SyncDirection, SyncMode
+
+    changed = change_records(world, mapping, changes)
+    world.sandbox.reset_counters()
+    started = time.perf_counter()
+    job = world.run(mapping, SyncMode.MODIFIED, SyncDirection.TO_SALES)[0]
+    elapsed = time.perf_counter() - started
+    counters = world.sandbox.counters()
+    seen = counters["dataverse"]["requests"] + counters["business_central"]["requests"]
+    seconds = job.duration.total_seconds() if job.duration else elapsed
+    print(f"\n== incremental ({mapping}, Modified, {changed} changed records)")
+    print(f"  job {job.pk}: {job.get_status_display()}; modified {job.modified}, inserted "
+          f"{job.inserted}, unchanged {job.unchanged}, failed {job.failed}")
+    print(f"  requests             {job.requests} counted by the job (target <= 5); the "
+          f"sandbox saw {seen} in all (Dataverse {counters['dataverse']['requests']}, BC "
+          f"{counters['business_central']['requests']}, set-up calls included)")
+    print(f"  seconds              {seconds:.2f} in the job, {elapsed:.2f} from start to end "
+          f"(target < 3 s)")
+
+
+def main(argv: list[str] | None = None) -> None:
+    from bench.full_sync import arguments, fresh_windows, limits_of
+    from synchronization.models import SyncDirection, SyncMode
+
+    args = arguments(argv)
+    with World({GENERATED[args.mapping]: args.customers}) as world:
+        world.start_worker()
+        world.presync(DEPENDENCIES[args.mapping])
+        started = time.perf_counter()
+        job = world.run(args.mapping, SyncMode.ALL, SyncDirection.TO_SALES)[0]
+        print(f"coupled {job.inserted:,} records in {time.perf_counter() - started:.1f} s "
+              f"(limits off)", flush=True)
+        fresh_windows(world, limits_of(args))
+        measure_incremental(world, args.mapping, args.changes)
+
+
+if __name__ == "__main__":
+    main()
