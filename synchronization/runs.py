@@ -9,6 +9,7 @@ a lock on the mapping row.
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict
 from itertools import pairwise
 from typing import Any
 
@@ -17,6 +18,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from connection import services
+from mappings.matching import MATCHED, MatchField, MatchOptions, run_match_based_coupling
 from mappings.models import Coupling, Direction, IntegrationTableMapping, SyncResult
 from synchronization import jobs
 from synchronization.engine import Cancelled, DirectionRun
@@ -27,10 +29,12 @@ from synchronization.models import (
     SyncJob,
     SyncMode,
 )
-from synchronization.sides import BcSide, SalesSide
+from synchronization.sides import BcSide, SalesSide, Write
 
 log = logging.getLogger(__name__)
 SYNC_KIND = "sync_mapping"
+MATCH_KIND = "match_coupling"
+DELETE_KIND = "delete_records"
 
 
 class AlreadyRunning(Exception):
@@ -78,23 +82,67 @@ def start_mapping_sync(mapping: IntegrationTableMapping, mode: str, *,
 
 def retry_couplings(couplings: QuerySet[Coupling], started_by: str = "") -> list[SyncJob]:
     """Clear Skipped and synchronize these records again with fresh source data."""
-    started: list[SyncJob] = []
-    by_mapping: dict[int, list[Coupling]] = {}
-    for coupling in couplings.select_related("mapping"):
-        by_mapping.setdefault(coupling.mapping_id, []).append(coupling)
-    for group in by_mapping.values():
-        mapping = group[0].mapping
-        Coupling.objects.filter(pk__in=[c.pk for c in group]).update(skipped=False, last_error="")
-        started += start_mapping_sync(
-            mapping, SyncMode.SELECTED, started_by=started_by,
-            bc_ids=[str(c.bc_id) for c in group], sales_ids=[str(c.sales_id) for c in group])
-    return started
+    chosen = list(couplings.select_related("mapping"))  # before the update changes the filter
+    Coupling.objects.filter(pk__in=[c.pk for c in chosen]).update(skipped=False, last_error="")
+    return _per_mapping(chosen, lambda mapping, group: start_mapping_sync(
+        mapping, SyncMode.SELECTED, started_by=started_by,
+        bc_ids=[str(c.bc_id) for c in group], sales_ids=[str(c.sales_id) for c in group]))
 
 
 def remove_couplings(couplings: QuerySet[Coupling]) -> int:
     """Uncouple records: both stay as they are, the next sync treats them as new."""
     count, _ = couplings.delete()
     return count
+
+
+def restore_records(couplings: QuerySet[Coupling], started_by: str = "") -> list[SyncJob]:
+    """Deletion conflicts: recreate the deleted side from the record that still exists."""
+    return _per_mapping(couplings, lambda mapping, group: start_mapping_sync(
+        mapping, SyncMode.SELECTED, started_by=started_by, deletion_policy="restore",
+        bc_ids=[str(c.bc_id) for c in group], sales_ids=[str(c.sales_id) for c in group]))
+
+
+def delete_source_records(couplings: QuerySet[Coupling], started_by: str = "") -> SyncJob:
+    """Deletion conflicts: delete the record that still exists, and the coupling."""
+    return jobs.start(DELETE_KIND, coupling_ids=list(couplings.values_list("pk", flat=True)),
+                      started_by=started_by)
+
+
+def resolve_conflicts(errors, take: str, started_by: str = "") -> list[SyncJob]:
+    """Update conflicts: overwrite the other side with Business Central's ("bc") or Sales'
+    ("sales") data, then mark the conflicts resolved."""
+    direction = SyncDirection.TO_SALES if take == "bc" else SyncDirection.FROM_SALES
+    couplings = Coupling.objects.filter(pk__in=errors.values_list("coupling_id", flat=True))
+    started = _per_mapping(couplings, lambda mapping, group: start_mapping_sync(
+        mapping, SyncMode.SELECTED, direction=direction, started_by=started_by,
+        bc_ids=[str(c.bc_id) for c in group], sales_ids=[str(c.sales_id) for c in group]))
+    errors.update(resolved=True)
+    return started
+
+
+def _per_mapping(couplings, start) -> list[SyncJob]:
+    """Call ``start(mapping, couplings_of_that_mapping)`` per mapping; collect the jobs."""
+    if isinstance(couplings, QuerySet):
+        couplings = couplings.select_related("mapping")
+    groups: dict[int, list[Coupling]] = {}
+    for coupling in couplings:
+        groups.setdefault(coupling.mapping_id, []).append(coupling)
+    started: list[SyncJob] = []
+    for group in groups.values():
+        started += start(group[0].mapping, group)
+    return started
+
+
+def start_match_coupling(mapping: IntegrationTableMapping, options: MatchOptions,
+                         started_by: str = "") -> SyncJob:
+    """Match-Based Coupling as a background job; its result holds the match log."""
+    job = SyncJob.objects.create(
+        kind=MATCH_KIND, connection=mapping.connection, mapping=mapping,
+        mapping_name=mapping.name, started_by=started_by,
+        parameters={"fields": [asdict(f) for f in options.fields],
+                    "create_new": options.create_new, "synch_after": options.synch_after})
+    transaction.on_commit(lambda: jobs.enqueue(job.pk))
+    return job
 
 
 # -- running (in the worker) ---------------------------------------------------------------
@@ -149,6 +197,45 @@ def _run_direction(job: SyncJob) -> dict:
         raise AllRecordsFailed(f"All {job.failed} records failed. Open the job's errors to see "
                                "why and how to fix them.")
     return result
+
+
+@jobs.handler(MATCH_KIND)
+def run_match(job: SyncJob) -> dict:
+    """Couple by matching; then synchronize what was coupled when the options say so."""
+    params = job.parameters
+    options = MatchOptions(tuple(MatchField(**f) for f in params["fields"]),
+                           params["create_new"], params["synch_after"])
+    log = run_match_based_coupling(job.mapping, options,
+                                   progress=lambda done, total: job.beat(records_total=total))
+    matched = [line.bc_id for line in log.lines if line.outcome == MATCHED]
+    if options.synch_after and matched:
+        start_mapping_sync(job.mapping, SyncMode.SELECTED, bc_ids=matched,
+                           direction=SyncDirection.TO_SALES, started_by=job.started_by)
+    job.add(modified=len(matched))
+    return log.as_dict()
+
+
+@jobs.handler(DELETE_KIND)
+def run_delete(job: SyncJob) -> dict:
+    """Delete the surviving record of each deletion conflict, then its coupling."""
+    deleted = 0
+    for coupling in Coupling.objects.filter(pk__in=job.parameters["coupling_ids"]) \
+            .select_related("mapping__connection"):
+        _delete_surviving(coupling)
+        coupling.delete()
+        deleted += 1
+    job.add(deleted=deleted)
+    return {"deleted": deleted}
+
+
+def _delete_surviving(coupling: Coupling) -> None:
+    mapping = coupling.mapping
+    bc = BcSide(mapping, services.business_central_client(mapping.connection))
+    sales = SalesSide(mapping, services.dataverse_client(mapping.connection))
+    if sales.fetch([str(coupling.sales_id)]):
+        sales.write([Write("delete", str(coupling.sales_id))])
+    if bc.fetch([str(coupling.bc_id)]):
+        bc.write([Write("delete", str(coupling.bc_id))])
 
 
 def _tuning(connection) -> dict[str, int]:

@@ -247,3 +247,61 @@ def test_a_job_whose_records_all_failed_ends_in_error(synced_connection):
     assert job.status == JobStatus.FAILED and job.failed > 0
     assert job.message.startswith(f"All {job.failed} records failed")
     assert any("Sales Code" in m and "must be coupled" in m for m in errors(job))
+
+
+def test_retry_all_syncs_every_skipped_record_again(synced_connection):
+    prepare(synced_connection, "SALESPEOPLE", "CURRENCY")
+    customer = mapping(synced_connection, "CUSTOMER")
+    full(customer)
+    Coupling.objects.filter(mapping=customer).update(skipped=True)
+    from synchronization import jobs, runs
+
+    started = runs.retry_couplings(Coupling.objects.filter(mapping=customer, skipped=True))
+    assert started and not Coupling.objects.filter(mapping=customer, skipped=True).exists()
+    for job in started:
+        jobs.run(job.pk)
+    assert all(j.status == JobStatus.FINISHED for j in
+               type(started[0]).objects.filter(pk__in=[j.pk for j in started]))
+
+
+def test_a_conflict_resolved_by_a_person_takes_the_chosen_side(synced_connection,
+                                                               sandbox_clean):
+    from synchronization import jobs, runs
+
+    customer, coupled = both_sides_changed(synced_connection, sandbox_clean.credentials,
+                                           UpdateConflictResolution.NONE)
+    run_now(customer)
+    conflicts = SyncError.objects.filter(kind=ErrorKind.CONFLICT, coupling=coupled)
+    assert conflicts.exists()
+    for job in runs.resolve_conflicts(conflicts, take="sales"):
+        jobs.run(job.pk)
+    assert bc(synced_connection).get("customers", str(coupled.bc_id))["phoneNumber"] == "222"
+    assert not SyncError.objects.filter(kind=ErrorKind.CONFLICT, resolved=False).exists()
+
+
+def test_a_deleted_sales_record_can_be_restored_from_business_central(synced_connection):
+    from synchronization import jobs, runs
+
+    uom = mapping(synced_connection, "UNIT OF MEASURE")
+    full(uom)
+    coupled = couplings(uom).first()
+    integration_dataverse(synced_connection).delete("uomschedules", str(coupled.sales_id))
+    (failed,) = run_now(uom, SyncMode.SELECTED, bc_ids=[str(coupled.bc_id)])
+    assert SyncError.objects.filter(job=failed, error_code="DeletedRecord").exists()
+    for job in runs.restore_records(couplings(uom).filter(pk=coupled.pk)):
+        jobs.run(job.pk)
+    assert integration_dataverse(synced_connection).get("uomschedules", str(coupled.sales_id))
+
+
+def test_match_based_coupling_runs_as_a_job_and_keeps_its_log(synced_connection):
+    from mappings.matching import MatchField, MatchOptions
+    from synchronization import jobs, runs
+
+    customer = mapping(synced_connection, "CUSTOMER")
+    job = runs.start_match_coupling(customer, MatchOptions(
+        (MatchField("displayName", "name"),)))
+    jobs.run(job.pk)
+    job.refresh_from_db()
+    assert job.status == JobStatus.FINISHED
+    assert job.result["counts"]["Matched"] >= 4
+    assert couplings(customer).count() == job.result["counts"]["Matched"]

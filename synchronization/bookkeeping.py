@@ -1,0 +1,139 @@
+"""Turning a page's plans and write outcomes into couplings, error rows and counters.
+
+BC's bookkeeping per record (bc-integration.md 1.3, 5.3 steps 9-10): a success stamps both
+sides' modified-on on the coupling (so the sync's own write is not seen as a change next time);
+a failure is logged and marks the coupling failed, skipped when the same error repeats.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from mappings.models import Coupling
+from synchronization.models import ErrorKind, SyncError
+from synchronization.sides import Outcome
+
+if TYPE_CHECKING:
+    from synchronization.engine import DirectionRun, Plan
+
+
+class Bookkeeping:
+    """Turns a page's plans and write outcomes into coupling rows, errors and counters."""
+
+    def __init__(self, run: DirectionRun, plans: list[Plan], outcomes: dict[int, Outcome]):
+        self.run = run
+        self.plans = plans
+        self.outcomes = outcomes
+        self.counters = dict.fromkeys(
+            ("inserted", "modified", "unchanged", "skipped", "failed", "conflicts"), 0)
+        self.new_couplings: list[Coupling] = []
+        self.changed_couplings: list[Coupling] = []
+        self.errors: list[SyncError] = []
+        self.removed: list[int] = []
+
+    def save(self) -> None:
+        for index, plan in enumerate(self.plans):
+            self._account(plan, self.outcomes.get(index))
+        Coupling.objects.bulk_create(self.new_couplings, batch_size=1000)
+        Coupling.objects.bulk_update(self.changed_couplings, COUPLING_FIELDS, batch_size=1000)
+        Coupling.objects.filter(pk__in=self.removed).delete()
+        SyncError.objects.bulk_create(self.errors, batch_size=1000)
+
+    def _account(self, plan: Plan, outcome: Outcome | None) -> None:
+        action = plan.action
+        if action == "ignore":
+            return
+        if action in ("insert", "update") and outcome is not None and not outcome.ok:
+            plan.message, plan.code = outcome.message, outcome.code
+            action = "fail"
+        handler = getattr(self, f"_{action}")
+        handler(plan, outcome)
+
+    def _insert(self, plan: Plan, outcome: Outcome) -> None:
+        self.counters["inserted"] += 1
+        destination_id = outcome.id or plan.destination_id
+        if plan.coupling is not None:  # restored a deleted destination with the same id
+            self._succeeded(plan, outcome)
+            return
+        coupling = self._new_coupling(plan, destination_id)
+        self._stamp(coupling, plan.record, outcome)
+        self.new_couplings.append(coupling)
+
+    def _update(self, plan: Plan, outcome: Outcome) -> None:
+        self.counters["modified"] += 1
+        self._succeeded(plan, outcome)
+
+    def _unchanged(self, plan: Plan, _outcome: Outcome | None) -> None:
+        """IgnoreUnchanged: counted, and the coupling's timestamps refreshed (5.3 step 6)."""
+        self.counters["unchanged"] += 1
+        self._succeeded(plan, None)
+
+    def _skip(self, plan: Plan, _outcome: Outcome | None) -> None:
+        self.counters["skipped"] += 1
+
+    def _uncouple(self, plan: Plan, _outcome: Outcome | None) -> None:
+        self.counters["skipped"] += 1
+        self.removed.append(plan.coupling.pk)
+
+    def _conflict(self, plan: Plan, _outcome: Outcome | None) -> None:
+        self.counters["conflicts"] += 1
+        error = self._error(plan, ErrorKind.CONFLICT)
+        error.coupling = plan.coupling  # the page resolves conflicts through their coupling
+        self.errors.append(error)
+
+    def _fail(self, plan: Plan, _outcome: Outcome | None) -> None:
+        self.counters["failed"] += 1
+        error = self._error(plan, ErrorKind.ERROR)
+        coupling = plan.coupling
+        if coupling is not None:
+            coupling.record_failure(self.run.direction, plan.message, self.run.job.pk)
+            self.changed_couplings.append(coupling)
+            error.coupling = coupling
+        self.errors.append(error)
+
+    def _succeeded(self, plan: Plan, outcome: Outcome | None) -> None:
+        if plan.coupling is None:  # just coupled by matching an existing record
+            coupling = self._new_coupling(plan, plan.destination_id)
+            self._stamp(coupling, plan.record, outcome)
+            self.new_couplings.append(coupling)
+            return
+        coupling = plan.coupling
+        self._stamp(coupling, plan.record, outcome)
+        coupling.skipped = False
+        self.changed_couplings.append(coupling)
+
+    def _new_coupling(self, plan: Plan, destination_id: str) -> Coupling:
+        run = self.run
+        bc_id, sales_id = ((plan.source_id, destination_id) if run.to_sales
+                           else (destination_id, plan.source_id))
+        number = run.bc.number(plan.record) if run.to_sales \
+            else plan.record.get("_destination_number", "")
+        return Coupling(mapping=run.mapping, bc_id=bc_id, sales_id=sales_id,
+                        bc_number=number[:50],
+                        display_name=run.source.label(plan.record)[:250])
+
+    def _stamp(self, coupling: Coupling, record: dict, outcome: Outcome | None) -> None:
+        """SetLastSynchModifiedOns: both sides' modified-on as they are after the write."""
+        run = self.run
+        source_time = run.source.modified_on(record)
+        written = outcome.modified_on if outcome else None
+        destination_time = written or (coupling.sales_modified_on if run.to_sales
+                                       else coupling.bc_modified_on)
+        bc_time, sales_time = ((source_time, destination_time) if run.to_sales
+                               else (destination_time, source_time))
+        coupling.record_success(run.direction, bc_time, sales_time, run.job.pk)
+        if outcome and outcome.record and not run.to_sales and not coupling.bc_number:
+            coupling.bc_number = run.bc.number(outcome.record)[:50]
+
+    def _error(self, plan: Plan, kind: str) -> SyncError:
+        run = self.run
+        return SyncError(
+            job=run.job, mapping=run.mapping, kind=kind, direction=run.direction,
+            source_id=plan.source_id, destination_id=plan.destination_id,
+            source_label=run.source.label(plan.record)[:250], message=plan.message[:2048],
+            error_code=plan.code[:100],
+        )
+
+
+COUPLING_FIELDS = ["bc_modified_on", "sales_modified_on", "last_result", "last_sales_result",
+                   "last_job_id", "last_sales_job_id", "last_error", "skipped", "bc_number"]
