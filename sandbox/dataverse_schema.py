@@ -433,6 +433,15 @@ SPECS: dict[str, tuple[str, str, str, str, str]] = {
         "UserOwned",
         "bcbi_name:String:30 bcbi_externalid:String:100 bcbi_defaultowningteam:Lookup:team",
     ),
+    # Activity feed posts on a record's wall (BC's Sales Order Status job writes these).
+    "post": (
+        "posts",
+        "postid",
+        "text",
+        "OrganizationOwned",
+        "text:Memo:1000 regardingobjectid:Lookup:salesorder|account|invoice|quote "
+        "regardingobjecttypecode:EntityName source:Integer type:Integer",
+    ),
 }
 
 COLLECTIONS: dict[str, dict[str, Collection]] = {

@@ -11,7 +11,7 @@ import re
 import uuid
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -198,7 +198,10 @@ class BcSide(Side):
     # -- reads ---------------------------------------------------------------------------
     def catalogue(self) -> Catalogue:
         if not self.page:
-            return catalogues.business_central(self.mapping.bc_table)
+            # Conditions on fields the API lacks are checked here, on implied values (below).
+            lacks = NOT_IN_API.get(self.mapping.bc_table, set())
+            return Catalogue(replace(s, filterable=False) if s.name in lacks else s
+                             for s in self.table.fields)
         return Catalogue(FieldSpec.of(page_field(s.caption or s.name), s.type, s.caption,
                                       options=_options(s)) for s in self.table.fields)
 
@@ -221,6 +224,7 @@ class BcSide(Side):
             pages = self.client.query_pages(self.table.entity, filter=query, orderby=order,
                                             page_size=page_size)
         for page in pages:
+            page = self._with_implied(page)
             rows = [r for r in page if translation.client is None or translation.matches(r)]
             yield self._with_card_fields(rows)
 
@@ -239,8 +243,18 @@ class BcSide(Side):
                 rows = self.client.odata_query(self.page, filter=query)
             else:
                 rows = self.client.query(self.table.entity, filter=query)
-            found.update((self.record_id(r), r) for r in self._with_card_fields(list(rows)))
+            rows = self._with_card_fields(self._with_implied(list(rows)))
+            found.update((self.record_id(r), r) for r in rows)
         return found
+
+    def _with_implied(self, rows: list[dict]) -> list[dict]:
+        """Values the entity implies for fields it does not carry (salesOrders: orders only)."""
+        implied = IMPLIED_VALUES.get(self.mapping.bc_table)
+        if implied and not self.page:
+            for row in rows:
+                for name, value in implied.items():
+                    row.setdefault(name, value)
+        return rows
 
     def _with_card_fields(self, rows: list[dict]) -> list[dict]:
         """Add the card-page-only fields (API property names) to API records."""
@@ -335,6 +349,11 @@ CARD_ONLY_PROPERTIES: dict[str, dict[str, str]] = {
         "customerPriceGroup": "Customer Price Group",
     },
 }
+
+
+# What an API entity implies for a field it lacks: the salesOrders entity holds only orders, so a
+# Table Filter such as "Document Type = Order" (SALESORDER-ORDER) holds for every record.
+IMPLIED_VALUES: dict[str, dict[str, str]] = {"Sales Header": {"documentType": "Order"}}
 
 
 # Fields BC tables have that API v2.0 does not expose and no published page carries

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from synchronization.rules import TableRules
-from synchronization.rules.invoices import InvoiceLineRules, InvoiceRules
+from synchronization.rules.invoices import InvoiceLineRules, InvoiceRules, SalesOrderRules
 
 ISO_CODE = re.compile(r"^[A-Z]{3}$")
 
@@ -154,4 +154,5 @@ RULES: dict[str, type[TableRules]] = {
     "Customer": CustomerRules,
     "Sales Invoice Header": InvoiceRules,
     "Sales Invoice Line": InvoiceLineRules,
+    "Sales Header": SalesOrderRules,
 }

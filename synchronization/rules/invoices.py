@@ -43,6 +43,19 @@ def invoice_state(record: dict) -> dict[str, int]:
     return {"statecode": state, "statuscode": status}
 
 
+def owner(connection, record: dict) -> dict[str, Any]:
+    """The user coupled to a BC document's salesperson (the API names the code `salesperson`);
+    a blank salesperson leaves the owner as it is."""
+    code = str(record.get("salesperson") or record.get("salespersonCode") or "")
+    if not code:
+        return {}
+    found = couplings.sales_ids_by_number(connection, couplings.SALESPERSON, [code])
+    if code not in found:
+        raise TransferError(f"Salesperson Code {code} must be coupled to a record in "
+                            "Dynamics 365 Sales. Couple it first (SALESPEOPLE).")
+    return {"ownerid@odata.bind": f"/systemusers({found[code]})"}
+
+
 class InvoiceRules(TableRules):
     """POSTEDSALESINV-INV: customer, owner, originating order and payment state."""
 
@@ -58,23 +71,11 @@ class InvoiceRules(TableRules):
         return ""
 
     def adjust(self, body: dict[str, Any], record: dict, inserting: bool) -> dict[str, Any]:
-        body.update(self._owner(record))
+        body.update(owner(self.connection, record))
         body.update(invoice_state(record))
         if inserting:
             body.update(self._origin(record))
         return body
-
-    def _owner(self, record: dict) -> dict[str, Any]:
-        """The user coupled to the invoice's salesperson (the API names the code `salesperson`);
-        a blank salesperson leaves the owner as it is."""
-        code = str(record.get("salesperson") or record.get("salespersonCode") or "")
-        if not code:
-            return {}
-        found = couplings.sales_ids_by_number(self.connection, couplings.SALESPERSON, [code])
-        if code not in found:
-            raise TransferError(f"Salesperson Code {code} must be coupled to a record in "
-                                "Dynamics 365 Sales. Couple it first (SALESPEOPLE).")
-        return {"ownerid@odata.bind": f"/systemusers({found[code]})"}
 
     def _origin(self, record: dict) -> dict[str, Any]:
         """From the coupled Sales order when the invoice posted one, else the invoice itself."""
@@ -245,3 +246,17 @@ class InvoiceLinePush:
         sales = SalesSide(self.mapping, header.sales.client, header.sales.batch_size,
                           header.sales.concurrency, header.sales.integration_user_id)
         return DirectionRun(job, self.mapping, bc, sales)
+
+
+class SalesOrderRules(TableRules):
+    """SALESORDER-ORDER: released BC orders update their Sales order; the owner is the user
+    coupled to the order's salesperson (the API names the code ``salesperson``)."""
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self.connection = self.mapping.connection
+
+    def adjust(self, body: dict[str, Any], record: dict, inserting: bool) -> dict[str, Any]:
+        if self.to_sales:
+            body.update(owner(self.connection, record))
+        return body

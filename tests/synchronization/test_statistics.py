@@ -1,0 +1,67 @@
+"""Customer Statistics: each coupled customer's figures reach its account's statistics row in
+Sales with the values Business Central has (5.10)."""
+
+import pytest
+
+from synchronization import jobs
+from synchronization.leadtocash import jobs as leadtocash_jobs
+from synchronization.leadtocash import statistics
+from synchronization.models import JobStatus, SyncJob
+from tests.synchronization.engine_support import bc, couplings, full, integration_dataverse, mapping
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def connection(synced_connection):
+    for name in ("SALESPEOPLE", "CURRENCY", "CUSTOMER"):
+        full(mapping(synced_connection, name))
+    return synced_connection
+
+
+def run_statistics(connection) -> SyncJob:
+    job = leadtocash_jobs.start(statistics.CUSTOMER_STATISTICS, connection)
+    jobs.run(job.pk)
+    return SyncJob.objects.get(pk=job.pk)
+
+
+def statistics_of(connection, number: str) -> dict:
+    coupling = couplings(mapping(connection, "CUSTOMER")).get(bc_number=number)
+    client = integration_dataverse(connection)
+    account = client.get("accounts", str(coupling.sales_id))
+    return client.get(statistics.ENTITY_SET, account["_nav_accountstatisticsid_value"])
+
+
+def test_statistics_equal_business_centrals_figures(connection):
+    job = run_statistics(connection)
+    assert job.status == JobStatus.FINISHED and job.failed == 0
+    assert job.modified == couplings(mapping(connection, "CUSTOMER")).count()
+    client = bc(connection)
+    customer = next(iter(client.query("customers", filter="number eq '10000'")))
+    financial = client.get("customerFinancialDetails", customer["id"])
+    row = statistics_of(connection, "10000")
+    assert row["nav_customerno"] == "10000"
+    assert row["nav_balancelcy"] == financial["balance"]
+    assert row["nav_totalsaleslcy"] == financial["totalSalesExcludingTax"]
+    assert row["nav_overdueamountslcy"] == financial["overdueAmount"]
+    assert row["nav_creditlimitlcy"] == customer["creditLimit"]
+
+
+def test_outstanding_orders_are_the_open_order_amounts(connection):
+    run_statistics(connection)
+    client = bc(connection)
+    customer = next(iter(client.query("customers", filter="number eq '10000'")))
+    orders = list(client.query("salesOrders", filter=f"customerId eq {customer['id']}"))
+    expected = sum(o["totalAmountIncludingTax"] for o in orders)
+    assert statistics_of(connection, "10000")["nav_outstandingorderslcy"] == pytest.approx(
+        expected)
+
+
+def test_a_second_run_updates_the_same_row(connection):
+    run_statistics(connection)
+    first = statistics_of(connection, "10000")["nav_accountstatisticsid"]
+    run_statistics(connection)
+    assert statistics_of(connection, "10000")["nav_accountstatisticsid"] == first
+    rows = list(integration_dataverse(connection).query(statistics.ENTITY_SET,
+                                                        select=["nav_customerno"]))
+    assert len(rows) == len({r["nav_customerno"] for r in rows})
