@@ -32,3 +32,22 @@ urlpatterns = [
          name="full_sync_only_coupled"),
     path("full-sync/status.json", views_fullsync.full_sync_status, name="full_sync_status"),
 ]
+
+# Lead to cash (sales order integration, item availability).
+from django.urls import re_path  # noqa: E402
+
+from synchronization import views_leadtocash  # noqa: E402
+
+urlpatterns += [
+    path("sales-receivables-setup/", views_leadtocash.sales_receivables_setup,
+         name="sales_receivables_setup"),
+    path("sales-orders/", views_leadtocash.sales_orders, name="sales_orders"),
+    path("sales-orders/create/", views_leadtocash.sales_order_create, name="sales_order_create"),
+    path("item-availability/", views_leadtocash.item_availability, name="item_availability"),
+    path("item-availability/use-endpoint/", views_leadtocash.use_availability_endpoint,
+         name="use_availability_endpoint"),
+    path("availability/<int:pk>/ODataV4", views_leadtocash.odata_root, name="odata_root"),
+    re_path(r"^availability/(?P<pk>\d+)/ODataV4/Company\('(?P<company>[^']{1,100})'\)"
+            r"/ItemAvailability$", views_leadtocash.odata_item_availability,
+            name="odata_item_availability"),
+]
