@@ -17,6 +17,7 @@ urlpatterns = [
     path("jobs/<int:pk>/progress/", views_jobs.job_partial, name="job_partial"),
     path("jobs/<int:pk>/cancel/", views_jobs.job_cancel, name="job_cancel"),
     path("start/", views_start.sync_mapping, name="sync_mapping"),
+    path("match/", views_start.match_coupling, name="match_coupling"),
     path("errors/", views_errors.error_list, name="errors"),
     path("errors/delete/", views_errors.error_delete, name="error_delete"),
     path("errors/remove-coupling/", views_errors.error_remove_coupling,

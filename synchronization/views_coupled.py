@@ -14,6 +14,7 @@ from mappings.models import Coupling
 from synchronization import runs
 from synchronization.filtersets import CoupledErrorFilterSet, coupled_errors
 from synchronization.forms import COUPLED_ACTIONS, CoupledActionForm
+from synchronization.models import ErrorKind, SyncError
 from synchronization.tables import link_coupling_records, paginate
 from synchronization.views_common import first_error, query_without_page, warn
 
@@ -82,6 +83,27 @@ def _remove(request: HttpRequest, couplings) -> str:
             "and Sales.")
 
 
+def _restore(request: HttpRequest, couplings) -> str:
+    started = runs.restore_records(couplings, started_by=request.user.get_username())
+    return f"The deleted records will be created again: {_jobs(started)}."
+
+
+def _delete(request: HttpRequest, couplings) -> str:
+    job = runs.delete_source_records(couplings, started_by=request.user.get_username())
+    return f"The remaining records will be deleted and uncoupled by job {job.pk}."
+
+
+def _take(side: str):
+    def resolve(request: HttpRequest, couplings) -> str:
+        conflicts = SyncError.objects.filter(coupling__in=couplings, kind=ErrorKind.CONFLICT,
+                                             resolved=False)
+        started = runs.resolve_conflicts(conflicts, take=side,
+                                         started_by=request.user.get_username())
+        return f"The conflicts will be resolved: {_jobs(started)}."
+
+    return resolve
+
+
 def _filter_values(filterset) -> list[tuple[str, str]]:
     """The valid filters of the list, for Retry All to act on exactly what is listed."""
     if not filterset.is_bound or not filterset.is_valid():
@@ -94,6 +116,7 @@ def _jobs(started) -> str:
     return ", ".join(f"job {job.pk} ({job.mapping_name})" for job in started) or "no job"
 
 
-PERFORM = {"retry": _retry, "retry_all": _retry, "remove": _remove}
+PERFORM = {"retry": _retry, "retry_all": _retry, "remove": _remove, "restore": _restore,
+           "delete": _delete, "send": _take("bc"), "get": _take("sales")}
 SELECTION_ACTIONS = [(key, action.caption) for key, action in COUPLED_ACTIONS.items()
                      if action.needs_selection and key in PERFORM]

@@ -1,4 +1,5 @@
-"""Starting work from the mappings pages: Synchronize Now (all, modified or selected records)."""
+"""Starting work from the mappings pages: Synchronize Now (all, modified or selected records)
+and Match-Based Coupling."""
 
 from __future__ import annotations
 
@@ -6,14 +7,16 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from connection.access import administrator_required
 from connection.current import get_current_connection
+from mappings import actions
+from mappings.coupling_forms import MatchForm
 from synchronization import runs
-from synchronization.forms import StartSyncForm
+from synchronization.forms import MappingForm, StartSyncForm
 from synchronization.models import SyncJob, SyncMode
 from synchronization.views_common import first_error
 
@@ -48,3 +51,22 @@ def _started_message(name: str, jobs: list[SyncJob]) -> str:
     return f"Synchronization of {name} started: {', then '.join(parts)}."
 
 
+@require_POST
+@administrator_required
+def match_coupling(request: HttpRequest) -> HttpResponse:
+    """Run Match-Based Coupling as a background job; a bad form re-renders the mappings page."""
+    chosen = MappingForm(request.POST, connection=get_current_connection(request))
+    if not chosen.is_valid():
+        messages.error(request, first_error(chosen))
+        return redirect("mappings:list")
+    mapping = chosen.cleaned_data["mapping_id"]
+    form = MatchForm(request.POST, mapping=mapping)
+    if not form.is_valid():
+        return render(request, "mappings/match.html", {
+            "mapping": mapping, "form": form, "log": None, "problem": "",
+            **actions.action_urls()})
+    job = runs.start_match_coupling(mapping, form.options(),
+                                    started_by=request.user.get_username())
+    messages.success(request, f"Match-based coupling of {mapping.name} started as job "
+                              f"{job.pk}; its log shows here when it is done.")
+    return redirect("synchronization:job", pk=job.pk)

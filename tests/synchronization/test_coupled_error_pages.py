@@ -171,3 +171,38 @@ def test_viewers_see_the_list_but_cannot_act(viewer_client, troubles):
         "action": "remove", "coupling": [troubles["skipped"].pk], "confirm": "on"})
     assert response.status_code == 403
     assert Coupling.objects.count() == 4
+
+
+def test_get_from_sales_resolves_the_conflict_with_a_from_sales_sync(admin_client, troubles,
+                                                                     no_enqueue):
+    conflict = troubles["conflict"]
+    confirm = admin_client.post("/sync/coupled-errors/action/",
+                                {"action": "get", "coupling": [conflict.pk]})
+    assert "changes made in Business Central" in confirm.content.decode()
+    admin_client.post("/sync/coupled-errors/action/",
+                      {"action": "get", "coupling": [conflict.pk], "confirm": "on"})
+    job = SyncJob.objects.get(mode=SyncMode.SELECTED)
+    assert job.direction == "FromIntegrationTable"
+    assert job.parameters["sales_ids"] == [str(conflict.sales_id)]
+    assert not conflict.sync_errors.filter(resolved=False).exists()
+
+
+def test_restore_recreates_the_deleted_side_of_the_selected_records(admin_client, troubles,
+                                                                    no_enqueue):
+    skipped = troubles["skipped"]
+    admin_client.post("/sync/coupled-errors/action/",
+                      {"action": "restore", "coupling": [skipped.pk], "confirm": "on"})
+    jobs = SyncJob.objects.filter(mode=SyncMode.SELECTED)
+    assert jobs and all(j.parameters["deletion_policy"] == "restore" for j in jobs)
+
+
+def test_delete_records_starts_a_job_for_the_selected_records(admin_client, troubles,
+                                                              no_enqueue):
+    skipped = troubles["skipped"]
+    confirm = admin_client.post("/sync/coupled-errors/action/",
+                                {"action": "delete", "coupling": [skipped.pk]})
+    assert "This cannot be undone" in confirm.content.decode()
+    admin_client.post("/sync/coupled-errors/action/",
+                      {"action": "delete", "coupling": [skipped.pk], "confirm": "on"})
+    job = SyncJob.objects.get(kind="delete_records")
+    assert job.parameters["coupling_ids"] == [skipped.pk]

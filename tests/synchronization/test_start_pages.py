@@ -114,3 +114,25 @@ def test_viewers_cannot_start_a_synchronization(viewer_client, customer, no_enqu
 def test_the_mappings_list_offers_synchronize_now(admin_client, customer):
     html = admin_client.get("/mappings/").content.decode()
     assert 'action="/sync/start/"' in html
+
+
+def test_match_based_coupling_starts_a_job_whose_card_shows_the_log(admin_client, customer,
+                                                                     monkeypatch):
+    from synchronization import jobs
+    from synchronization.models import JobStatus, SyncJob
+
+    from mappings.models import IntegrationFieldMapping
+
+    monkeypatch.setattr(jobs, "enqueue", lambda *args, **kwargs: None)
+    name = IntegrationFieldMapping.objects.create(
+        mapping=customer, bc_field="Name", bc_property="displayName", sales_attribute="name")
+    response = admin_client.post("/sync/match/", {
+        "mapping_id": customer.pk, f"f{name.pk}_use": "on", f"f{name.pk}_priority": 0},
+        follow=True)
+    job = SyncJob.objects.get(kind="match_coupling")
+    assert response.redirect_chain[-1][0] == f"/sync/jobs/{job.pk}/"
+    SyncJob.objects.filter(pk=job.pk).update(status=JobStatus.FINISHED, result={
+        "counts": {"Matched": 1, "No match": 1},
+        "lines": [{"number": "10000", "name": "Adatum", "outcome": "Matched", "sales_id": "x"}]})
+    page = admin_client.get(f"/sync/jobs/{job.pk}/").content.decode()
+    assert "Matched: 1" in page and "Adatum" in page
