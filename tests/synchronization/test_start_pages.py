@@ -118,10 +118,9 @@ def test_the_mappings_list_offers_synchronize_now(admin_client, customer):
 
 def test_match_based_coupling_starts_a_job_whose_card_shows_the_log(admin_client, customer,
                                                                      monkeypatch):
+    from mappings.models import IntegrationFieldMapping
     from synchronization import jobs
     from synchronization.models import JobStatus, SyncJob
-
-    from mappings.models import IntegrationFieldMapping
 
     monkeypatch.setattr(jobs, "enqueue", lambda *args, **kwargs: None)
     name = IntegrationFieldMapping.objects.create(
