@@ -194,9 +194,33 @@ class BusinessCentral:
             posted["remainingAmount"] = posted["totalAmountIncludingTax"]
             self.store.put("business_central", entity.name, record["id"], posted)
             return empty_response(204)
+        if entity.name == "salesOrders" and action == "shipAndInvoice":
+            self._ship_and_invoice(record)
+            return empty_response(204)
         raise bad_request(
             f"The action '{action}' is not supported by the sandbox.", "BadRequest_MethodNotAllowed"
         )
+
+    def _ship_and_invoice(self, order: Record) -> None:
+        """Post the whole order: a posted invoice (Open, nothing paid) with the order's lines,
+        its orderId/orderNumber, and the fully invoiced order deleted, as BC does."""
+        orders = ENTITIES["salesOrders"]
+        invoices, invoice_lines = ENTITIES["salesInvoices"], ENTITIES["salesInvoiceLines"]
+        keep = set(invoices.fields) - invoices.read_only - {"id", "number", "status"}
+        header = {k: v for k, v in order.items() if k in keep}
+        invoice = self.records.create(invoices, header)
+        line_keep = set(invoice_lines.fields) - invoice_lines.read_only - {"id", "documentId"}
+        for line in sorted(self.records.table("salesOrderLines").values(),
+                           key=lambda row: row["sequence"]):
+            if line["documentId"] == order["id"]:
+                body = {k: v for k, v in line.items() if k in line_keep}
+                self.records.create(invoice_lines, body, invoice["id"])
+        posted = {**self.records.require(invoices, invoice["id"]), "status": "Open",
+                  "orderId": order["id"], "orderNumber": order["number"],
+                  "invoiceDate": order.get("postingDate") or invoice["invoiceDate"]}
+        posted["remainingAmount"] = posted["totalAmountIncludingTax"]
+        self.store.put("business_central", invoices.name, invoice["id"], posted)
+        self.records.delete(orders, order)
 
     # -- reads ---------------------------------------------------------------------------
     def _collection(
