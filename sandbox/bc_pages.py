@@ -45,6 +45,10 @@ CUSTOMER_FIELDS = {
 }
 
 
+# Pages whose key BC assigns on insert (AutoIncrement), e.g. Record Link's Link ID.
+AUTO_INCREMENT = {"RecordLinks": "Link_ID"}
+
+
 def handle(bc: BusinessCentral, request: Request, segments: list[str], base: str) -> Response:
     """Route ``ODataV4/Company('<name>')/<Page>[(<key>)]``."""
     company = COMPANY.match(unquote(segments[0])) if segments else None
@@ -103,6 +107,8 @@ def _collection(bc: BusinessCentral, request: Request, page: Page, context: str)
     if request.method == "POST" and page.name != "Customer":
         body = _body(request)
         record = {name: "" for name in page.fields} | _checked(page, body)
+        if page.name in AUTO_INCREMENT and not record.get(AUTO_INCREMENT[page.name]):
+            record[AUTO_INCREMENT[page.name]] = bc.store.next_value(f"autoincrement:{page.name}")
         if _matches_key(bc, page, record):
             raise ServiceError(
                 400, "Internal_EntityWithSameKeyExists", "The record already exists."

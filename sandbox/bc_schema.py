@@ -422,6 +422,8 @@ PAGES: dict[str, Page] = {
             "Description Inventory Qty_on_Sales_Order "
             "Qty_on_Purch_Order Available_Inventory Base_Unit_of_Measure",
         ),
+        # Table 2000000068 Record Link published as a web service: notes on records.
+        _page("RecordLinks", "Link_ID", "Record_ID Description Type Note Created User_ID"),
         _page(
             "Customer",
             "No",

@@ -381,3 +381,25 @@ class FullSyncLine(models.Model):
 
     def depends_on(self) -> list[str]:
         return [n.strip() for n in self.dependency_filter.split("|") if n.strip()]
+
+
+class NoteCoupling(models.Model):
+    """CRM Annotation Coupling: a note (BC Record Link) of a coupled sales order and the Sales
+    annotation it was synchronized with, so each note crosses once in either direction."""
+
+    connection = models.ForeignKey(ConnectionSetup, on_delete=models.CASCADE,
+                                   related_name="note_couplings")
+    link_id = models.PositiveBigIntegerField("Record Link ID")
+    annotation_id = models.UUIDField("CRM Annotation ID")
+    sales_order_id = models.UUIDField("CRM Sales Order ID")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "link_id"], name="note_link_once"),
+            models.UniqueConstraint(fields=["connection", "annotation_id"],
+                                    name="note_annotation_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Record Link {self.link_id} <-> annotation {self.annotation_id}"
