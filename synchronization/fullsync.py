@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import timedelta
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -40,6 +42,8 @@ from synchronization.models import (
 log = logging.getLogger(__name__)
 FULL_SYNC_KIND = "full_sync"
 MODIFIED_SYNC_KIND = "sync_modified"
+NUDGE_EVERY = 30  # seconds
+PENDING_TOO_LONG = timedelta(seconds=60)
 
 
 class RunInProgress(Exception):
@@ -311,6 +315,28 @@ def _restore(line: FullSyncLine, keep: bool) -> None:
         IntegrationTableMapping.objects.filter(pk=line.mapping_id).update(
             synch_only_coupled_records=bool(line.only_coupled_before))
     _set(line, lifted=False)
+
+
+def nudge(run: FullSyncRun) -> None:
+    """Catch up after a worker died between two steps (the page and ``fullsync --wait`` call it
+    while they watch): start what can start, and enqueue again the run's jobs that have been
+    pending for a while (the message may be lost; a job runs once however often it is sent).
+    At most once per NUDGE_EVERY per run."""
+    key = f"fullsync-nudge:{run.pk}:{run.created_at.timestamp()}"
+    if not run.is_running or not cache.add(key, 1, NUDGE_EVERY):
+        return
+    advance(run.pk)
+    waited = timezone.now() - PENDING_TOO_LONG
+    for per_line in fullsync_lines.jobs_of(run.lines.all()).values():
+        for job in per_line.values():
+            if job.status == JobStatus.PENDING and job.created_at < waited and _is_next(job):
+                jobs.enqueue(job.pk)
+
+
+def _is_next(job: SyncJob) -> bool:
+    """A chained job is sent by the job before it, unless that one has ended."""
+    before = SyncJob.objects.filter(parameters__then=job.pk).first()
+    return before is None or not before.is_active
 
 
 @jobs.when_finished

@@ -44,8 +44,8 @@ def cached_counts(connection: ConnectionSetup, refresh: bool = False) -> dict[st
     """Counts and recommendation by mapping name, computed at most every few minutes and again
     whenever a full synchronization ended (the cache key names the latest run)."""
     latest = FullSyncRun.objects.filter(connection=connection).first()
-    key = f"fullsync-counts:{connection.pk}:{latest.pk if latest else 0}:" \
-          f"{latest.status if latest else ''}"
+    key = f"fullsync-counts:{connection.pk}:{connection.updated_at.timestamp()}:" + (
+        f"{latest.pk}:{latest.created_at.timestamp()}:{latest.status}" if latest else "")
     counts = None if refresh else cache.get(key)
     if counts is None:
         counts = compute_counts(connection)

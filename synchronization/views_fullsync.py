@@ -143,6 +143,8 @@ def full_sync_only_coupled(request: HttpRequest) -> HttpResponse:
 
 def _lines_context(connection) -> dict:
     run = fullsync_review.latest_run(connection)
+    if run is not None:
+        fullsync.nudge(run)
     active = run is not None and run.is_running
     rows = fullsync_review.rows_for(connection, run, with_counts=not active)
     for row in rows:

@@ -66,6 +66,7 @@ class Command(BaseCommand):
         try:
             while True:
                 run.refresh_from_db()
+                fullsync.nudge(run)
                 rows = fullsync_review.rows_for(connection, run, with_counts=False)
                 for row in rows:
                     state = (row.status, row.done, row.message)
