@@ -21,6 +21,7 @@ from synchronization import jobs
 from synchronization.leadtocash import couplings
 from synchronization.leadtocash.jobs import CUSTOMER_STATISTICS, clients, connection_of
 from synchronization.models import SyncDirection, SyncError, SyncJob
+from synchronization.rules.invoices import invoice_state
 
 ENTITY_SET = "nav_accountstatisticses"
 CHUNK = 50
@@ -76,7 +77,36 @@ def customer_statistics(job: SyncJob) -> dict:
     with clients(connection) as (bc, sales):
         for start in range(0, len(rows), CHUNK):
             StatisticsPage(job, connection, bc, sales).push(rows[start:start + CHUNK])
-    return {"customers": len(rows)}
+        paid = update_invoice_states(connection, bc, sales)
+    return {"customers": len(rows), "invoice_states": paid}
+
+
+def update_invoice_states(connection, bc, sales) -> int:
+    """The same job moves coupled Sales invoices to Paid/Complete, Paid/Partial or Active/Billed
+    as their BC invoices are paid (5.10); only invoices whose state differs are written."""
+    mapping = couplings.mapping_for(connection, couplings.INVOICE_HEADER)
+    rows = list(Coupling.objects.filter(mapping=mapping)) if mapping else []
+    changed = 0
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start:start + CHUNK]
+        posted = {str(r["id"]).lower(): r for r in bc.query(
+            "salesInvoices", filter=_any("id", [str(c.bc_id) for c in chunk]),
+            select=["id", "totalAmountIncludingTax", "remainingAmount"])}
+        current = {str(r["invoiceid"]).lower(): r for r in sales.query(
+            "invoices", filter=" or ".join(f"invoiceid eq {c.sales_id}" for c in chunk),
+            select=["statecode", "statuscode"])}
+        operations = []
+        for coupling in chunk:
+            record = posted.get(str(coupling.bc_id).lower())
+            now = current.get(str(coupling.sales_id).lower())
+            wanted = invoice_state(record) if record else None
+            if wanted and now and (now["statecode"], now["statuscode"]) != (
+                    wanted["statecode"], wanted["statuscode"]):
+                operations.append(BatchOperation("PATCH", f"invoices({coupling.sales_id})",
+                                                 wanted, {"If-Match": "*"}))
+        if operations:
+            changed += sum(1 for r in sales.batch(operations, continue_on_error=True) if r.ok)
+    return changed
 
 
 class StatisticsPage:

@@ -87,3 +87,9 @@ def test_the_connection_can_point_sales_at_the_portal_service(admin_client, conn
 def test_viewers_cannot_change_the_service_url(viewer_client, connection):
     response = viewer_client.post(reverse("synchronization:use_availability_endpoint"))
     assert response.status_code == 403
+
+
+def test_the_item_couplings_page_links_to_availability(admin_client, connection):
+    item_product = mapping(connection, "ITEM-PRODUCT")
+    response = admin_client.get(reverse("mappings:couplings"), {"mapping": item_product.pk})
+    assert reverse("synchronization:item_availability").encode() in response.content

@@ -65,3 +65,15 @@ def test_a_second_run_updates_the_same_row(connection):
     rows = list(integration_dataverse(connection).query(statistics.ENTITY_SET,
                                                         select=["nav_customerno"]))
     assert len(rows) == len({r["nav_customerno"] for r in rows})
+
+
+def test_the_job_marks_a_paid_invoice_paid_in_sales(connection):
+    for name in ("UNIT OF MEASURE", "ITEM-PRODUCT", "POSTEDSALESINV-INV"):
+        full(mapping(connection, name))
+    invoice = couplings(mapping(connection, "POSTEDSALESINV-INV")).get(bc_number="103002")
+    client = integration_dataverse(connection)
+    client.update("invoices", str(invoice.sales_id), {"statecode": 2, "statuscode": 100001})
+    job = run_statistics(connection)  # BC still has it open: back to Active/Billed
+    assert job.result["invoice_states"] == 1
+    row = client.get("invoices", str(invoice.sales_id))
+    assert (row["statecode"], row["statuscode"]) == (0, 4)
