@@ -65,13 +65,13 @@ class Limits:
         by_requests = self.requests * batch / self.window
         return min(by_time, by_requests) * self.time_scale
 
-    def run_bound(self, seconds: float, records: int, batch: int = SALES_BATCH) -> float:
+    def run_bound(self, seconds: float, batch: int = SALES_BATCH) -> float:
         """The ceiling for a run of ``seconds`` real seconds: a sliding window's first window
         is empty, so up to floor(T/W)+1 windows' worth of budget can be spent."""
         windows = int(seconds * self.time_scale // self.window) + 1
         by_time = windows * self.execution / (self.server_ms / 1000)
         by_requests = windows * self.requests * batch
-        return min(by_time, by_requests, records) / seconds
+        return min(by_time, by_requests) / seconds
 
 
 def arguments(argv: list[str] | None = None) -> argparse.Namespace:
@@ -149,7 +149,7 @@ def report_full(job, elapsed: float, rss: RssSampler, counters: dict, limits: Li
     dataverse = counters["dataverse"]
     bc = counters["business_central"]
     ceiling = limits.ceiling()
-    bound = limits.run_bound(seconds, done)
+    bound = limits.run_bound(seconds)
     print(f"\n== full synchronization ({job.mapping_name}, To Integration Table, mode All)")
     print(f"  job {job.pk}: {job.get_status_display()}; inserted {job.inserted:,}, modified "
           f"{job.modified:,}, unchanged {job.unchanged:,}, failed {job.failed:,}")
