@@ -40,12 +40,16 @@ TITLES = {
     SALES_ORDER_NOTES: "Sales Order Notes",
     CUSTOMER_STATISTICS: "Customer Statistics",
 }
+# What the job list shows in its 20-character mapping name column.
+LIST_NAMES = {CREATE_ORDERS: "AUTO-CREATE ORDERS", PROCESS_QUOTES: "AUTO-PROCESS QUOTES",
+              SALES_ORDER_STATUS: "SALES ORDER STATUS", SALES_ORDER_NOTES: "SALES ORDER NOTES",
+              CUSTOMER_STATISTICS: "CUSTOMER STATISTICS"}
 
 
 def start(kind: str, connection, started_by: str = "", **parameters) -> SyncJob:
     """Create a pending job of the connection; it is enqueued when the transaction commits."""
     job = SyncJob.objects.create(kind=kind, connection=connection, started_by=started_by,
-                                 mapping_name=TITLES.get(kind, kind)[:20],
+                                 mapping_name=LIST_NAMES.get(kind, "")[:20],
                                  parameters=parameters)
     transaction.on_commit(lambda: jobs.enqueue(job.pk))
     return job
@@ -55,7 +59,8 @@ def connection_of(job: SyncJob) -> ConnectionSetup:
     """The job's connection (scheduled jobs carry only its id in their parameters)."""
     if job.connection_id is None:
         job.connection = ConnectionSetup.objects.get(pk=job.parameters["connection_id"])
-        job.save(update_fields=["connection"])
+        job.mapping_name = job.mapping_name or LIST_NAMES.get(job.kind, "")
+        job.save(update_fields=["connection", "mapping_name"])
     return job.connection
 
 

@@ -77,3 +77,11 @@ def test_the_job_marks_a_paid_invoice_paid_in_sales(connection):
     assert job.result["invoice_states"] == 1
     row = client.get("invoices", str(invoice.sales_id))
     assert (row["statecode"], row["statuscode"]) == (0, 4)
+
+
+def test_a_job_the_scheduler_starts_finds_its_connection(connection):
+    job = jobs.start(statistics.CUSTOMER_STATISTICS, connection_id=connection.pk)
+    jobs.run(job.pk)
+    job.refresh_from_db()
+    assert job.status == JobStatus.FINISHED
+    assert (job.connection, job.mapping_name) == (connection, "CUSTOMER STATISTICS")
