@@ -35,7 +35,8 @@ FASTTABS = [
     ("Item Availability", [
         "item_availability_enabled", "odata_url", "odata_username", "odata_access_key",
     ]),
-    ("Advanced", ["user_mapping_required"]),
+    ("Advanced", ["user_mapping_required", "sales_batch_size", "sales_concurrency",
+                  "bc_batch_size", "bc_concurrency"]),
     ("Authentication Type Details", ["onprem_authentication", "domain", "connection_string"]),
 ]
 

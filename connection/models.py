@@ -7,6 +7,7 @@ live encrypted in ``*_encrypted`` columns and are read and written through plain
 """
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from connection.crypto import secret_property
@@ -165,6 +166,25 @@ class ConnectionSetup(models.Model):
     user_mapping_required = models.BooleanField(
         "Business Central Users Must Map to Dynamics 365 Sales Users", default=False
     )
+    # How hard synchronization pushes each service, within its limits: Dataverse takes up to
+    # 1,000 operations per $batch and 52 concurrent requests per user; Business Central 100 per
+    # $batch and 5 concurrent requests (protocols.md 3.9-3.10, 4.6-4.7).
+    sales_batch_size = models.PositiveIntegerField(
+        "Dataverse batch size", default=500,
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
+        help_text="Operations per Dataverse $batch request (1-1,000).")
+    sales_concurrency = models.PositiveIntegerField(
+        "Dataverse parallel batches", default=8,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+        help_text="Batches sent at once (1-50; Dataverse allows 52 requests at once per user).")
+    bc_batch_size = models.PositiveIntegerField(
+        "Business Central batch size", default=100,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="Operations per Business Central $batch request (1-100).")
+    bc_concurrency = models.PositiveIntegerField(
+        "Business Central parallel batches", default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text="Batches sent at once (1-5; Business Central allows 5 requests at once).")
 
     # Facts read from Sales and the state of this connection.
     status = models.CharField(

@@ -240,12 +240,9 @@ def _delete_surviving(coupling: Coupling) -> None:
 
 def _tuning(connection) -> dict[str, int]:
     """Batch sizes and parallel batches, per connection, within the services' limits."""
-    return {
-        "bc_batch": getattr(connection, "bc_batch_size", 0) or 100,
-        "bc_concurrency": getattr(connection, "bc_concurrency", 0) or 4,
-        "sales_batch": getattr(connection, "sales_batch_size", 0) or 500,
-        "sales_concurrency": getattr(connection, "sales_concurrency", 0) or 8,
-    }
+    return {"bc_batch": connection.bc_batch_size, "bc_concurrency": connection.bc_concurrency,
+            "sales_batch": connection.sales_batch_size,
+            "sales_concurrency": connection.sales_concurrency}
 
 
 def _count_total(job: SyncJob, source) -> None:

@@ -5,6 +5,7 @@ import pytest
 from connection.documents import apply_document, sandbox_document
 from connection.models import ConnectionSetup
 from mappings.defaults import apply_default_setup
+from mappings.models import JobQueueEntry
 
 
 @pytest.fixture
@@ -14,5 +15,8 @@ def synced_connection(db, sandbox_clean) -> ConnectionSetup:
     apply_default_setup(connection)
     # Enabled as Test Connection would leave it (the connection tests cover enabling itself).
     ConnectionSetup.objects.filter(pk=connection.pk).update(is_enabled=True)
+    # The schedule is off, so a worker's tick never races a test's own runs; scheduler tests
+    # switch on the entries they need.
+    JobQueueEntry.objects.filter(connection=connection).update(enabled=False)
     connection.refresh_from_db()
     return connection

@@ -25,9 +25,10 @@ def entry_of(connection, name: str) -> JobQueueEntry:
 
 
 def only(connection, *names):
-    """Leave just these entries scheduled, so a tick's work is easy to see."""
-    JobQueueEntry.objects.filter(connection=connection).exclude(
-        mapping__name__in=names).update(enabled=False)
+    """Schedule just these entries, so a tick's work is easy to see."""
+    entries = JobQueueEntry.objects.filter(connection=connection)
+    entries.exclude(mapping__name__in=names).update(enabled=False)
+    entries.filter(mapping__name__in=names).update(enabled=True)
 
 
 def run_started(entry: JobQueueEntry) -> list[SyncJob]:

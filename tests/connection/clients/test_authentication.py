@@ -50,7 +50,8 @@ def test_an_expired_token_is_replaced_before_the_next_request(sandbox_clean, dat
     dataverse.whoami()
     time.sleep(1.2)
     dataverse.whoami()
-    assert sandbox_clean.counters()["token"]["requests"] == 2
+    # At least one new token; a slow machine may need one more within the 1-s lifetime.
+    assert sandbox_clean.counters()["token"]["requests"] >= 2
     assert dataverse.counters().failures == 0
 
 
