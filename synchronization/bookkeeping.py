@@ -7,7 +7,10 @@ a failure is logged and marks the coupling failed, skipped when the same error r
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
+
+from django.utils import timezone
 
 from mappings.models import Coupling
 from synchronization.models import ErrorKind, SyncError
@@ -38,6 +41,15 @@ class Bookkeeping:
         Coupling.objects.bulk_update(self.changed_couplings, COUPLING_FIELDS, batch_size=1000)
         Coupling.objects.filter(pk__in=self.removed).delete()
         SyncError.objects.bulk_create(self.errors, batch_size=1000)
+        self._resolve_created()
+
+    def _resolve_created(self) -> None:
+        """Records created now had failed before: their creation errors are resolved."""
+        created = [c.bc_id if self.run.to_sales else c.sales_id for c in self.new_couplings]
+        if created:
+            SyncError.objects.filter(
+                mapping=self.run.mapping, direction=self.run.direction, coupling=None,
+                resolved=False, source_id__in=[str(i) for i in created]).update(resolved=True)
 
     def _account(self, plan: Plan, outcome: Outcome | None) -> None:
         action = plan.action
@@ -98,9 +110,11 @@ class Bookkeeping:
             self.new_couplings.append(coupling)
             return
         coupling = plan.coupling
+        before = _values(coupling)
         self._stamp(coupling, plan.record, outcome)
         coupling.skipped = False
-        self.changed_couplings.append(coupling)
+        if _values(coupling) != before:  # an unchanged record often leaves it as it was
+            self.changed_couplings.append(coupling)
 
     def _new_coupling(self, plan: Plan, destination_id: str) -> Coupling:
         run = self.run
@@ -137,3 +151,21 @@ class Bookkeeping:
 
 COUPLING_FIELDS = ["bc_modified_on", "sales_modified_on", "last_result", "last_sales_result",
                    "last_job_id", "last_sales_job_id", "last_error", "skipped", "bc_number"]
+
+
+def _values(coupling: Coupling) -> tuple:
+    return tuple(getattr(coupling, name) for name in COUPLING_FIELDS)
+
+
+# Creation failures older than this are not retried by scheduled runs any more (BC itself never
+# retries them); "Delete older than 7 days" on the errors page clears them alike.
+RETRY_FAILED_INSERTS_FOR = timedelta(days=7)
+
+
+def failed_inserts(mapping, direction: str) -> list[str]:
+    """Source ids of recently failed creations (errors with no coupling) still uncoupled."""
+    since = timezone.now() - RETRY_FAILED_INSERTS_FOR
+    ids = set(SyncError.objects.filter(
+        mapping=mapping, direction=direction, coupling=None, resolved=False, kind=ErrorKind.ERROR,
+        created_at__gte=since).exclude(source_id="").values_list("source_id", flat=True))
+    return sorted(ids)

@@ -11,8 +11,10 @@ destination confirmed the page. No RQ and no request objects here.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
+from itertools import chain
 from typing import Any
 
 from django.db import transaction
@@ -27,8 +29,9 @@ from mappings.models import (
     UpdateConflictResolution,
 )
 from synchronization import rules
-from synchronization.bookkeeping import Bookkeeping
-from synchronization.models import SyncDirection, SyncJob, SyncMode
+from synchronization.bookkeeping import Bookkeeping, failed_inserts
+from synchronization.models import JobStatus, SyncDirection, SyncJob, SyncMode
+from synchronization.pacing import Heartbeat, prefetched
 from synchronization.sides import BcSide, Outcome, SalesSide, Side, Write, deterministic_id
 from synchronization.transform import TransferError, Transformer
 
@@ -83,7 +86,7 @@ class DirectionRun:
         self.transformer = Transformer(mapping, self.direction, bc, sales, base_currency_id)
         self.table_rules = rules.for_mapping(mapping, self.direction, bc, sales)
         self.settings = self._settings()
-        self.earliest_failed_insert: datetime | None = None
+        bc.card_fields  # noqa: B018 -- read the field mappings now, in the job's own thread
         self.latest_seen: datetime | None = None
         self.counted = _client_counters(bc, sales)
 
@@ -103,23 +106,25 @@ class DirectionRun:
         if self.transformer.warnings:
             self.job.beat(message="\n".join(self.transformer.warnings))
         self.forecast: dict[str, int] = {}
-        for page in self._pages():
-            self._check_cancel()
-            self._process(page)
+        with Heartbeat(self.job):
+            for page in prefetched(self._pages()):
+                self._check_cancel()
+                self._process(page)
         if self.settings.dry_run:
             return {"dry_run": True, "forecast": self.forecast,
                     "warnings": self.transformer.warnings}
         self._close_watermark()
         return {"warnings": self.transformer.warnings}
 
-    def _pages(self):
+    def _pages(self) -> Iterable[list[dict]]:
+        """The source pages of this run. Database reads happen here, in the job's thread; the
+        pages themselves are read over HTTP, ahead, by another thread (pacing.prefetched)."""
         if self.settings.mode == SyncMode.SELECTED:
-            yield from self._selected_pages()
-            return
-        since = self._since()
+            return self._fetched_pages(self.settings.selected_ids)
+        pages = self.source.read_pages(self._since())
         if self.settings.mode == SyncMode.MODIFIED:
-            yield from self._failed_pages()
-        yield from self.source.read_pages(since)
+            return chain(self._fetched_pages(self._failed_ids()), pages)
+        return pages
 
     def _since(self) -> datetime | None:
         resume = self.job.cursor.get("since")
@@ -129,26 +134,28 @@ class DirectionRun:
             return None
         return self.mapping.bc_watermark if self.to_sales else self.mapping.sales_watermark
 
-    def _failed_pages(self):
-        """Records whose last sync in this direction failed (not skipped) are tried again."""
+    def _failed_ids(self) -> list[str]:
+        """Records whose last sync in this direction failed are tried again: coupled ones that
+        are not skipped, and uncoupled ones whose creation failed (from their open errors)."""
         field_name = "last_sales_result" if self.to_sales else "last_result"
         id_field = "bc_id" if self.to_sales else "sales_id"
         ids = [str(i) for i in Coupling.objects.filter(
             mapping=self.mapping, skipped=False, **{field_name: SyncResult.FAILURE}
         ).values_list(id_field, flat=True)]
+        return ids + failed_inserts(self.mapping, self.direction)
+
+    def _fetched_pages(self, ids: list[str]):
         for start in range(0, len(ids), 1000):
             found = self.source.fetch(ids[start:start + 1000])
             if found:
                 yield list(found.values())
 
-    def _selected_pages(self):
-        ids = self.settings.selected_ids
-        for start in range(0, len(ids), 1000):
-            found = self.source.fetch(ids[start:start + 1000])
-            yield list(found.values())
-
     def _check_cancel(self) -> None:
-        if SyncJob.objects.filter(pk=self.job.pk, cancel_requested=True).exists():
+        """Stop between pages when asked to, or when the job is no longer ours (it was taken
+        for abandoned and resumed elsewhere)."""
+        state = SyncJob.objects.filter(pk=self.job.pk).values("status", "cancel_requested")
+        row = state.first()
+        if row is None or row["cancel_requested"] or row["status"] != JobStatus.RUNNING:
             raise Cancelled
 
     # -- one page ------------------------------------------------------------------------
@@ -323,7 +330,7 @@ class DirectionRun:
         requests = self._requests_since_last_page()
         with transaction.atomic():
             book.save()
-            self._advance(records, plans, outcomes)
+            self._advance(records)
             self.job.add(**book.counters, **requests)
 
     def _requests_since_last_page(self) -> dict[str, int | float]:
@@ -334,34 +341,21 @@ class DirectionRun:
         self.counted = now
         return delta
 
-    def _advance(self, records: list[dict], plans: list[Plan], outcomes: dict[int, Outcome]
-                 ) -> None:
-        """Remember how far the source has been read; failed inserts hold the mark back."""
-        stamps = [self.source.modified_on(r) for r in records]
-        stamps = [s for s in stamps if s]
+    def _advance(self, records: list[dict]) -> None:
+        """Remember how far the source has been read. Records that failed are not lost: the
+        next run retries them from their couplings or error rows (_failed_pages)."""
+        stamps = [s for s in map(self.source.modified_on, records) if s]
         if stamps:
             self.latest_seen = max([*stamps, self.latest_seen] if self.latest_seen else stamps)
-        for i, plan in enumerate(plans):
-            failed_insert = plan.coupling is None and (
-                plan.action == "fail" or (i in outcomes and not outcomes[i].ok))
-            stamp = self.source.modified_on(plan.record)
-            if failed_insert and stamp:
-                self.earliest_failed_insert = min(filter(None, [self.earliest_failed_insert,
-                                                                stamp]))
         if self.latest_seen and self.settings.mode != SyncMode.SELECTED:
-            self.job.beat(cursor={"since": self._mark().isoformat()})
-
-    def _mark(self) -> datetime:
-        if self.earliest_failed_insert:
-            return min(self.latest_seen, self.earliest_failed_insert - timedelta(milliseconds=1))
-        return self.latest_seen
+            self.job.beat(cursor={"since": self.latest_seen.isoformat()})
 
     def _close_watermark(self) -> None:
         if self.settings.mode == SyncMode.SELECTED or self.latest_seen is None:
             return
         field_name = "bc_watermark" if self.to_sales else "sales_watermark"
         IntegrationTableMapping.objects.filter(pk=self.mapping.pk).update(
-            **{field_name: self._mark()})
+            **{field_name: self.latest_seen})
 
 
 def _client_counters(bc: BcSide, sales: SalesSide) -> tuple[int, int, float, int]:

@@ -5,12 +5,10 @@ conditional UPDATE, so a job enqueued twice, or picked up by two workers, still 
 """
 
 import logging
-import uuid
 from collections.abc import Callable
 from datetime import timedelta
 
 import django_rq
-from django.conf import settings
 from django.db import transaction
 from rq import get_current_job
 
@@ -113,48 +111,11 @@ def notify_finished(job: SyncJob) -> None:
             log.exception("listener %s failed for job %s", listener.__name__, job.pk)
 
 
-# -- the scheduler tick ---------------------------------------------------------------------
-TICK_KEY = "bcsales:scheduler:tick"
-
-
-def ensure_tick() -> None:
-    """Start the scheduler's tick chain unless one is alive (its token is in Redis)."""
-    token = uuid.uuid4().hex
-    connection = django_rq.get_connection(QUEUE)
-    if connection.set(TICK_KEY, token, nx=True, ex=_tick_lease()):
-        _schedule_tick(token)
-
-
-def tick(token: str) -> None:
-    """Run the scheduler, then re-arm, unless another chain has taken over meanwhile."""
-    from synchronization import scheduler
-
-    connection = django_rq.get_connection(QUEUE)
-    owner = connection.get(TICK_KEY)
-    if owner is not None and owner.decode() != token:
-        return  # a newer chain owns the schedule; let this one end
-    try:
-        scheduler.tick()
-    finally:
-        connection.set(TICK_KEY, token, ex=_tick_lease())
-        _schedule_tick(token)
-
-
-def _tick_lease() -> int:
-    return settings.SYNC_TICK_SECONDS * 3 + 10
-
-
-def _schedule_tick(token: str) -> None:
-    queue = django_rq.get_queue(QUEUE)
-    queue.enqueue_in(timedelta(seconds=settings.SYNC_TICK_SECONDS), tick, token,
-                     result_ttl=0, failure_ttl=3600)
-
-
 @handler("ping")
 def ping(job: SyncJob) -> dict:
     """Round trip that proves the web -> Redis -> worker -> database wiring."""
     return {"pong": True, "worker": job.worker_name}
 
 
-__all__ = ["JobStatus", "can_run", "claimer", "enqueue", "ensure_tick", "handler",
-           "notify_finished", "run", "start", "tick", "when_finished"]
+__all__ = ["JobStatus", "can_run", "claimer", "enqueue", "handler", "notify_finished", "run",
+           "start", "when_finished"]

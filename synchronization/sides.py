@@ -12,7 +12,8 @@ import uuid
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from connection.clients.business_central import BcOperation
@@ -39,7 +40,9 @@ CARD_PAGES = {"Customer": "Customer"}
 # record written in the same second as the watermark is not missed.
 WATERMARK_OVERLAP = timedelta(milliseconds=999)
 IDS_PER_QUERY = 50
-NO_ID = "00000000-0000-0000-0000-000000000000"
+# BC serves up to 20,000 records a page; 5,000 keeps a worker's memory low, and the engine reads
+# the next page while it writes this one, so smaller pages cost no time.
+BC_PAGE_SIZE = 5000
 
 
 def page_field(caption: str) -> str:
@@ -55,8 +58,6 @@ def parse_time(value: Any) -> datetime | None:
 
 def utc_literal(when: datetime) -> str:
     """An unquoted OData datetime literal in UTC with milliseconds."""
-    from datetime import UTC
-
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
@@ -110,11 +111,21 @@ class Side:
     def modified_on(self, record: dict) -> datetime | None:
         return parse_time(record.get(self.modified_field))
 
-    def _concurrently(self, chunks: list[list[Write]], send) -> list[Outcome]:
+    def _concurrently(self, chunks: list, send) -> list:
+        """``send`` each chunk, several at once; the results in chunk order, flattened."""
         if len(chunks) <= 1 or self.concurrency == 1:
             return [o for chunk in chunks for o in send(chunk)]
         with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
             return [o for outcomes in pool.map(send, chunks) for o in outcomes]
+
+    def fetch(self, ids: Sequence[str]) -> dict[str, dict]:
+        """Current records by id (missing ids are absent), a few id lists at once."""
+        chunks = [list(ids[i:i + IDS_PER_QUERY]) for i in range(0, len(ids), IDS_PER_QUERY)]
+        rows = self._concurrently(chunks, self._fetch_chunk)
+        return {self.record_id(r): r for r in rows}
+
+    def _fetch_chunk(self, ids: list[str]) -> list[dict]:
+        raise NotImplementedError
 
     def write(self, writes: Sequence[Write]) -> list[Outcome]:
         """Apply writes in batches, several batches at a time; one Outcome per write, in order."""
@@ -209,7 +220,7 @@ class BcSide(Side):
         catalogue = self.catalogue()
         return translate(bind(parse_table_filter(self.mapping.table_filter, catalogue), catalogue))
 
-    def read_pages(self, since: datetime | None, page_size: int = 20000,
+    def read_pages(self, since: datetime | None, page_size: int = BC_PAGE_SIZE,
                    overlap: timedelta = WATERMARK_OVERLAP) -> Iterator[list[dict]]:
         """Records matching the Table Filter (changed after ``since``), oldest change first."""
         translation = self.translation()
@@ -233,19 +244,13 @@ class BcSide(Side):
         pages = self.read_pages(since, page_size=1, overlap=timedelta(0))
         return any(True for page in pages for _ in page)
 
-    def fetch(self, ids: Sequence[str]) -> dict[str, dict]:
-        """Current records by id (missing ids are absent from the result)."""
-        found: dict[str, dict] = {}
-        for start in range(0, len(ids), IDS_PER_QUERY):
-            chunk = ids[start:start + IDS_PER_QUERY]
-            query = " or ".join(f"{self.id_field} eq {i}" for i in chunk)
-            if self.page:
-                rows = self.client.odata_query(self.page, filter=query)
-            else:
-                rows = self.client.query(self.table.entity, filter=query)
-            rows = self._with_card_fields(self._with_implied(list(rows)))
-            found.update((self.record_id(r), r) for r in rows)
-        return found
+    def _fetch_chunk(self, ids: list[str]) -> list[dict]:
+        query = " or ".join(f"{self.id_field} eq {i}" for i in ids)
+        if self.page:
+            rows = self.client.odata_query(self.page, filter=query)
+        else:
+            rows = self.client.query(self.table.entity, filter=query)
+        return self._with_card_fields(self._with_implied(list(rows)))
 
     def _with_implied(self, rows: list[dict]) -> list[dict]:
         """Values the entity implies for fields it does not carry (salesOrders: orders only)."""
@@ -257,21 +262,36 @@ class BcSide(Side):
         return rows
 
     def _with_card_fields(self, rows: list[dict]) -> list[dict]:
-        """Add the card-page-only fields (API property names) to API records."""
-        extra = CARD_ONLY_PROPERTIES.get(self.mapping.bc_table)
-        if not self.card_page or not extra or not rows:
+        """Add the card-page-only fields that field mappings use (API names) to API records."""
+        extra = self.card_fields
+        if not extra or not rows:
             return rows
-        by_id = {}
-        for start in range(0, len(rows), IDS_PER_QUERY):
-            ids = [r["id"] for r in rows[start:start + IDS_PER_QUERY]]
-            query = " or ".join(f"SystemId eq {i}" for i in ids)
-            for card in self.client.odata_query(self.card_page, filter=query):
-                by_id[str(card.get("SystemId", "")).lower()] = card
+        cards = {str(card.get("SystemId", "")).lower(): card for card in self._cards(rows)}
         for row in rows:
-            card = by_id.get(self.record_id(row), {})
+            card = cards.get(self.record_id(row), {})
             for prop, caption in extra.items():
                 row[prop] = card.get(page_field(caption))
         return rows
+
+    def _cards(self, rows: list[dict]):
+        """The card page rows of these records: by their modified-time range for a page of
+        reads (one request), by id for a few."""
+        if len(rows) <= IDS_PER_QUERY:
+            query = " or ".join(f"SystemId eq {r['id']}" for r in rows)
+            return self.client.odata_query(self.card_page, filter=query)
+        stamps = sorted(r[self.modified_field] for r in rows if r.get(self.modified_field))
+        query = f"SystemModifiedAt ge {stamps[0]} and SystemModifiedAt le {stamps[-1]}"
+        return self.client.odata_query(self.card_page, filter=query)
+
+    @cached_property
+    def card_fields(self) -> dict[str, str]:
+        """Card-only fields (property -> caption) that an enabled field mapping uses."""
+        extra = CARD_ONLY_PROPERTIES.get(self.mapping.bc_table, {})
+        if not self.card_page or not extra:
+            return {}
+        used = set(self.mapping.field_mappings.filter(status="Enabled")
+                   .values_list("bc_property", flat=True))
+        return {prop: caption for prop, caption in extra.items() if prop in used}
 
     # -- writes --------------------------------------------------------------------------
     def _send(self, chunk: list[Write]) -> list[Outcome]:
@@ -311,6 +331,8 @@ class BcSide(Side):
         """Fields the API lacks go through the card page, keyed by the record's number."""
         fields = {CARD_ONLY_PROPERTIES[self.mapping.bc_table][k]: v
                   for k, v in write.body.items() if k in card_only}
+        if write.kind == "insert":  # a new record's card fields start blank: send only values
+            fields = {caption: value for caption, value in fields.items() if value}
         if not outcome.ok or not fields or write.kind == "delete":
             return outcome
         number = (outcome.record or {}).get(self.number_field) or write.number
@@ -431,14 +453,9 @@ class SalesSide(Side):
                                             page_size=page_size):
             yield [r for r in page if compiled.matches(r)]
 
-    def fetch(self, ids: Sequence[str]) -> dict[str, dict]:
-        found: dict[str, dict] = {}
-        for start in range(0, len(ids), IDS_PER_QUERY):
-            chunk = ids[start:start + IDS_PER_QUERY]
-            query = " or ".join(f"{self.id_field} eq {i}" for i in chunk)
-            found.update((self.record_id(r), r)
-                         for r in self.client.query(self.entity_set, filter=query))
-        return found
+    def _fetch_chunk(self, ids: list[str]) -> list[dict]:
+        query = " or ".join(f"{self.id_field} eq {i}" for i in ids)
+        return list(self.client.query(self.entity_set, filter=query))
 
     def has_changes_since(self, since: datetime) -> bool:
         """Whether someone other than the integration changed a row after ``since``."""

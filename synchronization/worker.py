@@ -1,15 +1,54 @@
 """The RQ worker class `manage.py rqworker` uses (settings.RQ["WORKER_CLASS"]).
 
-It makes sure the job queue scheduler tick exists whenever a worker starts, so recurring
-synchronization needs no extra process or command.
+Idle workers drive the job queue: every SYNC_TICK_SECONDS one of them (a Redis lock picks it)
+runs the scheduler tick — recover abandoned jobs, start the due entries. It runs in the worker's
+own process between jobs, like RQ's maintenance, so no thread lives across the fork of a job and
+nothing depends on RQ's scheduled-job registry, whose lock a killed worker holds for minutes.
 """
 
+import logging
+import time
+
+from django.conf import settings
+from django.db import close_old_connections
 from rq import Worker as RqWorker
+
+log = logging.getLogger(__name__)
+TICK_LOCK = "bcsales:scheduler:tick"
 
 
 class Worker(RqWorker):
-    def work(self, *args, **kwargs):
-        from synchronization import jobs
+    _last_tick = float("-inf")
 
-        jobs.ensure_tick()
-        return super().work(*args, **kwargs)
+    @property
+    def dequeue_timeout(self) -> int:
+        # Wake up at least once a tick, even when no job comes.
+        return max(1, min(super().dequeue_timeout, settings.SYNC_TICK_SECONDS))
+
+    @property
+    def should_run_maintenance_tasks(self) -> bool:
+        return self._tick_due() or super().should_run_maintenance_tasks
+
+    def run_maintenance_tasks(self) -> None:
+        if self._tick_due():
+            self._tick()
+        if super().should_run_maintenance_tasks:
+            super().run_maintenance_tasks()
+
+    def _tick_due(self) -> bool:
+        return time.monotonic() - self._last_tick >= settings.SYNC_TICK_SECONDS
+
+    def _tick(self) -> None:
+        self._last_tick = time.monotonic()
+        if not self.connection.set(TICK_LOCK, self.name, nx=True,
+                                   ex=max(1, settings.SYNC_TICK_SECONDS - 1)):
+            return  # another worker ticks this time
+        from synchronization import scheduler
+
+        close_old_connections()
+        try:
+            scheduler.tick()
+        except Exception:  # the schedule must survive a bad tick; the next one tries again
+            log.exception("scheduler tick failed")
+        finally:
+            close_old_connections()

@@ -8,6 +8,7 @@ from django.utils import timezone
 from mappings.models import EntryStatus, JobQueueEntry
 from synchronization import jobs, scheduler
 from synchronization.models import JobStatus, SyncJob, SyncMode
+from synchronization.worker import TICK_LOCK
 from tests.fixtures.worker import wait_for
 from tests.synchronization.engine_support import (
     admin_dataverse,
@@ -138,7 +139,7 @@ def test_a_worker_keeps_the_schedule_ticking(synced_connection, start_worker, mo
                                              redis_url):
     import redis
 
-    redis.Redis.from_url(redis_url).delete(jobs.TICK_KEY)
+    redis.Redis.from_url(redis_url).delete(TICK_LOCK)
     only(synced_connection, "CURRENCY")
     monkeypatch.setenv("SYNC_TICK_SECONDS", "1")
     start_worker()
