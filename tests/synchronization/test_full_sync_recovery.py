@@ -11,8 +11,9 @@ import redis
 from django.db.models import Count
 
 from mappings.models import Coupling
-from synchronization import fullsync, jobs
+from synchronization import fullsync
 from synchronization.models import FullSyncRun, JobStatus, LineStatus, RunStatus, SyncJob
+from synchronization.worker import TICK_LOCK
 from tests.fixtures.worker import wait_for
 from tests.synchronization.test_full_sync_support import assert_dependency_order
 
@@ -64,7 +65,7 @@ def test_a_killed_worker_s_run_completes_on_another_worker_with_no_duplicates(
         synced_connection, sandbox_clean, start_worker, monkeypatch, redis_url):
     monkeypatch.setenv("SYNC_STALE_AFTER_SECONDS", "8")
     monkeypatch.setenv("SYNC_TICK_SECONDS", "1")
-    redis.Redis.from_url(redis_url).delete(jobs.TICK_KEY)  # the new workers' 1 s tick takes over
+    redis.Redis.from_url(redis_url).delete(TICK_LOCK)  # the new workers' 1 s tick takes over
     sandbox_clean.settings(dataverse={"latency_ms": 60}, business_central={"latency_ms": 60})
     try:
         first = start_worker()
@@ -75,7 +76,7 @@ def test_a_killed_worker_s_run_completes_on_another_worker_with_no_duplicates(
         # The dead worker's RQ scheduler lock would keep scheduled work (the tick that resumes
         # abandoned jobs) waiting for RQ's maintenance interval (10 minutes); a test expires it.
         store = redis.Redis.from_url(redis_url)
-        store.delete("rq:scheduler-lock:default", jobs.TICK_KEY)
+        store.delete("rq:scheduler-lock:default", TICK_LOCK)
         start_worker()
         wait_for(lambda: ended(run), 180)
         victim.refresh_from_db()
