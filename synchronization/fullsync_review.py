@@ -115,6 +115,10 @@ class Row:
         return self.mapping.dependency_filter if self.mapping else ""
 
     @property
+    def depends_on(self) -> list[str]:
+        return [name.strip() for name in self.dependency_filter.split("|") if name.strip()]
+
+    @property
     def status_badge(self) -> str:
         return STATUS_BADGES.get(self.status, "off")
 

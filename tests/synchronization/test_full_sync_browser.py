@@ -65,7 +65,7 @@ def test_a_dry_run_then_start_runs_every_line_live_in_dependency_order(
                 forecast[key] = forecast.get(key, 0) + value
         assert forecast.get("insert", 0) == sum(j.inserted for j in done[name]), name
     # Drill into the job behind a status, then into its errors.
-    row(page, "CUSTOMER").locator("td >> nth=8").get_by_role("link").click()
+    row(page, "CUSTOMER").locator("td.to-status a").click()
     page.wait_for_selector("text=Errors of this job")
     assert "CUSTOMER" in page.title()
 
