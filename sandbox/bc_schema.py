@@ -236,6 +236,17 @@ def _entities() -> list[BcEntity]:
             _fields("id code displayName lastModifiedDateTime"),
             number_field="code",
         ),
+        # The company's own data, among it the local currency (LCY) that blank currency codes
+        # stand for.
+        BcEntity(
+            "companyInformation",
+            "companyInformation",
+            _fields(
+                "id displayName addressLine1 addressLine2 city state country postalCode "
+                "phoneNumber faxNumber email website taxRegistrationNumber currencyCode "
+                "currentFiscalYearStartDate industry lastModifiedDateTime"
+            ),
+        ),
         BcEntity(
             "salespeoplePurchasers",
             "salespersonPurchaser",

@@ -242,6 +242,10 @@ def seed_business_central(state: dict[str, Any], rows: Rows) -> Builder:
     """Add the demo company's records to ``rows``."""
     b = Builder(state, rows)
     lookup: dict[str, dict[str, str]] = {}
+    b.add("companyInformation", "company", displayName=creds.COMPANY_NAME,
+          addressLine1="7122 South Ashford Street", city="Atlanta", state="GA",
+          country="US", postalCode="31772", currencyCode="USD",
+          currentFiscalYearStartDate="2024-01-01")
     for code, name, symbol in CURRENCIES:
         lookup.setdefault("currencies", {})[code] = b.add(
             "currencies", code, code=code, displayName=name, symbol=symbol
