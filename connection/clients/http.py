@@ -3,8 +3,9 @@
 Retry rules come from the services' documentation (protocols.md 3.10, 4.7 and the client-side
 rules of section 6): a 429 is retried after its ``Retry-After`` seconds (exponential back-off
 when absent); 503 and connection failures before a request was sent are retried for any method;
-502/504 and read timeouts only for idempotent requests, because the service may have applied
-the change already. https://learn.microsoft.com/power-apps/developer/data-platform/api-limits
+500/502/504 and read timeouts only for idempotent requests, because the service may have applied
+the change already (a 500 is often transient on both services: a SQL timeout or deadlock on
+Dataverse, a transient server error on Business Central). https://learn.microsoft.com/power-apps/developer/data-platform/api-limits
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 
 DEFAULT_TIMEOUT = (10.0, 120.0)
 ALWAYS_RETRIED = frozenset({429, 503})
-RETRIED_WHEN_IDEMPOTENT = frozenset({502, 504})
+RETRIED_WHEN_IDEMPOTENT = frozenset({500, 502, 504})
 # requests raise these before anything reached the service: safe to resend even a POST.
 _NOT_SENT = (requests.exceptions.ConnectTimeout,)
 _NEVER_RETRIED = (requests.exceptions.SSLError, requests.exceptions.InvalidURL,
@@ -148,7 +149,7 @@ class ServiceSession:
         """Send one request with retries; return the 2xx/3xx response or raise a ServiceError.
 
         ``idempotent`` defaults to "not a POST"; pass True for a POST that is safe to repeat
-        (a ``$batch`` of upserts) so read timeouts and 502/504 are retried too. With
+        (a ``$batch`` of upserts) so read timeouts and 500/502/504 are retried too. With
         ``raise_for_status=False`` an error answer left after retries is returned, not raised
         (a stopped ``$batch`` carries its results in an error answer).
         """

@@ -87,8 +87,6 @@ def test_retry_after_is_honoured(synced_connection, faulty_sandbox):
     assert sum(job.throttle_seconds for job in jobs) >= waits
 
 
-@pytest.mark.xfail(strict=True, reason="connection/clients/http.py never retries a 500, not even "
-                                       "for a GET: one injected 500 on a read fails the job")
 def test_a_full_sync_completes_when_reads_sometimes_answer_500(synced_connection, sandbox_clean,
                                                               rq_worker):
     errors = {"fault_rate": 0.3, "fault_kinds": ["500"]}

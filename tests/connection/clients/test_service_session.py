@@ -7,6 +7,7 @@ from connection.clients.errors import (
     BadRequest,
     ConnectionFailed,
     NotFound,
+    ServiceError,
     ServiceUnavailable,
     Throttled,
 )
@@ -81,6 +82,33 @@ def test_504_is_retried_for_a_get_but_not_for_a_post():
 def test_a_post_marked_idempotent_is_retried_on_504():
     session, _, _, _ = session_with(answer(504), answer(200, {}))
     assert session.request("POST", URL, json={}, idempotent=True).status_code == 200
+
+
+def test_a_500_on_a_get_is_retried_with_back_off():
+    session, transport, _, slept = session_with(answer(500), answer(500), answer(200, {}))
+    assert session.request("GET", URL).status_code == 200
+    assert len(transport.sent) == 3 and slept == [1.0, 2.0]
+    counters = session.counters()
+    assert (counters.retries, counters.backoff_wait_seconds, counters.failures) == (2, 3.0, 0)
+
+
+def test_a_500_on_a_post_is_not_retried_unless_marked_idempotent():
+    session, transport, _, _ = session_with(answer(500), answer(201, {}))
+    with pytest.raises(ServiceError) as caught:
+        session.request("POST", URL, json={})
+    assert caught.value.status == 500 and len(transport.sent) == 1
+    session, _, _, _ = session_with(answer(500), answer(200, {}))
+    assert session.request("POST", URL, json={}, idempotent=True).status_code == 200
+
+
+def test_500s_beyond_the_attempt_cap_are_raised():
+    policy = RetryPolicy(max_attempts=3, jitter=0.0)
+    session, transport, _, slept = session_with(answer(500), answer(500), answer(500),
+                                                policy=policy)
+    with pytest.raises(ServiceError) as caught:
+        session.request("GET", URL)
+    assert caught.value.status == 500 and len(transport.sent) == 3 and slept == [1.0, 2.0]
+    assert session.counters().failures == 1
 
 
 def test_a_401_invalidates_the_token_and_retries_once():
