@@ -76,6 +76,14 @@ class SecretFieldsMixin:
             if value:
                 setattr(instance, name, value)
 
+    def save(self, commit: bool = True) -> ConnectionSetup:
+        """Save the model form's fields, and the secrets that were typed in."""
+        instance = super().save(commit=False)
+        self.save_secrets(instance)
+        if commit:
+            instance.save()
+        return instance
+
     def secret_or_stored(self, name: str) -> bool:
         return bool(self.cleaned_data.get(name)) or bool(
             self.instance.pk and self.instance.has_secret(name)
@@ -175,13 +183,6 @@ class ConnectionSetupForm(SecretFieldsMixin, forms.ModelForm):
         keyed = self.secret_or_stored("bc_access_key")
         if on_premises_bc and keyed and not data.get("bc_user_name"):
             self.add_error("bc_user_name", "Enter the user the web service access key belongs to.")
-
-    def save(self, commit: bool = True) -> ConnectionSetup:
-        instance = super().save(commit=False)
-        self.save_secrets(instance)
-        if commit:
-            instance.save()
-        return instance
 
 
 class NewConnectionForm(forms.ModelForm):

@@ -107,13 +107,6 @@ class CredentialsStepForm(SecretFieldsMixin, forms.ModelForm):
                 self.add_error(name, "This field is required.")
         return data
 
-    def save(self, commit: bool = True) -> ConnectionSetup:
-        instance = super().save(commit=False)
-        self.save_secrets(instance)
-        if commit:
-            instance.save()
-        return instance
-
 
 class BusinessCentralStepForm(SecretFieldsMixin, forms.ModelForm):
     """Step 3: Business Central endpoint and credentials, then the company from the API."""
@@ -143,13 +136,6 @@ class BusinessCentralStepForm(SecretFieldsMixin, forms.ModelForm):
         # The choices were read from the API; a company id posted from elsewhere is re-checked
         # against a fresh list in connection.wizard before it is stored.
         return self.data.get(self.add_prefix("company"), "").strip()
-
-    def save(self, commit: bool = True) -> ConnectionSetup:
-        instance = super().save(commit=False)
-        self.save_secrets(instance)
-        if commit:
-            instance.save()
-        return instance
 
 
 class AdvancedStepForm(SecretFieldsMixin, forms.ModelForm):
@@ -202,13 +188,6 @@ class AdvancedStepForm(SecretFieldsMixin, forms.ModelForm):
                 self.add_error("odata_username", "Enter the Business Central user whose web "
                                "service access key Sales uses for item availability.")
         return data
-
-    def save(self, commit: bool = True) -> ConnectionSetup:
-        instance = super().save(commit=False)
-        self.save_secrets(instance)
-        if commit:
-            instance.save()
-        return instance
 
 
 class SynchronizationStepForm(forms.Form):
