@@ -191,7 +191,8 @@ def _run_direction(job: SyncJob) -> dict:
     finally:
         bc_client.close()
         sales_client.close()
-    _record_on_mapping(job)
+    if not job.parameters.get("dry_run"):
+        _record_on_mapping(job)
     job.refresh_from_db()
     if job.failed and job.records_done == job.failed:
         raise AllRecordsFailed(f"All {job.failed} records failed. Open the job's errors to see "

@@ -335,9 +335,11 @@ def _typed_constant(value: str, meta) -> Any:
         return value
     kind = meta.type.lower()
     if meta.options:
-        lowered = {label.lower(): number for label, number in meta.options.items()}
-        if value.lower() in lowered:
-            return lowered[value.lower()]
+        # BC writes option constants as AL member names (CurrencyAmount) where Dataverse
+        # labels have spaces (Currency Amount).
+        by_member = {_member(label): number for label, number in meta.options.items()}
+        if _member(value) in by_member:
+            return by_member[_member(value)]
     if kind == "boolean":
         return value.strip().lower() in {"1", "true", "yes"}
     if kind in {"integer", "picklist", "state", "status", "bigint"}:
@@ -345,6 +347,10 @@ def _typed_constant(value: str, meta) -> Any:
     if kind in {"decimal", "money", "double"}:
         return float(value)
     return value
+
+
+def _member(label: str) -> str:
+    return "".join(ch for ch in label.casefold() if ch.isalnum())
 
 
 def _transformed(rule: str, value: Any) -> Any:

@@ -305,3 +305,18 @@ def test_match_based_coupling_runs_as_a_job_and_keeps_its_log(synced_connection)
     assert job.status == JobStatus.FINISHED
     assert job.result["counts"]["Matched"] >= 4
     assert couplings(customer).count() == job.result["counts"]["Matched"]
+
+
+def test_an_option_constant_written_as_its_al_member_name_is_converted(synced_connection):
+    prepare(synced_connection, "SALESPEOPLE", "CURRENCY", "UNIT OF MEASURE", "ITEM-PRODUCT",
+            "CUSTPRCGRP-PRICE")
+    (job,) = full(mapping(synced_connection, "SALESPRC-PRODPRICE"))
+    assert not any("invalid literal" in message for message in errors(job))
+    assert job.inserted > 0
+
+
+def test_a_dry_run_leaves_the_mapping_s_last_synchronization_alone(synced_connection):
+    currency = mapping(synced_connection, "CURRENCY")
+    full(currency, dry_run=True)
+    currency.refresh_from_db()
+    assert currency.last_synced_at is None and currency.last_job_id is None
