@@ -155,7 +155,7 @@ def _start(request: HttpRequest, pk: int, kind: str, title: str, warning: list[s
             messages.error(request, "Enable the connection first (it must pass Test Connection).")
             return redirect(_card_url(connection))
         try:
-            job = bridges.start_job(kind, connection)
+            job = bridges.start_job(kind, connection, started_by=request.user.get_username())
         except bridges.FeatureUnavailable as error:
             messages.warning(request, str(error))
         else:
