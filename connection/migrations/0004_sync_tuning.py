@@ -29,6 +29,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='connectionsetup',
             name='sales_concurrency',
-            field=models.PositiveIntegerField(default=8, help_text='Batches sent at once (1-50; Dataverse allows 52 requests at once per user).', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(50)], verbose_name='Dataverse parallel batches'),
+            field=models.PositiveIntegerField(default=4, help_text='Batches sent at once (1-50). Four use Dataverse\'s whole execution-time budget; more only earn throttling.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(50)], verbose_name='Dataverse parallel batches'),
         ),
     ]
