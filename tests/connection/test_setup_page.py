@@ -208,3 +208,10 @@ def test_the_redeploy_page_asks_for_an_administrator_it_does_not_keep(admin_clie
     response = admin_client.post(f"/connection/{connection.pk}/redeploy/",
                                  {"admin_user": "not-an-email", "admin_password": ""})
     assert response.status_code == 400
+
+
+def test_the_card_links_to_the_sales_order_and_availability_pages(admin_client, sandbox_connection):
+    page = admin_client.get(f"/connection/{sandbox_connection.pk}/").content.decode()
+    for url in ("/sync/sales-orders/", "/sync/sales-receivables-setup/",
+                "/sync/item-availability/"):
+        assert f'href="{url}"' in page
