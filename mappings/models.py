@@ -377,6 +377,8 @@ class JobKind(models.TextChoices):
     CUSTOMER_STATISTICS = "customer_statistics", "Customer Statistics"
     SALES_ORDER_STATUS = "sales_order_status", "Sales Order Status"
     SALES_ORDER_NOTES = "sales_order_notes", "Sales Order Notes"
+    CREATE_SALES_ORDERS = "create_sales_orders", "Automatically Create Sales Orders"
+    PROCESS_SALES_QUOTES = "process_sales_quotes", "Automatically Process Sales Quotes"
 
 
 class EntryStatus(models.TextChoices):

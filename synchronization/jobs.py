@@ -58,9 +58,10 @@ def when_finished(listener: Callable[[SyncJob], None]) -> Callable[[SyncJob], No
     return listener
 
 
-def start(kind: str, **parameters) -> SyncJob:
+def start(kind: str, *, connection=None, started_by: str = "", **parameters) -> SyncJob:
     """Create a pending job row and enqueue it once the surrounding transaction commits."""
-    job = SyncJob.objects.create(kind=kind, parameters=parameters)
+    job = SyncJob.objects.create(kind=kind, connection=connection, started_by=started_by,
+                                 parameters=parameters)
     transaction.on_commit(lambda: enqueue(job.pk))
     return job
 

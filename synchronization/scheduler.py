@@ -26,6 +26,11 @@ from synchronization.sides import BcSide, SalesSide
 log = logging.getLogger(__name__)
 MAX_RESUMES = 3
 QUEUE_USER = "Job Queue"
+# Entries that run only while a connection setting is on (BC creates and deletes them with it).
+SWITCHED_BY = {
+    JobKind.CREATE_SALES_ORDERS: "auto_create_sales_orders",
+    JobKind.PROCESS_SALES_QUOTES: "auto_process_sales_quotes",
+}
 
 
 def tick(now: datetime | None = None) -> None:
@@ -67,9 +72,11 @@ def _start(entry: JobQueueEntry) -> list[SyncJob]:
                                            started_by=QUEUE_USER)
         except runs.AlreadyRunning:
             return []
-    if not jobs.can_run(entry.kind):
+    switch = SWITCHED_BY.get(entry.kind)
+    if not jobs.can_run(entry.kind) or (switch and not getattr(entry.connection, switch)):
         return []
-    return [jobs.start(entry.kind, connection_id=entry.connection_id)]
+    return [jobs.start(entry.kind, connection=entry.connection, started_by=QUEUE_USER,
+                       connection_id=entry.connection_id)]
 
 
 def _should_wake(entry: JobQueueEntry, now: datetime) -> bool:

@@ -6,20 +6,13 @@ keeps no state of its own and a rerun after a crash never posts twice.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from django.utils import timezone
-
 from mappings.models import Coupling
 from synchronization import jobs
 from synchronization.leadtocash import couplings
 from synchronization.leadtocash.jobs import (
-    CREATE_ORDERS,
-    PROCESS_QUOTES,
     SALES_ORDER_STATUS,
     clients,
     connection_of,
-    start,
 )
 from synchronization.models import SyncJob
 
@@ -28,7 +21,6 @@ SHIPPED = "A shipment has been created for the order."
 INVOICED = "An invoice has been created for the order."
 CHUNK = 50
 AUTO_POST, STATUS_POST = 2, 1  # post source "Auto post", type "Status"
-DOCUMENT_JOB_EVERY = timedelta(minutes=30)
 
 
 def messages_for(order: dict | None, lines: list[dict], invoiced: bool) -> list[str]:
@@ -52,26 +44,12 @@ def sales_order_status(job: SyncJob) -> dict:
     mapping = couplings.mapping_for(connection, couplings.SALES_HEADER)
     if mapping is None:
         return {"posted": 0, "note": "Sales order integration is not enabled."}
-    started = start_due_document_jobs(connection)
     rows = list(Coupling.objects.filter(mapping=mapping, skipped=False))
     posted = 0
     with clients(connection) as (bc, sales):
         for start in range(0, len(rows), CHUNK):
             posted += _chunk(job, bc, sales, rows[start:start + CHUNK])
-    return {"posted": posted, "started": started}
-
-
-def start_due_document_jobs(connection) -> list[int]:
-    """Automatically Create Sales Orders / Process Sales Quotes run every 30 minutes (3.1). The
-    job queue has no entries of their own, so this 7-minute job starts them when they are due."""
-    started = []
-    for kind, enabled in ((CREATE_ORDERS, connection.auto_create_sales_orders),
-                          (PROCESS_QUOTES, connection.auto_process_sales_quotes)):
-        recent = SyncJob.objects.filter(connection=connection, kind=kind,
-                                        created_at__gte=timezone.now() - DOCUMENT_JOB_EVERY)
-        if enabled and not recent.exists():
-            started.append(start(kind, connection, started_by="Job Queue").pk)
-    return started
+    return {"posted": posted}
 
 
 def _chunk(job: SyncJob, bc, sales, rows: list[Coupling]) -> int:

@@ -154,7 +154,8 @@ def test_sales_order_integration_adds_status_and_notes_jobs(connection):
     kinds = dict(JobQueueEntry.objects.filter(connection=connection).exclude(
         kind=JobKind.MAPPING).values_list("kind", "no_of_minutes_between_runs"))
     assert kinds == {JobKind.CUSTOMER_STATISTICS: 30, JobKind.SALES_ORDER_STATUS: 7,
-                     JobKind.SALES_ORDER_NOTES: 5}
+                     JobKind.SALES_ORDER_NOTES: 5, JobKind.CREATE_SALES_ORDERS: 30,
+                     JobKind.PROCESS_SALES_QUOTES: 30}
 
 
 def test_default_names_match_what_is_created(connection):

@@ -1,10 +1,8 @@
 """Released BC orders reach their Sales order (SALESORDER-ORDER) and the Sales Order Status job
 posts what happened on the order's wall, once."""
 
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from mappings.models import Coupling
 from synchronization import jobs
@@ -85,15 +83,3 @@ def test_the_status_job_posts_shipment_and_invoice(created_order):
                   line["@odata.etag"])
     run_status(connection)
     assert posts(connection, coupling.sales_id) == sorted([status.SHIPPED, status.INVOICED])
-
-
-def test_the_status_job_starts_order_creation_when_the_setting_is_on(created_order):
-    connection, _coupling = created_order
-    connection.auto_create_sales_orders = True
-    connection.save()
-    SyncJob.objects.filter(kind=leadtocash_jobs.CREATE_ORDERS).update(
-        created_at=timezone.now() - timedelta(hours=1))  # the last one ran an hour ago
-    job = run_status(connection)
-    assert SyncJob.objects.filter(pk__in=job.result["started"],
-                                  kind=leadtocash_jobs.CREATE_ORDERS).count() == 1
-    assert run_status(connection).result["started"] == []

@@ -145,3 +145,36 @@ def test_a_worker_keeps_the_schedule_ticking(synced_connection, start_worker, mo
     start_worker()
     job = wait_for(lambda: SyncJob.objects.filter(mapping_name="CURRENCY").first(), 30)
     assert job.started_by == "Job Queue"
+
+
+def document_entry(connection, kind: str) -> JobQueueEntry:
+    from mappings.defaults import apply_default_setup
+
+    apply_default_setup(connection, sales_order_integration=True)
+    JobQueueEntry.objects.filter(connection=connection).update(enabled=False)
+    JobQueueEntry.objects.filter(connection=connection, kind=kind).update(enabled=True)
+    return JobQueueEntry.objects.get(connection=connection, kind=kind)
+
+
+def test_automatic_order_creation_has_its_own_entry_that_runs_only_when_switched_on(
+        synced_connection):
+    document_entry(synced_connection, "create_sales_orders")
+    scheduler.tick()
+    assert not SyncJob.objects.filter(kind="create_sales_orders").exists()
+    synced_connection.auto_create_sales_orders = True
+    synced_connection.save()
+    JobQueueEntry.objects.filter(kind="create_sales_orders").update(next_run_at=None)
+    scheduler.tick()
+    (job,) = SyncJob.objects.filter(kind="create_sales_orders")
+    assert job.connection == synced_connection and job.started_by == "Job Queue"
+
+
+def test_a_connection_job_s_run_settles_its_entry_like_a_mapping_s(synced_connection):
+    entry = document_entry(synced_connection, "create_sales_orders")
+    synced_connection.auto_create_sales_orders = True
+    synced_connection.save()
+    scheduler.tick()
+    (job,) = run_started(entry)
+    job.refresh_from_db()
+    idle = job.inserted + job.modified + job.deleted + job.failed == 0
+    assert entry.status == (EntryStatus.ON_HOLD_INACTIVITY if idle else EntryStatus.READY)
