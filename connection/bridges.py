@@ -58,7 +58,9 @@ def default_mapping_plan(connection: ConnectionSetup) -> list[dict[str, Any]]:
         ):
             continue
         values = defaults.mapping_values(item, connection.ownership_model)
+        table = _module("mappings.catalogues").bc_table(values["bc_table"])
         plan.append({
+            "odata_page": bool(table and table.odata_page),
             "name": item["name"], "bc_table": values["bc_table"],
             "bc_entity": values["bc_entity"], "sales_entity_set": values["sales_entity_set"],
             "direction": values["direction"],

@@ -20,9 +20,9 @@ DEPENDENCY = "Dependency Missing"
 NOTHING = "No Records Found"
 
 
-def _count(client, entity: str) -> int | None:
+def _count(client, entity: str, odata_page: bool = False) -> int | None:
     try:
-        return client.count(entity)
+        return client.odata_count(entity) if odata_page else client.count(entity)
     except (ClientError, ValueError):
         return None  # a table this environment does not offer: shown as unknown
 
@@ -40,7 +40,7 @@ def compute(connection: ConnectionSetup, plan: list[dict[str, Any]],
     for item in plan:
         if item["name"] not in selected:
             continue
-        bc_count = _count(bc, item["bc_entity"]) if bc else None
+        bc_count = _count(bc, item["bc_entity"], item.get("odata_page", False)) if bc else None
         sales_count = None if item["option"] or dv is None else _count(dv, item["sales_entity_set"])
         missing = [d for d in item["depends_on"] if d in offered and d not in selected]
         rows.append({"name": item["name"], "bc_table": item["bc_table"],
@@ -55,9 +55,11 @@ def recommend(bc_count: int | None, sales_count: int | None, missing: list[str],
     """The recommendation for one mapping."""
     if missing:
         return DEPENDENCY
+    # An unknown count (None) may hide records: only known-empty tables count as empty.
+    bc_has, sales_has = bc_count != 0, sales_count != 0
     if item["option"]:
-        return FULL_SYNC if bc_count else NOTHING
-    if not bc_count and not sales_count:
+        return FULL_SYNC if bc_has else NOTHING
+    if not bc_has and not sales_has:
         return NOTHING
     if bc_count and sales_count:
         return COUPLE

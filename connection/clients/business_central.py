@@ -219,6 +219,13 @@ class BusinessCentralClient:
         headers = {"Prefer": f"odata.maxpagesize={min(page_size, MAX_PAGE_SIZE)}"}
         return iterate_pages(self.http, url, headers)
 
+    def odata_count(self, page_name: str, filter: str | None = None) -> int:
+        """Number of records of a published page (``$count=true`` on a 1-row page)."""
+        url = with_query(self._page_url(page_name),
+                         {"$filter": filter, "$select": "SystemId", "$count": "true"})
+        body = self.http.request("GET", url, headers={"Prefer": "odata.maxpagesize=1"}).json()
+        return int(body["@odata.count"])
+
     def odata_query(self, page_name: str, **options: Any) -> Iterator[dict[str, Any]]:
         """Records of an OData V4 web service one at a time; same options as odata_pages."""
         return flatten(self.odata_pages(page_name, **options))

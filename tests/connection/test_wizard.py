@@ -135,3 +135,22 @@ def test_viewers_see_the_wizard_but_cannot_submit_it(viewer_client):
     assert viewer_client.get("/connection/assisted-setup/").status_code == 200
     response = viewer_client.post("/connection/assisted-setup/", {"name": "x"})
     assert response.status_code == 403
+
+
+def test_recommendations_count_tables_published_as_pages(sandbox_connection):
+    from connection import bridges, recommendations
+
+    plan = bridges.default_mapping_plan(sandbox_connection)
+    rows = {r["name"]: r for r in recommendations.compute(
+        sandbox_connection, plan, [item["name"] for item in plan])}
+    assert rows["RESOURCE-PRODUCT"]["bc_count"] > 0
+    assert rows["SHIPPING AGENT"]["bc_count"] > 0
+    assert rows["SHIPPING AGENT"]["recommendation"] != recommendations.NOTHING
+
+
+def test_an_unknown_count_is_never_taken_for_an_empty_table():
+    from connection.recommendations import NOTHING, recommend
+
+    item = {"option": False}
+    assert recommend(None, 0, [], item) != NOTHING
+    assert recommend(0, 0, [], item) == NOTHING
