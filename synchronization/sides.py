@@ -7,6 +7,7 @@ modified-on fields are called, and how writes are batched.
 
 from __future__ import annotations
 
+import math
 import re
 import uuid
 from collections.abc import Iterator, Sequence
@@ -41,6 +42,7 @@ CARD_PAGES = {"Customer": "Customer"}
 WATERMARK_OVERLAP = timedelta(milliseconds=999)
 # Ids per "id eq a or id eq b ..." query: ~5.5 KB of URL, far below both services' limits.
 IDS_PER_QUERY = 100
+MIN_SPLIT_BATCH = 100
 # BC serves up to 20,000 records a page; 5,000 keeps a worker's memory low, and the engine reads
 # the next page while it writes this one, so smaller pages cost no time.
 BC_PAGE_SIZE = 5000
@@ -130,9 +132,18 @@ class Side:
 
     def write(self, writes: Sequence[Write]) -> list[Outcome]:
         """Apply writes in batches, several batches at a time; one Outcome per write, in order."""
-        size = self.batch_size
+        size = self._even_batch_size(len(writes))
         chunks = [list(writes[i:i + size]) for i in range(0, len(writes), size)]
         return self._concurrently(chunks, self._send_guarded)
+
+    def _even_batch_size(self, count: int) -> int:
+        """At most batch_size, and as many batches as fill every parallel lane in every wave:
+        1,000 writes in batches of 500 over 4 lanes would leave two lanes idle. Small work stays
+        in few requests: no batch is cut below MIN_SPLIT_BATCH for the sake of parallelism."""
+        lanes = self.concurrency
+        waves = max(1, math.ceil(count / (self.batch_size * lanes)))
+        even = math.ceil(count / (waves * lanes))
+        return max(1, min(self.batch_size, max(even, MIN_SPLIT_BATCH)))
 
     def _send_guarded(self, chunk: list[Write]) -> list[Outcome]:
         # A batch the service refused as a whole (after the client's retries) fails each of its
