@@ -63,6 +63,9 @@ class NothingToRestart(Exception):
 
 
 # -- the lock ------------------------------------------------------------------------------
+BUSY_PREFIX = "Waits for job #"
+
+
 def running_run(connection: ConnectionSetup) -> FullSyncRun | None:
     """The run that holds (or last held) the connection's lock, if it is still In Process."""
     return FullSyncRun.objects.filter(connection=connection, status=RunStatus.RUNNING).first()
@@ -219,7 +222,10 @@ def advance(run_id: int) -> None:
     for line in lines:
         if line.status == LineStatus.BLANK:
             _start_if_ready(run, line, by_name)
-    if not any(line.status in LINE_ACTIVE for line in lines):
+    # A line that waits for another job of its mapping starts when that job ends: not done yet.
+    waiting = any(line.status == LineStatus.BLANK and line.message.startswith(BUSY_PREFIX)
+                  for line in lines)
+    if not waiting and not any(line.status in LINE_ACTIVE for line in lines):
         _finish(run, lines)
 
 
@@ -282,7 +288,7 @@ def _start_line(run: FullSyncRun, line: FullSyncLine) -> None:
     except runs.AlreadyRunning:
         busy = runs.active_jobs(mapping).order_by("pk").first()
         _set(line, status=LineStatus.BLANK,
-             message=f"Waits for job #{busy.pk if busy else '?'} of this mapping to finish.")
+             message=f"{BUSY_PREFIX}{busy.pk if busy else '?'} of this mapping to finish.")
         return
     _set(line, job_ids=[job.pk for job in started], started_at=timezone.now())
     if not run.dry_run:

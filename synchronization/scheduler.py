@@ -20,7 +20,7 @@ from django.utils import timezone
 from connection import services
 from mappings.models import Direction, EntryStatus, JobKind, JobQueueEntry
 from synchronization import jobs, runs
-from synchronization.models import JobStatus, SyncJob, SyncMode
+from synchronization.models import FullSyncRun, JobStatus, RunStatus, SyncJob, SyncMode
 from synchronization.sides import BcSide, SalesSide
 
 log = logging.getLogger(__name__)
@@ -45,10 +45,14 @@ def tick(now: datetime | None = None) -> None:
 
 
 def due_entries(now: datetime):
+    """Enabled entries whose time has come. While a full synchronization of a connection runs,
+    its mappings' recurring jobs wait, as BC puts them on hold (3.3 step 4)."""
+    in_full_sync = FullSyncRun.objects.filter(status=RunStatus.RUNNING).values("connection_id")
     return (JobQueueEntry.objects
             .filter(enabled=True, connection__is_enabled=True)
             .filter(Q(next_run_at__isnull=True) | Q(next_run_at__lte=now))
             .exclude(status=EntryStatus.ON_HOLD)
+            .exclude(kind=JobKind.MAPPING, connection_id__in=in_full_sync)
             .select_related("mapping", "connection"))
 
 

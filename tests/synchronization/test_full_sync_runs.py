@@ -190,3 +190,22 @@ def test_the_connection_page_starts_a_run_through_the_full_sync_job(synced_conne
     jobs.run(again.pk)
     again.refresh_from_db()
     assert again.status == JobStatus.FAILED and "already running" in again.message
+
+
+def test_a_line_whose_mapping_is_busy_starts_when_that_job_ends(synced_connection, queue):
+    from synchronization import runs
+    from synchronization.models import SyncMode
+
+    (busy, *_rest) = runs.start_mapping_sync(mapping(synced_connection, "CUSTOMER"),
+                                             SyncMode.MODIFIED)  # e.g. a scheduled run
+    run = fullsync.start_run(synced_connection, "tester")
+    queue.ids.remove(busy.pk)  # the scheduled run is held back until wave 1 is done
+    queue.drain()
+    run.refresh_from_db()
+    assert run.status == RunStatus.RUNNING, "the CUSTOMER line still has to run"
+    assert lines(run)["CUSTOMER"].message.startswith(fullsync.BUSY_PREFIX)
+    queue.ids.append(busy.pk)
+    queue.drain()
+    run.refresh_from_db()
+    assert run.status == RunStatus.FINISHED
+    assert lines(run)["CUSTOMER"].status == LineStatus.FINISHED

@@ -178,3 +178,12 @@ def test_a_connection_job_s_run_settles_its_entry_like_a_mapping_s(synced_connec
     job.refresh_from_db()
     idle = job.inserted + job.modified + job.deleted + job.failed == 0
     assert entry.status == (EntryStatus.ON_HOLD_INACTIVITY if idle else EntryStatus.READY)
+
+
+def test_a_full_synchronization_holds_the_connection_s_recurring_runs(synced_connection):
+    from synchronization.models import FullSyncRun, RunStatus
+
+    only(synced_connection, "CURRENCY")
+    FullSyncRun.objects.create(connection=synced_connection, status=RunStatus.RUNNING)
+    scheduler.tick()
+    assert not SyncJob.objects.filter(mapping_name="CURRENCY").exists()
