@@ -4,8 +4,10 @@ the API's customers (for fields such as Fax No. or Shipping Agent Code)."""
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
@@ -15,6 +17,7 @@ from sandbox.credentials import COMPANY_NAME
 from sandbox.errors import ServiceError
 from sandbox.messages import Request, Response, empty_response, json_response
 from sandbox.query import parse_select, split_top_level
+from sandbox.query_plan import TableSource
 from sandbox.store import Record
 
 if TYPE_CHECKING:
@@ -74,35 +77,80 @@ def quote_name(name: str) -> str:
     return name.replace("'", "''")
 
 
+# Customer card fields the API lacks, kept in the customer record's ``_ext``.
+CARD_ONLY = tuple(f for f in PAGES["Customer"].fields if f not in CUSTOMER_FIELDS)
+
+
+def source(bc: BusinessCentral, page: Page) -> TableSource:
+    """The stored table behind a page; the Customer card is a view over the API's customers."""
+    if page.name != "Customer":
+        return TableSource(bc.store, SERVICE, page.name, "SystemId",
+                           {"SystemModifiedAt": "SystemModifiedAt"})
+    return TableSource(bc.store, SERVICE, "customers", "SystemId",
+                       {"SystemModifiedAt": CUSTOMER_FIELDS["SystemModifiedAt"]}, CustomerRow)
+
+
 def rows(bc: BusinessCentral, page: Page) -> list[Record]:
     """Current rows of a page (the Customer card is computed from customers)."""
-    if page.name != "Customer":
-        return list(bc.store.table(SERVICE, page.name).values())
-    return [_customer_row(c) for c in bc.store.table(SERVICE, "customers").values()]
+    return list(source(bc, page).rows())
 
 
-def _customer_row(customer: Record) -> Record:
-    row = {field: customer.get(api) for field, api in CUSTOMER_FIELDS.items()}
-    extra = customer.get("_ext") or {}
-    for field in PAGES["Customer"].fields:
-        row.setdefault(field, extra.get(field, ""))
-    row["_version"] = customer.get("_version", 0)
-    return row
+class CustomerRow(Mapping[str, Any]):
+    """A Customer card row computed on read from a stored customer, so a query over 100k
+    customers builds values only for the fields it reads of the rows it keeps."""
+
+    __slots__ = ("customer",)
+    FIELDS = (*CUSTOMER_FIELDS, *CARD_ONLY, "_version")
+
+    def __init__(self, customer: Record) -> None:
+        self.customer = customer
+
+    def __getitem__(self, name: str) -> Any:
+        if name in CUSTOMER_FIELDS:
+            return self.customer.get(CUSTOMER_FIELDS[name])
+        if name == "_version":
+            return self.customer.get("_version", 0)
+        if name in CARD_ONLY:
+            return (self.customer.get("_ext") or {}).get(name, "")
+        raise KeyError(name)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """Like ``Mapping.get`` without its exception round trip: filters call it per row."""
+        api = CUSTOMER_FIELDS.get(name)
+        if api is not None:
+            return self.customer.get(api)
+        return self[name] if name == "_version" or name in CARD_ONLY else default
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.FIELDS)
+
+    def __len__(self) -> int:
+        return len(self.FIELDS)
 
 
 def present(page: Page, record: Record, options: dict[str, str]) -> dict[str, Any]:
     """A page row as JSON with ``@odata.etag`` and ``$select``."""
-    select = parse_select(options.get("$select")) or list(page.fields)
-    unknown = [name for name in select if name not in page.fields]
+    select = selected_fields(page.name, options.get("$select"))
+    return {"@odata.etag": etag(record), **{name: record.get(name) for name in select}}
+
+
+@functools.lru_cache(maxsize=256)
+def selected_fields(page_name: str, select_text: str | None) -> tuple[str, ...]:
+    """The checked ``$select`` of a page (parsed once per distinct text, not once per row)."""
+    fields = PAGES[page_name].fields
+    select = parse_select(select_text) or list(fields)
+    unknown = [name for name in select if name not in fields]
     if unknown:
         raise ServiceError(400, "BadRequest", f"Could not find a property named '{unknown[0]}'.")
-    return {"@odata.etag": etag(record), **{name: record.get(name) for name in select}}
+    return tuple(select)
 
 
 def _collection(bc: BusinessCentral, request: Request, page: Page, context: str) -> Response:
     if request.method == "GET":
+        table = source(bc, page)
         return bc.list_rows(
-            request, page, rows(bc, page), context, present=lambda p, r, o: present(p, r, o)
+            request, page, table.rows(), context, present=lambda p, r, o: present(p, r, o),
+            source=table,
         )
     if request.method == "POST" and page.name != "Customer":
         body = _body(request)
@@ -157,7 +205,7 @@ def _patch_customer(bc: BusinessCentral, row: Record, changes: dict[str, Any]) -
     updated = bc.records.update(customers, customer, api_body)
     updated["_ext"] = {**(updated.get("_ext") or {}), **extra}
     bc.store.put(SERVICE, "customers", updated["id"], updated)
-    return _customer_row(updated)
+    return CustomerRow(updated)
 
 
 def _checked(page: Page, body: Any) -> dict[str, Any]:
@@ -196,7 +244,7 @@ def _literal(text: str) -> Any:
 
 def _find(bc: BusinessCentral, page: Page, key: str) -> Record:
     wanted = _parse_key(page, key)
-    for row in rows(bc, page):
+    for row in _key_candidates(bc, page, wanted):
         if all(str(row.get(name)) == str(value) for name, value in wanted.items()):
             return row
     raise ServiceError(
@@ -204,6 +252,17 @@ def _find(bc: BusinessCentral, page: Page, key: str) -> Record:
         "Internal_RecordNotFound",
         f"The {page.name} does not exist. Identification fields and values: {key}",
     )
+
+
+def _key_candidates(bc: BusinessCentral, page: Page, wanted: dict[str, Any]) -> Iterable[Any]:
+    """The rows that may carry ``wanted``: a Customer card by its No. through the customers'
+    number index (``wanted`` holds key text, stored numbers are text too), others by a scan."""
+    if page.name != "Customer" or set(wanted) != {"No"}:
+        return source(bc, page).rows()
+    with bc.store.lock:
+        indexes = bc.store.indexes(SERVICE, "customers")
+        ids = indexes.by_value(CUSTOMER_FIELDS["No"]).ids(str(wanted["No"]))
+        return [CustomerRow(customer) for customer in indexes.in_table_order(ids)]
 
 
 def _matches_key(bc: BusinessCentral, page: Page, record: Record) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -18,16 +19,18 @@ from sandbox.messages import Request, Response, empty_response, json_response
 from sandbox.odata import ODataError
 from sandbox.query import (
     FilterContext,
-    compile_filter,
     compile_orderby,
+    filter_rows,
     parse_expand,
     parse_select,
     sort_records,
 )
+from sandbox.query_plan import TableSource
 from sandbox.store import Record, Store
 
 SEGMENT = re.compile(r"^(?P<name>[^()]+)(?:\((?P<key>.*)\))?$")
 MAX_PAGE = 20000
+MODIFIED = "lastModifiedDateTime"
 OPTIONS = {
     "$select",
     "$filter",
@@ -238,18 +241,23 @@ class BusinessCentral:
         rows = self.records.table(entity.name).values()
         if parent_id is not None:
             rows = [r for r in rows if r.get("documentId") == parent_id]
-        return self.list_rows(request, entity, rows, context)
+            return self.list_rows(request, entity, rows, context)
+        source = TableSource(self.store, "business_central", entity.name, "id",
+                             {MODIFIED: MODIFIED} if MODIFIED in entity.fields else {})
+        return self.list_rows(request, entity, rows, context, source=source)
 
     def list_rows(
-        self, request: Request, entity: Any, rows: Any, context: str, present: Any = None
+        self, request: Request, entity: Any, rows: Any, context: str, present: Any = None,
+        source: TableSource | None = None,
     ) -> Response:
-        """Filter, sort and page rows (protocols.md 4.4); shared with OData pages."""
+        """Filter, sort and page rows (protocols.md 4.4); shared with OData pages. With a
+        ``source`` (``rows`` are that whole table) the filter may use the table's indexes."""
         options = request.options
         for name in options:
             if name.startswith("$") and name not in OPTIONS:
                 raise bad_request(f"The query parameter '{name}' is not supported.")
         present = present or self.present
-        rows = select_rows(entity, rows, options)
+        rows = select_rows(entity, rows, options, source)
         size = _page_size(request.prefers())
         offset = _offset(options)
         page = rows[offset : offset + size]
@@ -277,9 +285,11 @@ class BusinessCentral:
                     f"Could not find a property named '{name}' on type "
                     f"'Microsoft.NAV.{entity.type_name}'."
                 )
-        data = public(record)
         row = {"@odata.etag": etag(record)}
-        row.update({k: data.get(k) for k in select} if select else data)
+        if select:  # hidden ``_`` keys read as null, as when picked from public(record)
+            row.update({k: None if k[:1] == "_" else record.get(k) for k in select})
+        else:
+            row.update(public(record))
         for item in _expands(options):
             row[item.name] = self._expanded(entity, record, item)
         return row
@@ -346,7 +356,9 @@ def check_if_match(request: Request, record: Record, current: str) -> None:
         )
 
 
-def select_rows(entity: Any, rows: Any, options: dict[str, str]) -> list[Record]:
+def select_rows(
+    entity: Any, rows: Any, options: dict[str, str], source: TableSource | None = None
+) -> list[Record]:
     """BC ``$filter`` (case-sensitive, same-field ``or``), ``$orderby``, ``$skip``, ``$top``."""
     fields = entity.fields
 
@@ -361,15 +373,16 @@ def select_rows(entity: Any, rows: Any, options: dict[str, str]) -> list[Record]
     try:
         if options.get("$filter"):
             context = FilterContext(getter, single_field_or=True, allow_in=False)
-            predicate = compile_filter(options["$filter"], context)
-            rows = [r for r in rows if predicate(r)]
-        rows = list(rows)
+            plan = (lambda tree: source.candidates(tree, False)) if source else None
+            rows = filter_rows(options["$filter"], context, rows, plan)
         if options.get("$orderby"):
-            rows = sort_records(rows, compile_orderby(options["$orderby"], getter), False)
+            rows = sort_records(list(rows), compile_orderby(options["$orderby"], getter), False)
+        elif not isinstance(rows, Sequence):
+            rows = list(rows)
         skip, top = int(options.get("$skip", 0)), options.get("$top")
     except (ODataError, ValueError) as error:
         raise bad_request(str(error)) from error
-    rows = rows[skip:]
+    rows = rows[skip:] if skip else rows  # a lazy sequence stays lazy: pages slice it later
     return rows[: int(top)] if top else rows
 
 

@@ -29,6 +29,7 @@ from sandbox.dataverse_records import (
 from sandbox.dataverse_schema import ASSOCIATIONS, BY_SET, ENTITIES, Entity
 from sandbox.errors import ServiceError
 from sandbox.messages import Principal, Request, Response, empty_response, json_response
+from sandbox.query_plan import TableSource
 from sandbox.store import Record, Store
 
 API = re.compile(r"^/api/data/(?P<version>v9\.[012])(?:/(?P<rest>.*))?$")
@@ -150,7 +151,8 @@ class Dataverse:
         if tail == ["$count"] and request.method == "GET":
             count = len(
                 self.reader.select_rows(
-                    entity, self.records.table(entity.logical_name).values(), request.options
+                    entity, self.records.table(entity.logical_name).values(), request.options,
+                    self.reader.source(entity),
                 )
             )
             return Response(
@@ -162,7 +164,7 @@ class Dataverse:
             )
         if request.method == "GET":
             rows = self.records.table(entity.logical_name).values()
-            return self.list_rows(request, api, entity, rows)
+            return self.list_rows(request, api, entity, rows, source=self.reader.source(entity))
         if request.method == "POST":
             record = self.records.create(entity, _body(request), caller)
             return self._written(request, api, entity, record, created=True)
@@ -173,9 +175,11 @@ class Dataverse:
         )
 
     def list_rows(
-        self, request: Request, api: str, entity: Entity, rows: Any, context: str | None = None
+        self, request: Request, api: str, entity: Entity, rows: Any, context: str | None = None,
+        source: TableSource | None = None,
     ) -> Response:
-        """A collection response with paging, ``$count`` and ``Preference-Applied``."""
+        """A collection response with paging, ``$count`` and ``Preference-Applied``; with a
+        ``source`` (``rows`` are that whole table) the filter may use the table's indexes."""
         options, prefers = request.options, request.prefers()
         check_options(options)
         if "odata.track-changes" in prefers or "$deltatoken" in options:
@@ -185,7 +189,7 @@ class Dataverse:
         shape = self.reader.shape(entity, options, "odata.include-annotations" in prefers)
         size = page_size(prefers)
         rows = self.reader.select_rows(
-            entity, rows, {k: v for k, v in options.items() if k != "$top"}
+            entity, rows, {k: v for k, v in options.items() if k != "$top"}, source
         )
         if size is None and options.get("$top"):
             rows = self.reader.select_rows(entity, rows, {"$top": options["$top"]})

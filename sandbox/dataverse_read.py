@@ -14,12 +14,13 @@ from sandbox.errors import ServiceError
 from sandbox.odata import Getter, ODataError
 from sandbox.query import (
     FilterContext,
-    compile_filter,
     compile_orderby,
+    filter_rows,
     parse_expand,
     parse_select,
     sort_records,
 )
+from sandbox.query_plan import TableSource
 from sandbox.store import Record
 
 MAX_PAGE = 5000
@@ -194,14 +195,22 @@ class Reader:
             if r.get(value_name) == record_id
         ]
 
-    def select_rows(self, entity: Entity, rows: Any, options: dict[str, str]) -> list[Record]:
-        """Apply ``$filter`` and ``$orderby`` to rows."""
+    def source(self, entity: Entity) -> TableSource:
+        """The table of ``entity`` with its indexes, for :meth:`select_rows`."""
+        modified = {"modifiedon": "modifiedon"} if "modifiedon" in entity.attributes else {}
+        return TableSource(self.records.store, "dataverse", entity.logical_name,
+                           entity.primary_id, modified)
+
+    def select_rows(self, entity: Entity, rows: Any, options: dict[str, str],
+                    source: TableSource | None = None) -> list[Record]:
+        """Apply ``$filter`` and ``$orderby`` to rows; with a ``source`` (``rows`` are that
+        whole table) the filter may use the table's indexes."""
         getter = self.getter(entity)
         try:
             if options.get("$filter"):
                 context = FilterContext(getter, case_insensitive=True)
-                predicate = compile_filter(options["$filter"], context)
-                rows = [r for r in rows if predicate(r)]
+                plan = (lambda tree: source.candidates(tree, True)) if source else None
+                rows = filter_rows(options["$filter"], context, rows, plan)
             rows = list(rows)
             if options.get("$orderby"):
                 rows = sort_records(rows, compile_orderby(options["$orderby"], getter), True)

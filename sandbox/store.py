@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from sandbox.indexes import TableIndexes
+
 Record = dict[str, Any]
 TableKey = tuple[str, str]
 
@@ -39,6 +41,7 @@ class Store:
         self._tables: dict[TableKey, dict[str, Record]] = {}
         self._meta: dict[str, str] = dict(self._db.execute("SELECT key, value FROM meta"))
         self._undo: list[tuple[TableKey, str, Record | None]] | None = None
+        self._indexes: dict[TableKey, TableIndexes] = {}
         self._load()
 
     def _load(self) -> None:
@@ -55,6 +58,24 @@ class Store:
         """The live mapping id -> record of one table (hold ``lock`` while using it)."""
         return self._tables.setdefault((service, entity), {})
 
+    def indexes(self, service: str, entity: str) -> TableIndexes:
+        """The indexes of one table (hold ``lock`` while using them); writes keep them current."""
+        key = (service, entity)
+        if key not in self._indexes:
+            self._indexes[key] = TableIndexes(self.table(service, entity))
+        return self._indexes[key]
+
+    def _set(self, key: TableKey, record_id: str, record: Record) -> None:
+        self._tables.setdefault(key, {})[record_id] = record
+        if key in self._indexes:
+            self._indexes[key].written(record_id, record)
+
+    def _pop(self, key: TableKey, record_id: str) -> Record | None:
+        record = self._tables.get(key, {}).pop(record_id, None)
+        if key in self._indexes:
+            self._indexes[key].removed(record_id)
+        return record
+
     def get(self, service: str, entity: str, record_id: str) -> Record | None:
         """The stored record or None."""
         return self._tables.get((service, entity), {}).get(record_id)
@@ -62,9 +83,8 @@ class Store:
     def put(self, service: str, entity: str, record_id: str, record: Record) -> None:
         """Insert or replace one record."""
         with self.lock:
-            table = self.table(service, entity)
-            self._remember(service, entity, record_id, table.get(record_id))
-            table[record_id] = record
+            self._remember(service, entity, record_id, self.get(service, entity, record_id))
+            self._set((service, entity), record_id, record)
             self._db.execute(
                 "INSERT INTO records VALUES (?, ?, ?, ?) ON CONFLICT (service, entity, id) "
                 "DO UPDATE SET data = excluded.data",
@@ -74,9 +94,8 @@ class Store:
     def delete(self, service: str, entity: str, record_id: str) -> None:
         """Remove one record if present."""
         with self.lock:
-            table = self.table(service, entity)
-            if record_id in table:
-                self._remember(service, entity, record_id, table.pop(record_id))
+            if record_id in self.table(service, entity):
+                self._remember(service, entity, record_id, self._pop((service, entity), record_id))
                 self._db.execute(
                     "DELETE FROM records WHERE service = ? AND entity = ? AND id = ?",
                     (service, entity, record_id),
@@ -130,9 +149,9 @@ class Store:
     def _restore(self, undo: list[tuple[TableKey, str, Record | None]]) -> None:
         for key, record_id, old in reversed(undo):
             if old is None:
-                self._tables[key].pop(record_id, None)
+                self._pop(key, record_id)
             else:
-                self._tables[key][record_id] = old
+                self._set(key, record_id, old)
 
     def replace_all(self, tables: dict[TableKey, Iterable[tuple[str, Record]]]) -> None:
         """Drop every record and counter, then bulk-load ``tables`` (used by the demo seeder)."""
@@ -140,7 +159,7 @@ class Store:
             self._db.execute("BEGIN")
             self._db.execute("DELETE FROM records")
             self._db.execute("DELETE FROM meta")
-            self._tables, self._meta = {}, {}
+            self._tables, self._meta, self._indexes = {}, {}, {}
             for (service, entity), rows in tables.items():
                 self._bulk_insert(service, entity, rows)
             self._db.execute("COMMIT")
