@@ -11,6 +11,7 @@ import uuid
 import pytest
 
 from sandbox import bc_pages
+from sandbox.bc_records import BcRecords
 from sandbox.bc_schema import ENTITIES as BC_ENTITIES
 from sandbox.bc_schema import PAGES
 from sandbox.business_central import select_rows
@@ -186,3 +187,13 @@ def test_key_chains_and_watermarks_read_only_the_rows_they_can_match(store):
     assert all(row["lastModifiedDateTime"] in ("2024-04-02T08:00:00Z", "2024-04-02")
                for row in recent)
     assert candidates("displayName eq 'C'") is None  # no index: the caller scans
+
+
+def test_a_record_is_found_by_a_field_value_as_the_first_in_table_order(store):
+    records = BcRecords(store)
+    first, second, *_ = store.table(BC, "customers").values()
+    store.put(BC, "customers", second["id"], {**second, "number": first["number"]})
+    assert records.find("customers", "number", first["number"])["id"] == first["id"]
+    store.delete(BC, "customers", first["id"])
+    assert records.find("customers", "number", first["number"])["id"] == second["id"]
+    assert records.find("customers", "number", "NOPE") is None
