@@ -8,7 +8,6 @@ modified-on fields are called, and how writes are batched.
 from __future__ import annotations
 
 import math
-import re
 import uuid
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -25,18 +24,17 @@ from mappings import catalogues
 from mappings.filters import Catalogue, FieldSpec, bind, parse_table_filter, translate
 from mappings.models import IntegrationTableMapping
 from mappings.remote import compile_sales_filter
+from synchronization.bc_tables import (
+    CARD_ONLY_PROPERTIES,
+    CARD_PAGES,
+    IMPLIED_VALUES,
+    NOT_IN_API,
+    ODATA_PAGES,
+    caption_of,
+    options_of,
+    page_field,
+)
 
-# BC tables the standard API v2.0 lacks are read and written through these published OData V4
-# pages (protocols.md 4.3); their fields are the captions with underscores.
-ODATA_PAGES = {
-    "Resource": "Resources",
-    "Customer Price Group": "CustomerPriceGroups",
-    "Sales Price": "SalesPrices",
-    "Shipping Agent": "ShippingAgents",
-}
-# API entities with fields only their card page shows (e.g. a customer's Fax No.): those fields
-# are read from the page, joined on SystemId.
-CARD_PAGES = {"Customer": "Customer"}
 # How far back a modified-on filter reaches, as BC does (`modifiedon > watermark - 999 ms`), so a
 # record written in the same second as the watermark is not missed.
 WATERMARK_OVERLAP = timedelta(milliseconds=999)
@@ -46,11 +44,6 @@ MIN_SPLIT_BATCH = 100
 # BC serves up to 20,000 records a page; 5,000 keeps a worker's memory low, and the engine reads
 # the next page while it writes this one, so smaller pages cost no time.
 BC_PAGE_SIZE = 5000
-
-
-def page_field(caption: str) -> str:
-    """The OData page field of a BC caption: ``Fax No.`` -> ``Fax_No``."""
-    return re.sub(r"[^0-9A-Za-z]+", "_", caption).strip("_")
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -202,13 +195,13 @@ class BcSide(Side):
     @property
     def number_field(self) -> str:
         if self.page:
-            return page_field(_caption_of(self.table, self.table.number_property))
+            return page_field(caption_of(self.table, self.table.number_property))
         return self.table.number_property
 
     @property
     def name_field(self) -> str:
         if self.page:
-            return page_field(_caption_of(self.table, self.table.name_property))
+            return page_field(caption_of(self.table, self.table.name_property))
         return self.table.name_property
 
     def number(self, record: dict) -> str:
@@ -226,7 +219,7 @@ class BcSide(Side):
             return Catalogue(replace(s, filterable=False) if s.name in lacks else s
                              for s in self.table.fields)
         return Catalogue(FieldSpec.of(page_field(s.caption or s.name), s.type, s.caption,
-                                      options=_options(s)) for s in self.table.fields)
+                                      options=options_of(s)) for s in self.table.fields)
 
     def translation(self):
         catalogue = self.catalogue()
@@ -362,59 +355,13 @@ class BcSide(Side):
             if write.kind == "insert":
                 record = self.client.odata_create(self.page, write.body)
             else:
-                key = {page_field(_caption_of(self.table, self.table.number_property)):
+                key = {page_field(caption_of(self.table, self.table.number_property)):
                        write.number}
                 record = self.client.odata_update(self.page, key, write.body)
         except ClientError as exc:
             return Outcome(False, write.id, code=getattr(exc, "code", ""), message=str(exc))
         return Outcome(True, self.record_id(record) or write.id, self.modified_on(record),
                        record)
-
-
-# Fields of an API entity that only its card page carries, by API property -> caption.
-CARD_ONLY_PROPERTIES: dict[str, dict[str, str]] = {
-    "Customer": {
-        "contact": "Contact",
-        "faxNumber": "Fax No.",
-        "shipmentMethodCode": "Shipment Method Code",
-        "shippingAgentCode": "Shipping Agent Code",
-        "paymentTermsCode": "Payment Terms Code",
-        "primaryContactNumber": "Primary Contact No.",
-        "customerPriceGroup": "Customer Price Group",
-    },
-}
-
-
-# What an API entity implies for a field it lacks: the salesOrders entity holds only orders, so a
-# Table Filter such as "Document Type = Order" (SALESORDER-ORDER) holds for every record.
-IMPLIED_VALUES: dict[str, dict[str, str]] = {"Sales Header": {"documentType": "Order"}}
-
-
-# Fields BC tables have that API v2.0 does not expose and no published page carries
-# (protocols.md 4.3): they can be neither read nor written through the standard API.
-NOT_IN_API: dict[str, set[str]] = {
-    "Contact": {"firstName", "middleName", "surname", "currencyCode", "pager", "salespersonCode",
-                "faxNumber"},
-    "Item": {"unitVolume", "grossWeight", "vendorNumber", "vendorItemNumber"},
-    "Opportunity": {"contactCompanyNumber"},
-    "Sales Invoice Header": {"salespersonCode", "shipmentDate", "shippingAgentCode",
-                             "paymentTermsCode", "shipmentMethodCode", "yourReference"},
-    "Sales Invoice Line": {"documentNumber"},
-    "Sales Header": {"documentType", "lastShipmentDate", "salespersonCode", "dueDate",
-                     "shipmentDate", "shippingAgentCode", "paymentTermsCode",
-                     "shipmentMethodCode", "yourReference"},
-}
-
-
-def _caption_of(table, prop: str) -> str:
-    for spec in table.fields:
-        if spec.name == prop:
-            return spec.caption or spec.name
-    return prop
-
-
-def _options(spec: FieldSpec) -> list:
-    return [label for label, _value in spec.options] if spec.options else []
 
 
 class SalesSide(Side):
