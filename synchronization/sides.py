@@ -12,11 +12,11 @@ import uuid
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
 
-from connection.clients.business_central import BcOperation
+from connection.clients.business_central import BcOperation, odata_datetime
 from connection.clients.dataverse_batch import BatchOperation
 from connection.clients.errors import ClientError
 from connection.clients.results import OperationResult
@@ -50,11 +50,6 @@ def parse_time(value: Any) -> datetime | None:
     if not value or str(value).startswith("0001-01-01"):
         return None
     return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-
-
-def utc_literal(when: datetime) -> str:
-    """An unquoted OData datetime literal in UTC with milliseconds."""
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 @dataclass
@@ -106,6 +101,10 @@ class Side:
 
     def modified_on(self, record: dict) -> datetime | None:
         return parse_time(record.get(self.modified_field))
+
+    def modified_after(self, when: datetime) -> str:
+        """The $filter condition for records changed after ``when``."""
+        return f"{self.modified_field} gt {odata_datetime(when)}"
 
     def _concurrently(self, chunks: list, send) -> list:
         """``send`` each chunk, several at once; the results in chunk order, flattened."""
@@ -231,7 +230,7 @@ class BcSide(Side):
         translation = self.translation()
         conditions = [translation.filter_text] if translation.filter_text else []
         if since:
-            conditions.append(f"{self.modified_field} gt {utc_literal(since - overlap)}")
+            conditions.append(self.modified_after(since - overlap))
         query = " and ".join(f"({c})" for c in conditions) or None
         order = f"{self.modified_field} asc"
         if self.page:
@@ -405,7 +404,7 @@ class SalesSide(Side):
         compiled = compile_sales_filter(self.mapping)
         conditions = [compiled.filter_text] if compiled.filter_text else []
         if since:
-            conditions.append(f"{self.modified_field} gt {utc_literal(since - WATERMARK_OVERLAP)}")
+            conditions.append(self.modified_after(since - WATERMARK_OVERLAP))
         query = " and ".join(f"({c})" for c in conditions) or None
         for page in self.client.query_pages(self.entity_set, filter=query,
                                             orderby=f"{self.modified_field} asc",
@@ -419,7 +418,7 @@ class SalesSide(Side):
     def has_changes_since(self, since: datetime) -> bool:
         """Whether someone other than the integration changed a row after ``since``."""
         compiled = compile_sales_filter(self.mapping)
-        conditions = [f"{self.modified_field} gt {utc_literal(since)}"]
+        conditions = [self.modified_after(since)]
         if compiled.filter_text:
             conditions.append(f"({compiled.filter_text})")
         if self.integration_user_id:

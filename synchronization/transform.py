@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from mappings.filters.catalogue import member_key
 from mappings.models import (
     Coupling,
     IntegrationFieldMapping,
@@ -337,9 +338,9 @@ def _typed_constant(value: str, meta) -> Any:
     if meta.options:
         # BC writes option constants as AL member names (CurrencyAmount) where Dataverse
         # labels have spaces (Currency Amount).
-        by_member = {_member(label): number for label, number in meta.options.items()}
-        if _member(value) in by_member:
-            return by_member[_member(value)]
+        by_member = {member_key(label): number for label, number in meta.options.items()}
+        if member_key(value) in by_member:
+            return by_member[member_key(value)]
     if kind == "boolean":
         return value.strip().lower() in {"1", "true", "yes"}
     if kind in {"integer", "picklist", "state", "status", "bigint"}:
@@ -347,10 +348,6 @@ def _typed_constant(value: str, meta) -> Any:
     if kind in {"decimal", "money", "double"}:
         return float(value)
     return value
-
-
-def _member(label: str) -> str:
-    return "".join(ch for ch in label.casefold() if ch.isalnum())
 
 
 def _transformed(rule: str, value: Any) -> Any:

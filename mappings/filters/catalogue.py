@@ -194,14 +194,16 @@ def _option(text: str, spec: FieldSpec) -> str:
             return label
     # BC's filters name options by their AL member (SalesInventory) where Dataverse shows the
     # label (Sales Inventory): accept the member name when it matches exactly one label.
-    squeezed = [label for label, _ in spec.options if _member(label) == _member(text)]
+    squeezed = [label for label, _ in spec.options if member_key(label) == member_key(text)]
     if text.strip() and len(squeezed) == 1:
         return squeezed[0]
     allowed = ", ".join(repr(label) for label in spec.option_labels())
     raise ValueProblem(f"'{text}' is not an option of {spec.label} (allowed: {allowed})")
 
 
-def _member(label: str) -> str:
+def member_key(label: str) -> str:
+    """An option label as BC's AL member names write it, for matching: `Sales Inventory` and
+    `SalesInventory` both give `salesinventory`."""
     return "".join(ch for ch in label.casefold() if ch.isalnum())
 
 
