@@ -296,6 +296,9 @@ class Coupling(models.Model):
     display_name = models.CharField("Name", max_length=250, blank=True)
     bc_modified_on = models.DateTimeField("Last Synch. Modified On", null=True, blank=True)
     sales_modified_on = models.DateTimeField("Last Synch. CRM Modified On", null=True, blank=True)
+    # Dataverse's modifiedon has whole seconds: an edit in the same second as a sync would compare
+    # equal. The row's versionnumber grows with every change, so it is what decides.
+    sales_version = models.BigIntegerField("Last Synch. CRM Version", null=True, blank=True)
     last_result = models.CharField("Last Synch. Result", max_length=10, blank=True,
                                    choices=SyncResult.choices, default=SyncResult.NONE)
     last_sales_result = models.CharField("Last Synch. CRM Result", max_length=10, blank=True,
@@ -333,18 +336,24 @@ class Coupling(models.Model):
         """Whether the BC record changed since it was last synchronized (10 ms tolerance)."""
         return _after(modified_on, self.bc_modified_on)
 
-    def is_sales_modified_after_last_sync(self, modified_on: datetime | None) -> bool:
-        """Whether the Sales row changed since it was last synchronized (10 ms tolerance)."""
+    def is_sales_modified_after_last_sync(self, modified_on: datetime | None,
+                                          version: int | None = None) -> bool:
+        """Whether the Sales row changed since it was last synchronized: by its versionnumber
+        when both are known, else by modifiedon (10 ms tolerance)."""
+        if version is not None and self.sales_version is not None:
+            return version > self.sales_version
         return _after(modified_on, self.sales_modified_on)
 
     def record_success(self, direction: str, bc_modified_on: datetime | None,
-                       sales_modified_on: datetime | None, job_id: int | None) -> None:
-        """SetLastSynchModifiedOns: the result of this direction, both timestamps (not saved)."""
+                       sales_modified_on: datetime | None, job_id: int | None,
+                       sales_version: int | None = None) -> None:
+        """SetLastSynchModifiedOns: the result of this direction, both stamps (not saved)."""
         if direction == Direction.TO_SALES:
             self.last_sales_result, self.last_sales_job_id = SyncResult.SUCCESS, job_id
         else:
             self.last_result, self.last_job_id = SyncResult.SUCCESS, job_id
         self.bc_modified_on, self.sales_modified_on = bc_modified_on, sales_modified_on
+        self.sales_version = sales_version
         self.last_error = ""
 
     def record_failure(self, direction: str, message: str, job_id: int | None) -> bool:

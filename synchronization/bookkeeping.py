@@ -135,7 +135,13 @@ class Bookkeeping:
                                        else coupling.bc_modified_on)
         bc_time, sales_time = ((source_time, destination_time) if run.to_sales
                                else (destination_time, source_time))
-        coupling.record_success(run.direction, bc_time, sales_time, run.job.pk)
+        if run.to_sales:
+            written_version = outcome.version if outcome else None
+            sales_version = written_version if written_version is not None \
+                else coupling.sales_version
+        else:
+            sales_version = run.source.version(record)
+        coupling.record_success(run.direction, bc_time, sales_time, run.job.pk, sales_version)
         if outcome and outcome.record and not run.to_sales and not coupling.bc_number:
             coupling.bc_number = run.bc.number(outcome.record)[:50]
 
@@ -149,8 +155,9 @@ class Bookkeeping:
         )
 
 
-COUPLING_FIELDS = ["bc_modified_on", "sales_modified_on", "last_result", "last_sales_result",
-                   "last_job_id", "last_sales_job_id", "last_error", "skipped", "bc_number"]
+COUPLING_FIELDS = ["bc_modified_on", "sales_modified_on", "sales_version", "last_result",
+                   "last_sales_result", "last_job_id", "last_sales_job_id", "last_error",
+                   "skipped", "bc_number"]
 
 
 def _values(coupling: Coupling) -> tuple:

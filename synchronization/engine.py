@@ -224,7 +224,7 @@ class DirectionRun:
         modified = self.source.modified_on(record)
         if self.to_sales:
             return coupling.is_bc_modified_after_last_sync(modified)
-        return coupling.is_sales_modified_after_last_sync(modified)
+        return coupling.is_sales_modified_after_last_sync(modified, self.source.version(record))
 
     def _match_uncoupled(self, plans: list[Plan]) -> None:
         """Couple uncoupled records to existing destination rows the table rules recognise."""
@@ -293,7 +293,8 @@ class DirectionRun:
             return False
         coupling = plan.coupling
         modified = self.destination.modified_on(existing)
-        changed = (coupling.is_sales_modified_after_last_sync(modified) if self.to_sales
+        changed = (coupling.is_sales_modified_after_last_sync(
+                       modified, self.destination.version(existing)) if self.to_sales
                    else coupling.is_bc_modified_after_last_sync(modified))
         if not changed or (self.to_sales and self.sales.changed_by_integration(existing)):
             return False

@@ -1,18 +1,9 @@
 """Running mappings in the test process (the worker tests run them through RQ)."""
 
-import time
-
 from connection import services
 from mappings.models import Coupling, IntegrationTableMapping
 from synchronization import jobs, runs
 from synchronization.models import SyncError, SyncJob, SyncMode
-
-
-def next_second() -> None:
-    """Wait until the clock enters the next second. Dataverse's modifiedon has whole seconds, so
-    an edit in the same second as a sync looks unchanged; a person's edit comes later than that
-    (comparing versionnumber instead would lift this limit)."""
-    time.sleep(1.05 - (time.time() % 1))
 
 
 def mapping(connection, name: str) -> IntegrationTableMapping:

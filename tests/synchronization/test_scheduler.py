@@ -15,7 +15,6 @@ from tests.synchronization.engine_support import (
     couplings,
     full,
     mapping,
-    next_second,
     run_now,
 )
 
@@ -94,7 +93,6 @@ def test_a_change_in_sales_wakes_a_sleeping_entry(synced_connection, sandbox_cle
     only(synced_connection, "CUSTOMER")
     sleeping(synced_connection, "CUSTOMER")
     coupled = couplings(mapping(synced_connection, "CUSTOMER")).first()
-    next_second()
     admin_dataverse(synced_connection, sandbox_clean.credentials).update(
         "accounts", str(coupled.sales_id), {"telephone1": "555-0142"})
     scheduler.tick()
