@@ -37,10 +37,17 @@ browser:
 lint: install-dev
 	$(BIN)/ruff check .
 
+# Two passes: everything on SQLite except the deliberately slow tests, then the tests that touch
+# the database, and the slow ones, on PostgreSQL. Tests wait on the network more than they
+# compute: four xdist workers keep two cores busy (each with its own sandbox, Redis database,
+# data folder and test database).
+TEST_WORKERS ?= 4
+PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --durations=15
+
 test: install-dev browser
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
-	tests/with_postgres.sh $(BIN)/python -m pytest -m "not browser" -p no:cacheprovider
+	$(PYTEST) -m "not slow"
+	tests/with_postgres.sh $(PYTEST) -m "(database or slow) and not browser" -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) .data

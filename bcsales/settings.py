@@ -192,4 +192,9 @@ SYNC_TICK_SECONDS = _read("SYNC_TICK_SECONDS", lambda: env.int("SYNC_TICK_SECOND
 SYNC_STALE_AFTER_SECONDS = _read(
     "SYNC_STALE_AFTER_SECONDS", lambda: env.int("SYNC_STALE_AFTER_SECONDS", default=90)
 )
+# First back-off after a 5xx, a timeout or a dropped connection; it doubles on each retry. The
+# tests shorten it (their sandbox fails on purpose); Retry-After on a 429 is always honoured.
+SYNC_RETRY_BASE_SECONDS = _read(
+    "SYNC_RETRY_BASE_SECONDS", lambda: env.float("SYNC_RETRY_BASE_SECONDS", default=1.0)
+)
 RQ = {"WORKER_CLASS": "synchronization.worker.Worker"}

@@ -6,6 +6,8 @@ Business Central clients here, so a setting means the same thing everywhere.
 
 from __future__ import annotations
 
+from django.conf import settings
+
 from connection.clients.auth import (
     BasicCredential,
     CertificateCredential,
@@ -107,7 +109,7 @@ def dataverse_client(connection: ConnectionSetup, *, interactive: bool = False,
     from connection.clients.dataverse import DataverseClient
 
     _require(connection.server_address, "Dynamics 365 Sales URL")
-    options = _interactive_options() if interactive else {}
+    options = _interactive_options() if interactive else _background_options()
     return DataverseClient(connection.server_address, tokens or sales_credential(connection),
                            api_version=connection.proxy_version,
                            ca_bundle=_ca_bundle(connection), **options)
@@ -120,7 +122,7 @@ def business_central_client(connection: ConnectionSetup, *, interactive: bool = 
 
     if company:
         _require(connection.bc_company_id, "Company")
-    options = _interactive_options() if interactive else {}
+    options = _interactive_options() if interactive else _background_options()
     return BusinessCentralClient(
         connection.bc_api_url, business_central_credential(connection),
         company_id=connection.bc_company_id if company else None,
@@ -131,6 +133,10 @@ def business_central_client(connection: ConnectionSetup, *, interactive: bool = 
 
 def _interactive_options() -> dict:
     return {"retry": RetryPolicy.no_retries(), "timeout": INTERACTIVE_TIMEOUT}
+
+
+def _background_options() -> dict:
+    return {"retry": RetryPolicy(base_delay=settings.SYNC_RETRY_BASE_SECONDS)}
 
 
 def _require(value, caption: str) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
+from django.conf import settings
 from django.db import DatabaseError
 from django.db import connection as db_connection
 from django.utils import timezone
@@ -26,9 +27,10 @@ class Heartbeat:
     resumed by another worker while this one still writes.
     """
 
-    def __init__(self, job: SyncJob, every: float = BEAT_SECONDS) -> None:
+    def __init__(self, job: SyncJob, every: float | None = None) -> None:
         self.job = job
-        self.every = every
+        # Several beats per stale threshold, so one slow beat never makes a live job look dead.
+        self.every = every or min(BEAT_SECONDS, settings.SYNC_STALE_AFTER_SECONDS / 4)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{job.pk}",
                                         daemon=True)

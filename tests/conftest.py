@@ -16,3 +16,16 @@ pytest_plugins = [
 ]
 if (ROOT / "tests" / "fixtures" / "sandbox.py").exists():
     pytest_plugins.append("tests.fixtures.sandbox")
+
+# Fixtures through which a test reaches the database (pytest-django's, directly or not).
+DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences",
+                     "django_db_serialized_rollback", "live_server"}
+
+
+def pytest_collection_modifyitems(items):
+    """Mark the tests that touch the database: only they need the PostgreSQL pass."""
+    import pytest
+
+    for item in items:
+        if item.get_closest_marker("django_db") or DATABASE_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.database)

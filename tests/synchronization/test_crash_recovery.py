@@ -26,15 +26,14 @@ from tests.synchronization.test_faults_support import (
     unblocked_customers,
 )
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 CUSTOMERS = 1000
 # 4 ms per operation: each batch of 500 is answered 2 s after the sandbox applied it, a window
 # in which the worker dies having written records it never heard about.
 SLOW_DATAVERSE = {"server_time_ms": 4}
-# A stale heartbeat is noticed quickly; not quicker than a page takes (the heartbeat only beats
-# between pages).
-STALE_SECONDS = 10
+# A stale heartbeat is noticed quickly: a live job's heartbeat thread beats four times as often.
+STALE_SECONDS = 3
 
 
 def reading(sandbox) -> bool:

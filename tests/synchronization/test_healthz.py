@@ -4,7 +4,8 @@ from django.conf import settings
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_healthz_is_green_with_a_worker_running(client, rq_worker):
+def test_healthz_is_green_with_a_worker_running(client, start_worker):
+    start_worker()
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json()["checks"] == {"database": "up", "redis": "up", "worker": "up"}

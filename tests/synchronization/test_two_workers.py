@@ -9,7 +9,7 @@ from tests.fixtures.worker import wait_for
 from tests.synchronization.engine_support import mapping
 from tests.synchronization.test_faults_support import accounts, ended, start
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 CUSTOMERS = 1000
 # 3 ms per operation: a batch of 500 takes 1.5 s, so a run lasts long enough to overlap.
