@@ -20,7 +20,7 @@ from django.utils import timezone
 from connection import services
 from mappings.matching import MATCHED, MatchField, MatchOptions, run_match_based_coupling
 from mappings.models import Coupling, Direction, IntegrationTableMapping, SyncResult
-from synchronization import jobs
+from synchronization import jobs, options
 from synchronization.engine import Cancelled, DirectionRun
 from synchronization.models import (
     ACTIVE_STATUSES,
@@ -172,6 +172,11 @@ def _run_direction(job: SyncJob) -> dict:
     mapping = job.mapping
     if mapping is None:
         raise RuntimeError("The integration table mapping was deleted.")
+    if mapping.is_option_mapping:  # codes <-> option values; never account rows
+        result = options.run_option_job(job)
+        if not job.parameters.get("dry_run"):
+            _record_on_mapping(job)
+        return result
     connection = mapping.connection
     bc_client = services.business_central_client(connection)
     sales_client = services.dataverse_client(connection)
