@@ -100,6 +100,9 @@ def _execute(job: SyncJob) -> None:
     else:
         job.finish(result, job.message)
     notify_finished(job)
+    following = job.parameters.get("then")
+    if following:  # a chained job starts once this one has ended and released its mapping
+        enqueue(following)
 
 
 def notify_finished(job: SyncJob) -> None:
