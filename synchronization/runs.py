@@ -44,6 +44,9 @@ MATCH_KIND = "match_coupling"
 DELETE_KIND = "delete_records"
 
 
+ConnectionDisabled = jobs.ConnectionDisabled  # raised by every start_* below
+
+
 class AlreadyRunning(Exception):
     """The mapping has a job that is pending or running."""
 
@@ -71,8 +74,9 @@ def start_mapping_sync(mapping: IntegrationTableMapping, mode: str, *,
 
     With ``after`` (a running job of the same mapping), the first job is chained to it instead:
     it starts when that job has ended. Raises AlreadyRunning when the mapping has another
-    active job.
+    active job, ConnectionDisabled when its connection is disabled.
     """
+    jobs.check_enabled(mapping.connection)
     busy = active_jobs(mapping).exclude(pk=after.pk) if after else active_jobs(mapping)
     if busy.exists():
         raise AlreadyRunning(f"{mapping.name} is already being synchronized; wait for that "
@@ -150,6 +154,7 @@ def _per_mapping(couplings, start) -> list[SyncJob]:
 def start_match_coupling(mapping: IntegrationTableMapping, options: MatchOptions,
                          started_by: str = "") -> SyncJob:
     """Match-Based Coupling as a background job; its result holds the match log."""
+    jobs.check_enabled(mapping.connection)
     job = SyncJob.objects.create(
         kind=MATCH_KIND, connection=mapping.connection, mapping=mapping,
         mapping_name=mapping.name, started_by=started_by,

@@ -45,7 +45,7 @@ class Command(BaseCommand):
         try:
             run = fullsync.start_run(chosen, "manage.py fullsync", dry_run=dry_run,
                                      counts=fullsync_review.cached_counts(chosen))
-        except fullsync.RunInProgress as exc:
+        except (fullsync.RunInProgress, fullsync.ConnectionDisabled) as exc:
             raise CommandError(str(exc)) from exc
         lines = list(run.lines.all())
         waves = max((line.wave for line in lines), default=0)
