@@ -51,6 +51,10 @@ class OptionRun:
             self._from_sales(labels)
         else:
             self._to_sales(labels)
+        if self.dry_run:  # the same forecast shape as the engine's dry runs; nothing counted
+            return {"dry_run": True, "lines": self.lines, "forecast": {
+                "insert": self.counters["inserted"], "unchanged": self.counters["unchanged"],
+                "fail": self.counters["failed"]}}
         self.job.add(**self.counters)
         return {"options": self.lines}
 
