@@ -188,8 +188,16 @@ class DirectionRun:
         self.transformer.prepare([p.record for p in plans if p.action in ("insert", "update")])
         for plan in plans:
             if plan.action in ("insert", "update"):
-                self._complete(plan, current)
+                self._complete_guarded(plan, current)
         return plans
+
+    def _complete_guarded(self, plan: Plan, current: dict[str, dict]) -> None:
+        """One record's failure, whatever it is, becomes its error row; the job goes on."""
+        try:
+            self._complete(plan, current)
+        except Exception as exc:
+            log.exception("job %s: record %s could not be prepared", self.job.pk, plan.source_id)
+            plan.action, plan.message = "fail", f"{type(exc).__name__}: {exc}"
 
     def _couplings(self, ids: list[str]) -> dict[str, Coupling]:
         if self.to_sales:
