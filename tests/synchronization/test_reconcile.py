@@ -95,7 +95,7 @@ def test_it_finds_drift_when_a_person_edits_business_central_without_a_sync(cust
                                 "*")
     status, report = reconcile_json("--mapping", "CUSTOMER")
     customer = mapping_report(report, "CUSTOMER")
-    assert customer["counts"]["drift"] == 1
+    assert status == 1 and customer["counts"]["drift"] == 1
     [row] = customer["findings"]["drift"]
     assert {f["bc"] for f in row["fields"]} == {"555-0142"}
 
