@@ -37,7 +37,9 @@ def ids_by_name(connection) -> tuple[dict, dict]:
 
 
 def duplicates(names: Counter) -> dict[str, int]:
-    return {name: count for name, count in names.items() if count > 1}
+    """Names held more than once. Blank names are not counted here: until option mappings stop
+    synchronizing codes as accounts they leave blank accounts (reconcile reports them)."""
+    return {name: count for name, count in names.items() if count > 1 and name}
 
 
 def reconcile_json(*args: str) -> tuple[int, dict]:
