@@ -22,7 +22,7 @@ from django.utils import timezone
 from connection import services
 from connection.models import ConnectionSetup
 from mappings.models import Coupling, IntegrationTableMapping
-from synchronization import jobs
+from synchronization import fullsync_lines, jobs
 from synchronization.match_fields import match_key
 from synchronization.models import ReconcileReport, SyncError, SyncJob
 from synchronization.reconcile_drift import DriftCheck
@@ -73,6 +73,10 @@ def check_mapping(mapping: IntegrationTableMapping, clients: Services,
                   progress: Progress = lambda text: None) -> dict:
     """The report of one mapping (a check that could not run reports its error)."""
     try:
+        if mapping.bc_table in fullsync_lines.NOT_ON_ITS_OWN:  # lines travel with their header
+            report = {"kind": "records", "counts": {}, "findings": {}, "error": "",
+                      "note": fullsync_lines.WITH_HEADER}
+            return {**report, "mapping": mapping.name, "problems": 0}
         bc, sales = clients.sides(mapping)
         if mapping.is_option_mapping:
             report = check_options(mapping, bc, sales, LIMIT)
