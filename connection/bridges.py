@@ -15,8 +15,10 @@ from connection.models import ConnectionSetup
 
 SALESPEOPLE = "SALESPEOPLE"
 FULL_SYNC = "full_sync"
+INITIAL_SYNC = "initial_sync"  # couple what both sides hold, then the full synchronization
 MODIFIED_SYNC = "sync_modified"
-ENGINE_MODULES = ("synchronization.engine", "synchronization.handlers", "synchronization.fullsync")
+ENGINE_MODULES = ("synchronization.engine", "synchronization.handlers", "synchronization.fullsync",
+                  "synchronization.initial_sync")
 
 
 class FeatureUnavailable(Exception):

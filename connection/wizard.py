@@ -201,12 +201,16 @@ def finish(connection: ConnectionSetup, run_full_sync: bool) -> Outcome:
     connection.save(update_fields=["wizard_completed", "updated_at"])
     if not run_full_sync:
         return Outcome(True, messages=["The assisted setup is complete."])
+    # Tables recommended "Couple Records" are coupled on their match fields before anything
+    # is created, so the run never makes a second copy of a record both sides hold.
     try:
-        job = bridges.start_job(bridges.FULL_SYNC, connection)
+        job = bridges.start_job(bridges.INITIAL_SYNC, connection)
     except bridges.FeatureUnavailable as error:
         return Outcome(True, messages=[f"The assisted setup is complete. {error} Review the "
                                        "mappings and start the full synchronization later."])
-    return Outcome(True, messages=[f"Full synchronization started (job #{job.pk})."])
+    return Outcome(True, messages=[
+        f"Coupling the records both sides hold on their match fields, then starting the full "
+        f"synchronization (job #{job.pk} says how many records it coupled)."])
 
 
 def test_report(connection: ConnectionSetup, user) -> TestReport:

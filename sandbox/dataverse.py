@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import quote
 
 from sandbox import dataverse_metadata as metadata
+from sandbox import dataverse_option_values as option_values
 from sandbox.dataverse_read import (
     MAX_PAGE,
     Reader,
@@ -54,6 +55,7 @@ class Dataverse:
         self.state = state
         self.records = Records(store)
         self.reader = Reader(self.records)
+        option_values.attach(store)
 
     def caller(self, principal: Principal) -> Caller | None:
         """The systemuser of a token: by Entra object id, or by application id for apps."""
@@ -96,6 +98,8 @@ class Dataverse:
             from sandbox.dataverse_batch import handle_batch
 
             return handle_batch(self, request, caller, api)
+        if rest == "InsertOptionValue":
+            return option_values.insert(self.store, request, api)
         if rest in ("WhoAmI", "WhoAmI()"):
             return self._who_am_i(api, caller)
         if rest in ("RetrieveVersion", "RetrieveVersion()"):

@@ -9,6 +9,7 @@ import uuid
 from typing import Any
 from xml.sax.saxutils import escape
 
+from sandbox import dataverse_option_values as option_values
 from sandbox.dataverse_options import OPTION_SETS, STATES
 from sandbox.dataverse_schema import ENTITIES, Attribute, Entity
 from sandbox.errors import ServiceError
@@ -126,7 +127,7 @@ def option_set(entity: Entity, attribute: Attribute) -> dict[str, Any]:
     else:
         options = [
             {"Value": v, "Label": _label(label)}
-            for v, label in OPTION_SETS[attribute.option_set].items()
+            for v, label in option_values.labels(attribute.option_set).items()
         ]
     name = attribute.option_set or f"{entity.logical_name}_{attribute.name}"
     return {

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from sandbox.dataverse_options import OPTION_SETS, STATES, default_state
+from sandbox import dataverse_option_values as option_values
+from sandbox.dataverse_options import STATES, default_state
 from sandbox.dataverse_schema import BY_SET, ENTITIES, Attribute, Entity
 from sandbox.errors import ServiceError
 from sandbox.store import Record, Store
@@ -292,7 +293,7 @@ def choices(entity: Entity, attribute: Attribute) -> dict[int, str]:
         return STATES[entity.logical_name][0]
     if attribute.type == "Status":
         return {v: label for v, (label, _) in STATES[entity.logical_name][1].items()}
-    return OPTION_SETS[attribute.option_set]
+    return option_values.labels(attribute.option_set)
 
 
 def _choice(entity: Entity, attribute: Attribute, value: Any) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from mappings.models import Coupling
@@ -33,15 +34,46 @@ class Bookkeeping:
         self.changed_couplings: list[Coupling] = []
         self.errors: list[SyncError] = []
         self.removed: list[int] = []
+        # The plan behind each new coupling and the counter it was counted in.
+        self.origin: dict[int, tuple[Plan, str]] = {}
 
     def save(self) -> None:
         for index, plan in enumerate(self.plans):
             self._account(plan, self.outcomes.get(index))
-        Coupling.objects.bulk_create(self.new_couplings, batch_size=1000)
+        self._create_couplings()
         Coupling.objects.bulk_update(self.changed_couplings, COUPLING_FIELDS, batch_size=1000)
         Coupling.objects.filter(pk__in=self.removed).delete()
         SyncError.objects.bulk_create(self.errors, batch_size=1000)
         self._resolve_created()
+
+    def _create_couplings(self) -> None:
+        """All new couplings at once; if the database refuses one (a unique constraint), each
+        on its own, and the refused ones become errors: one record never aborts the job."""
+        try:
+            with transaction.atomic():
+                Coupling.objects.bulk_create(self.new_couplings, batch_size=1000)
+            return
+        except IntegrityError:
+            for coupling in self.new_couplings:
+                coupling.pk = None  # bulk_create may have set ids before the savepoint rolled back
+        saved = []
+        for coupling in self.new_couplings:
+            try:
+                with transaction.atomic():
+                    coupling.save(force_insert=True)
+                saved.append(coupling)
+            except IntegrityError as exc:
+                self._coupling_refused(coupling, exc)
+        self.new_couplings = saved
+
+    def _coupling_refused(self, coupling: Coupling, exc: IntegrityError) -> None:
+        plan, counted = self.origin[id(coupling)]
+        self.counters[counted] -= 1
+        self.counters["failed"] += 1
+        plan.message = ("The record was written, but its coupling could not be saved because "
+                        "one side is already coupled to another record "
+                        f"({exc}). Remove the other coupling, then retry.")
+        self.errors.append(self._error(plan, ErrorKind.ERROR))
 
     def _resolve_created(self) -> None:
         """Records created now had failed before: their creation errors are resolved."""
@@ -69,7 +101,7 @@ class Bookkeeping:
             return
         coupling = self._new_coupling(plan, destination_id)
         self._stamp(coupling, plan.record, outcome)
-        self.new_couplings.append(coupling)
+        self._add_new(coupling, plan, "inserted")
 
     def _update(self, plan: Plan, outcome: Outcome) -> None:
         self.counters["modified"] += 1
@@ -103,11 +135,15 @@ class Bookkeeping:
             error.coupling = coupling
         self.errors.append(error)
 
+    def _add_new(self, coupling: Coupling, plan: Plan, counted: str) -> None:
+        self.new_couplings.append(coupling)
+        self.origin[id(coupling)] = (plan, counted)
+
     def _succeeded(self, plan: Plan, outcome: Outcome | None) -> None:
         if plan.coupling is None:  # just coupled by matching an existing record
             coupling = self._new_coupling(plan, plan.destination_id)
             self._stamp(coupling, plan.record, outcome)
-            self.new_couplings.append(coupling)
+            self._add_new(coupling, plan, "modified" if outcome is not None else "unchanged")
             return
         coupling = plan.coupling
         before = _values(coupling)

@@ -30,6 +30,7 @@ from mappings.models import (
 )
 from synchronization import rules
 from synchronization.bookkeeping import Bookkeeping, failed_inserts
+from synchronization.match_fields import FieldMatcher
 from synchronization.models import JobStatus, SyncDirection, SyncJob, SyncMode
 from synchronization.pacing import Heartbeat, prefetched
 from synchronization.sides import BcSide, Outcome, SalesSide, Side, Write, deterministic_id
@@ -89,6 +90,7 @@ class DirectionRun:
         bc.card_fields  # noqa: B018 -- read the field mappings now, in the job's own thread
         self.latest_seen: datetime | None = None
         self.counted = _client_counters(bc, sales)
+        self.field_matcher: FieldMatcher | None = None
 
     def _settings(self) -> Settings:
         params = self.job.parameters
@@ -188,8 +190,16 @@ class DirectionRun:
         self.transformer.prepare([p.record for p in plans if p.action in ("insert", "update")])
         for plan in plans:
             if plan.action in ("insert", "update"):
-                self._complete(plan, current)
+                self._complete_guarded(plan, current)
         return plans
+
+    def _complete_guarded(self, plan: Plan, current: dict[str, dict]) -> None:
+        """One record's failure, whatever it is, becomes its error row; the job goes on."""
+        try:
+            self._complete(plan, current)
+        except Exception as exc:
+            log.exception("job %s: record %s could not be prepared", self.job.pk, plan.source_id)
+            plan.action, plan.message = "fail", f"{type(exc).__name__}: {exc}"
 
     def _couplings(self, ids: list[str]) -> dict[str, Coupling]:
         if self.to_sales:
@@ -232,12 +242,24 @@ class DirectionRun:
         if not uncoupled:
             return
         matches = self.table_rules.match([p.record for p in uncoupled])
+        if self.settings.mode == SyncMode.ALL:  # an initial sync never duplicates a record
+            self._match_on_fields([p for p in uncoupled if p.source_id not in matches], matches)
         taken = self._already_coupled(set(matches.values()))
         for plan in uncoupled:
             match = matches.get(plan.source_id)
             if match and match not in taken:
                 plan.action, plan.destination_id = "update", match
                 taken.add(match)
+
+    def _match_on_fields(self, plans: list[Plan], matches: dict[str, str]) -> None:
+        """Add matches on the mapping's match fields; a record with several is not created."""
+        if self.field_matcher is None:  # reads the destination's keys once, when first needed
+            self.field_matcher = FieldMatcher(self.mapping, self.to_sales, self.bc, self.sales,
+                                              self.table_rules)
+        found, several = self.field_matcher.match([p.record for p in plans])
+        matches.update(found)
+        for plan in (p for p in plans if p.source_id in several):
+            plan.action, plan.message = "skip", self.field_matcher.several_message()
 
     def _already_coupled(self, destination_ids: set[str]) -> set[str]:
         if not destination_ids:

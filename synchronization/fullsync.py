@@ -58,6 +58,9 @@ class RunInProgress(Exception):
             "Wait for it to finish or cancel it.")
 
 
+ConnectionDisabled = jobs.ConnectionDisabled  # raised by start_run and restart_failed
+
+
 class NothingToRestart(Exception):
     """The run has no failed or cancelled line."""
 
@@ -118,6 +121,7 @@ def start_run(connection: ConnectionSetup, started_by: str = "", *, dry_run: boo
     review's record counts and recommendations by mapping name, kept on the lines; ``only``
     limits the lines to these mapping names (lines left out do not block their dependents).
     """
+    jobs.check_enabled(connection)
     mappings = [m for m in IntegrationTableMapping.objects.filter(connection=connection)
                 if only is None or m.name in only]
     run = None
@@ -156,6 +160,7 @@ def restart_failed(run: FullSyncRun, started_by: str = "") -> int:
 
     Raises NothingToRestart, or RunInProgress while another run holds the lock.
     """
+    jobs.check_enabled(run.connection)
     again = run.lines.filter(status__in=[LineStatus.ERROR, LineStatus.CANCELLED])
     if run.is_running or not again.exists():
         raise NothingToRestart("There are no failed or cancelled lines to restart"
@@ -285,6 +290,9 @@ def _start_line(run: FullSyncRun, line: FullSyncLine) -> None:
         started = runs.start_mapping_sync(
             mapping, SyncMode.ALL, ignore_synch_only_coupled=True, started_by=run.started_by,
             full_sync_run=run.pk, full_sync_line=line.pk, **extra)
+    except runs.ConnectionDisabled as exc:
+        _set(line, status=LineStatus.ERROR, message=str(exc))
+        return
     except runs.AlreadyRunning:
         busy = runs.active_jobs(mapping).order_by("pk").first()
         _set(line, status=LineStatus.BLANK,

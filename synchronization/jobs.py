@@ -12,6 +12,7 @@ import django_rq
 from django.db import transaction
 from rq import get_current_job
 
+from connection.models import ConnectionSetup
 from synchronization.models import JobStatus, SyncJob
 
 log = logging.getLogger(__name__)
@@ -58,8 +59,34 @@ def when_finished(listener: Callable[[SyncJob], None]) -> Callable[[SyncJob], No
     return listener
 
 
+class ConnectionDisabled(Exception):
+    """The connection is disabled (Disconnect, or a failed test): nothing of it may run."""
+
+
+def disabled_message(connection: ConnectionSetup) -> str:
+    return (f"The connection {connection.name} is disabled, so nothing is synchronized. Enable "
+            "it again on its card (Test Connection) before synchronizing.")
+
+
+def check_enabled(connection: ConnectionSetup | None) -> None:
+    """The one rule: a disabled connection runs nothing. Raises ConnectionDisabled.
+
+    Every way of starting work calls this (pages, commands, the scheduler, full
+    synchronization), and the worker checks again when it claims a job, so a job queued before
+    Disconnect does not run after it either.
+    """
+    if connection is not None and not connection.is_enabled:
+        raise ConnectionDisabled(disabled_message(connection))
+
+
 def start(kind: str, *, connection=None, started_by: str = "", **parameters) -> SyncJob:
-    """Create a pending job row and enqueue it once the surrounding transaction commits."""
+    """Create a pending job row and enqueue it once the surrounding transaction commits.
+
+    Raises ConnectionDisabled when the job's connection is disabled.
+    """
+    if connection is None and parameters.get("connection_id"):
+        connection = ConnectionSetup.objects.filter(pk=parameters["connection_id"]).first()
+    check_enabled(connection)
     job = SyncJob.objects.create(kind=kind, connection=connection, started_by=started_by,
                                  parameters=parameters)
     transaction.on_commit(lambda: enqueue(job.pk))
@@ -80,6 +107,9 @@ def run(job_id: int) -> None:
     if job is None or job.status != JobStatus.PENDING:
         log.info("job %s is not pending; not running it", job_id)
         return
+    if job.connection_id and not job.connection.is_enabled:
+        _refuse(job, disabled_message(job.connection))
+        return
     current = get_current_job()
     worker = current.worker_name if current and current.worker_name else "inline"
     claim = _CLAIMERS.get(job.kind, lambda j, w: j.claim(w))
@@ -91,6 +121,17 @@ def run(job_id: int) -> None:
     _execute(job)
 
 
+def _refuse(job: SyncJob, message: str) -> None:
+    """Cancel a pending job and the jobs chained after it, saying why."""
+    while job is not None and job.cancel(message):
+        log.info("job %s not run: %s", job.pk, message)
+        job.refresh_from_db()
+        notify_finished(job)
+        following = job.parameters.get("then")
+        job = SyncJob.objects.filter(pk=following, status=JobStatus.PENDING).first() \
+            if following else None
+
+
 def _execute(job: SyncJob) -> None:
     try:
         result = _HANDLERS[job.kind](job)
@@ -100,6 +141,9 @@ def _execute(job: SyncJob) -> None:
     else:
         job.finish(result, job.message)
     notify_finished(job)
+    following = job.parameters.get("then")
+    if following:  # a chained job starts once this one has ended and released its mapping
+        enqueue(following)
 
 
 def notify_finished(job: SyncJob) -> None:
@@ -118,5 +162,5 @@ def ping(job: SyncJob) -> dict:
     return {"pong": True, "worker": job.worker_name}
 
 
-__all__ = ["JobStatus", "can_run", "claimer", "enqueue", "handler", "notify_finished", "run",
-           "start", "when_finished"]
+__all__ = ["ConnectionDisabled", "JobStatus", "can_run", "check_enabled", "claimer", "enqueue",
+           "handler", "notify_finished", "run", "start", "when_finished"]

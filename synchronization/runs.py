@@ -18,9 +18,16 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from connection import services
-from mappings.matching import MATCHED, MatchField, MatchOptions, run_match_based_coupling
+from mappings.matching import (
+    ALREADY_COUPLED,
+    MATCHED,
+    MatchField,
+    MatchLog,
+    MatchOptions,
+    run_match_based_coupling,
+)
 from mappings.models import Coupling, Direction, IntegrationTableMapping, SyncResult
-from synchronization import jobs
+from synchronization import jobs, options
 from synchronization.engine import Cancelled, DirectionRun
 from synchronization.models import (
     ACTIVE_STATUSES,
@@ -35,6 +42,9 @@ log = logging.getLogger(__name__)
 SYNC_KIND = "sync_mapping"
 MATCH_KIND = "match_coupling"
 DELETE_KIND = "delete_records"
+
+
+ConnectionDisabled = jobs.ConnectionDisabled  # raised by every start_* below
 
 
 class AlreadyRunning(Exception):
@@ -59,12 +69,16 @@ def active_jobs(mapping: IntegrationTableMapping) -> QuerySet[SyncJob]:
 def start_mapping_sync(mapping: IntegrationTableMapping, mode: str, *,
                        direction: str | None = None, bc_ids: list[str] | None = None,
                        sales_ids: list[str] | None = None, started_by: str = "",
-                       **parameters: Any) -> list[SyncJob]:
+                       after: SyncJob | None = None, **parameters: Any) -> list[SyncJob]:
     """Create one job per direction, chained, and enqueue the first when the transaction commits.
 
-    Raises AlreadyRunning when the mapping has an active job.
+    With ``after`` (a running job of the same mapping), the first job is chained to it instead:
+    it starts when that job has ended. Raises AlreadyRunning when the mapping has another
+    active job, ConnectionDisabled when its connection is disabled.
     """
-    if active_jobs(mapping).exists():
+    jobs.check_enabled(mapping.connection)
+    busy = active_jobs(mapping).exclude(pk=after.pk) if after else active_jobs(mapping)
+    if busy.exists():
         raise AlreadyRunning(f"{mapping.name} is already being synchronized; wait for that "
                              "job to finish or cancel it.")
     params = {**parameters, "bc_ids": [str(i) for i in bc_ids or []],
@@ -76,7 +90,11 @@ def start_mapping_sync(mapping: IntegrationTableMapping, mode: str, *,
     for job, following in pairwise(created):
         job.parameters["then"] = following.pk
         job.save(update_fields=["parameters"])
-    transaction.on_commit(lambda: jobs.enqueue(created[0].pk))
+    if after is not None:
+        after.parameters["then"] = created[0].pk
+        SyncJob.objects.filter(pk=after.pk).update(parameters=after.parameters)
+    else:
+        transaction.on_commit(lambda: jobs.enqueue(created[0].pk))
     return created
 
 
@@ -136,6 +154,7 @@ def _per_mapping(couplings, start) -> list[SyncJob]:
 def start_match_coupling(mapping: IntegrationTableMapping, options: MatchOptions,
                          started_by: str = "") -> SyncJob:
     """Match-Based Coupling as a background job; its result holds the match log."""
+    jobs.check_enabled(mapping.connection)
     job = SyncJob.objects.create(
         kind=MATCH_KIND, connection=mapping.connection, mapping=mapping,
         mapping_name=mapping.name, started_by=started_by,
@@ -159,19 +178,19 @@ def claim_sync(job: SyncJob, worker_name: str) -> bool:
 
 @jobs.handler(SYNC_KIND)
 def run_sync(job: SyncJob) -> dict:
-    """Run one direction of a mapping, then start the next job of the chain."""
-    try:
-        return _run_direction(job)
-    finally:
-        following = job.parameters.get("then")
-        if following:
-            transaction.on_commit(lambda: jobs.enqueue(following))
+    """Run one direction of a mapping (the worker then starts the next job of the chain)."""
+    return _run_direction(job)
 
 
 def _run_direction(job: SyncJob) -> dict:
     mapping = job.mapping
     if mapping is None:
         raise RuntimeError("The integration table mapping was deleted.")
+    if mapping.is_option_mapping:  # codes <-> option values; never account rows
+        result = options.run_option_job(job)
+        if not job.parameters.get("dry_run"):
+            _record_on_mapping(job)
+        return result
     connection = mapping.connection
     bc_client = services.business_central_client(connection)
     sales_client = services.dataverse_client(connection)
@@ -209,11 +228,23 @@ def run_match(job: SyncJob) -> dict:
     log = run_match_based_coupling(job.mapping, options,
                                    progress=lambda done, total: job.beat(records_total=total))
     matched = [line.bc_id for line in log.lines if line.outcome == MATCHED]
-    if options.synch_after and matched:
-        start_mapping_sync(job.mapping, SyncMode.SELECTED, bc_ids=matched,
-                           direction=SyncDirection.TO_SALES, started_by=job.started_by)
-    job.add(modified=len(matched))
-    return log.as_dict()
+    result = log.as_dict()
+    if options.synch_after and matched:  # chained: it runs once this job released the mapping
+        [sync] = start_mapping_sync(job.mapping, SyncMode.SELECTED, bc_ids=matched,
+                                    direction=SyncDirection.TO_SALES, started_by=job.started_by,
+                                    after=job)
+        result["sync_job"] = sync.pk
+    job.add(**match_counters(log))
+    return result
+
+
+def match_counters(log: MatchLog) -> dict[str, int]:
+    """The job's counters for a match log: coupled records count as modified, records already
+    coupled as unchanged, the rest (no match, several, match taken) as skipped."""
+    counts = log.counts
+    coupled, unchanged = counts[MATCHED], counts[ALREADY_COUPLED]
+    return {"modified": coupled, "unchanged": unchanged,
+            "skipped": sum(counts.values()) - coupled - unchanged}
 
 
 @jobs.handler(DELETE_KIND)

@@ -74,13 +74,16 @@ def _start(entry: JobQueueEntry) -> list[SyncJob]:
         try:
             return runs.start_mapping_sync(entry.mapping, SyncMode.MODIFIED,
                                            started_by=QUEUE_USER)
-        except runs.AlreadyRunning:
+        except (runs.AlreadyRunning, runs.ConnectionDisabled):
             return []
     switch = SWITCHED_BY.get(entry.kind)
     if not jobs.can_run(entry.kind) or (switch and not getattr(entry.connection, switch)):
         return []
-    return [jobs.start(entry.kind, connection=entry.connection, started_by=QUEUE_USER,
-                       connection_id=entry.connection_id)]
+    try:
+        return [jobs.start(entry.kind, connection=entry.connection, started_by=QUEUE_USER,
+                           connection_id=entry.connection_id)]
+    except jobs.ConnectionDisabled:
+        return []
 
 
 def _should_wake(entry: JobQueueEntry, now: datetime) -> bool:

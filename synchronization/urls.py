@@ -6,6 +6,7 @@ from synchronization import (
     views_errors,
     views_fullsync,
     views_jobs,
+    views_reconcile,
     views_start,
 )
 
@@ -32,6 +33,10 @@ urlpatterns = [
     path("full-sync/only-coupled/", views_fullsync.full_sync_only_coupled,
          name="full_sync_only_coupled"),
     path("full-sync/status.json", views_fullsync.full_sync_status, name="full_sync_status"),
+    path("reconcile/", views_reconcile.overview, name="reconcile"),
+    path("reconcile/check/", views_reconcile.check_now, name="reconcile_check"),
+    path("reconcile/<int:pk>/", views_reconcile.mapping_page, name="reconcile_mapping"),
+    path("reconcile/<int:pk>/repair/", views_reconcile.repair, name="reconcile_repair"),
 ]
 
 # Lead to cash (sales order integration, item availability).

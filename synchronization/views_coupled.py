@@ -55,7 +55,7 @@ def coupled_action(request: HttpRequest) -> HttpResponse:
     try:
         with transaction.atomic():
             message = PERFORM[form.cleaned_data["action"]](request, targets)
-    except runs.AlreadyRunning as exc:
+    except (runs.AlreadyRunning, runs.ConnectionDisabled) as exc:
         messages.warning(request, f"Nothing was changed: {exc}")
     else:
         messages.success(request, message)

@@ -81,7 +81,7 @@ def _start(request: HttpRequest, connection, form: StartForm) -> HttpResponse:
     try:
         run = fullsync.start_run(connection, request.user.get_username(),
                                  dry_run=form.dry_run, counts=counts, only=only)
-    except fullsync.RunInProgress as exc:
+    except (fullsync.RunInProgress, fullsync.ConnectionDisabled) as exc:
         messages.error(request, str(exc))
         return redirect(REVIEW)
     what = "Dry run" if run.dry_run else "Full synchronization"
@@ -100,7 +100,8 @@ def full_sync_restart(request: HttpRequest) -> HttpResponse:
         return redirect(REVIEW)
     try:
         count = fullsync.restart_failed(form.cleaned_data["run"], request.user.get_username())
-    except (fullsync.NothingToRestart, fullsync.RunInProgress) as exc:
+    except (fullsync.NothingToRestart, fullsync.RunInProgress,
+            fullsync.ConnectionDisabled) as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, f"Restarted {count} line(s).")

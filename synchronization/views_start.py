@@ -39,6 +39,9 @@ def sync_mapping(request: HttpRequest) -> HttpResponse:
             mapping, MODES[data["mode"]], started_by=request.user.get_username(),
             bc_ids=[c.bc_id for c in couplings] or None,
             sales_ids=[c.sales_id for c in couplings] or None)
+    except runs.ConnectionDisabled as exc:
+        messages.error(request, str(exc))
+        return redirect("mappings:list")
     except runs.AlreadyRunning as exc:
         messages.warning(request, str(exc))
         return redirect(f"{reverse('synchronization:jobs')}?{urlencode({'mapping': mapping.name})}")
@@ -65,8 +68,12 @@ def match_coupling(request: HttpRequest) -> HttpResponse:
         return render(request, "mappings/match.html", {
             "mapping": mapping, "form": form, "log": None, "problem": "",
             **actions.action_urls()})
-    job = runs.start_match_coupling(mapping, form.options(),
-                                    started_by=request.user.get_username())
+    try:
+        job = runs.start_match_coupling(mapping, form.options(),
+                                        started_by=request.user.get_username())
+    except runs.ConnectionDisabled as exc:
+        messages.error(request, str(exc))
+        return redirect("mappings:list")
     messages.success(request, f"Match-based coupling of {mapping.name} started as job "
                               f"{job.pk}; its log shows here when it is done.")
     return redirect("synchronization:job", pk=job.pk)

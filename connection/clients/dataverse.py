@@ -184,6 +184,22 @@ class DataverseClient:
             self._metadata[logical_name] = dataverse_metadata.read(self, logical_name)
         return self._metadata[logical_name]
 
+    def choice_labels(self, logical_name: str, attribute: str) -> dict[str, int]:
+        """``{label: value}`` of a choice column as it is now (not cached)."""
+        return dataverse_metadata.choice_labels(self, logical_name, attribute)
+
+    def insert_option_value(self, logical_name: str, attribute: str, label: str,
+                            value: int | None = None, language: int = 1033) -> int:
+        """Add a choice to a column's option set (``InsertOptionValue``); returns its value.
+
+        Without ``value`` Dataverse numbers it in the solution publisher's range.
+        """
+        body = dataverse_metadata.insert_option_body(logical_name, attribute, label, value,
+                                                     language)
+        answer = self.http.request("POST", self._url("InsertOptionValue"), json=body).json()
+        self._metadata.pop(logical_name, None)  # the cached labels of the table are stale now
+        return int(answer["NewOptionValue"])
+
     def entity_set_name(self, logical_name: str) -> str:
         """The entity set (URL name) of a table, e.g. ``account`` -> ``accounts``."""
         return self.entity_metadata(logical_name).entity_set_name

@@ -64,3 +64,26 @@ def _attribute(row: dict[str, Any], options: dict[str, int]) -> AttributeMetadat
         max_length=row.get("MaxLength"), required=required,
         valid_for_create=bool(row.get("IsValidForCreate", True)),
         valid_for_update=bool(row.get("IsValidForUpdate", True)), options=options)
+
+
+def choice_labels(client: DataverseClient, logical_name: str, attribute: str) -> dict[str, int]:
+    """``{label: value}`` of one choice column, read now (never cached: options get added)."""
+    root = (f"EntityDefinitions(LogicalName={quoted_literal(logical_name)})/Attributes"
+            f"(LogicalName={quoted_literal(attribute)})/Microsoft.Dynamics.CRM."
+            "PicklistAttributeMetadata")
+    row = client.get_json(with_query(root, {"$select": "LogicalName", "$expand": "OptionSet"}))
+    return labels(row.get("OptionSet") or {})
+
+
+def insert_option_body(logical_name: str, attribute: str, label: str, value: int | None,
+                       language: int) -> dict[str, Any]:
+    """The parameters of the ``InsertOptionValue`` action for a choice column.
+
+    https://learn.microsoft.com/power-apps/developer/data-platform/webapi/reference/insertoptionvalue
+    """
+    body: dict[str, Any] = {
+        "EntityLogicalName": logical_name, "AttributeLogicalName": attribute,
+        "Label": {"LocalizedLabels": [{"Label": label, "LanguageCode": language}]}}
+    if value is not None:
+        body["Value"] = value
+    return body

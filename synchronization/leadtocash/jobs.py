@@ -57,9 +57,10 @@ def start(kind: str, connection, started_by: str = "", **parameters) -> SyncJob:
 
 def connection_of(job: SyncJob) -> ConnectionSetup:
     """The job's connection (scheduled jobs carry only its id in their parameters)."""
-    if job.connection_id is None:
-        job.connection = ConnectionSetup.objects.get(pk=job.parameters["connection_id"])
-        job.mapping_name = job.mapping_name or LIST_NAMES.get(job.kind, "")
+    if job.connection_id is None or not job.mapping_name:
+        if job.connection_id is None:
+            job.connection = ConnectionSetup.objects.get(pk=job.parameters["connection_id"])
+        job.mapping_name = job.mapping_name or LIST_NAMES.get(job.kind, "")[:20]
         job.save(update_fields=["connection", "mapping_name"])
     return job.connection
 

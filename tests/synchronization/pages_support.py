@@ -18,7 +18,7 @@ def connection(db) -> ConnectionSetup:
     return ConnectionSetup.objects.create(
         name="CRONUS", server_address="https://cronus.crm4.dynamics.com",
         web_client_url="https://businesscentral.dynamics.com/tenant/Production",
-        bc_company_name="CRONUS USA, Inc.")
+        bc_company_name="CRONUS USA, Inc.", is_enabled=True)
 
 
 @pytest.fixture

@@ -71,3 +71,15 @@ def test_an_unknown_connection_exits_with_status_2(products, queue):
     with pytest.raises(CommandError) as unknown:
         fullsync_command("--connection", "Nowhere")
     assert unknown.value.returncode == 2 and "CRONUS sandbox" in str(unknown.value)
+
+
+@pytest.mark.worker
+def test_failed_records_make_the_exit_status_non_zero_as_sync_does(synced_connection,
+                                                                   rq_worker):
+    # Customers without their salespeople and currencies synchronized fail record by record.
+    IntegrationTableMapping.objects.filter(connection=synced_connection).exclude(
+        name="CUSTOMER").delete()
+    with pytest.raises(CommandError) as failed:
+        fullsync_command("--wait", "--timeout", "120")
+    assert "Records failed: CUSTOMER" in str(failed.value)
+    assert FullSyncRun.objects.get().status == RunStatus.FINISHED

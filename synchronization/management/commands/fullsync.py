@@ -45,7 +45,7 @@ class Command(BaseCommand):
         try:
             run = fullsync.start_run(chosen, "manage.py fullsync", dry_run=dry_run,
                                      counts=fullsync_review.cached_counts(chosen))
-        except fullsync.RunInProgress as exc:
+        except (fullsync.RunInProgress, fullsync.ConnectionDisabled) as exc:
             raise CommandError(str(exc)) from exc
         lines = list(run.lines.all())
         waves = max((line.wave for line in lines), default=0)
@@ -89,9 +89,17 @@ class Command(BaseCommand):
         for row in rows:
             self.stdout.write(summary_line(row, run.dry_run))
         failed = [row for row in rows if row.status != LineStatus.FINISHED]
+        problems = []
         if failed:
-            raise CommandError("Lines that did not finish: " + ", ".join(
+            problems.append("Lines that did not finish: " + ", ".join(
                 f"{row.name} ({row.status_display or 'not started'})" for row in failed))
+        with_errors = [row for row in rows if row.counters.get("failed")]
+        if with_errors and not run.dry_run:  # as `sync` does: failed records are a failure
+            problems.append("Records failed: " + ", ".join(
+                f"{row.name} {row.counters['failed']}" for row in with_errors)
+                + ". Open the synchronization errors page to see why and retry them.")
+        if problems:
+            raise CommandError("\n".join(problems))
 
 
 def progress_line(row: Row, width: int = BAR_WIDTH) -> str:

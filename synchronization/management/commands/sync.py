@@ -68,7 +68,7 @@ class Command(BaseCommand):
             with transaction.atomic():
                 return runs.start_mapping_sync(mapping, mode, direction=direction,
                                                started_by="manage.py sync")
-        except runs.AlreadyRunning as exc:
+        except (runs.AlreadyRunning, runs.ConnectionDisabled) as exc:
             raise CommandError(str(exc)) from exc
 
     def report(self, jobs: list[SyncJob]) -> None:

@@ -1,0 +1,54 @@
+"""Repairing what the old engine did with option mappings: blank accounts coupled to codes."""
+
+import uuid
+
+import pytest
+
+from connection.clients.errors import NotFound
+from mappings.models import Coupling, OptionMapping
+from synchronization import jobs
+from synchronization.options import repair_blank_accounts
+from tests.synchronization.engine_support import admin_dataverse, integration_dataverse, mapping
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def couple(option_mapping, sales_id: str, code: str) -> Coupling:
+    return Coupling.objects.create(mapping=option_mapping, bc_id=uuid.uuid4(), sales_id=sales_id,
+                                   bc_number=code)
+
+
+def exists(client, account_id: str) -> bool:
+    try:
+        client.get("accounts", account_id, select=["name"])
+    except NotFound:
+        return False
+    return True
+
+
+def test_the_repair_deletes_the_blank_accounts_the_integration_made_and_runs_the_options(
+        synced_connection, sandbox_clean):
+    terms = mapping(synced_connection, "PAYMENT TERMS")
+    ours = integration_dataverse(synced_connection)
+    # The broken state, made as the old engine made it: blank accounts by the integration user.
+    blank = [ours.create("accounts", {}) for _ in range(2)]
+    named = ours.create("accounts", {"name": "Named by the integration"})
+    by_a_person = admin_dataverse(synced_connection, sandbox_clean.credentials).create(
+        "accounts", {})
+    for index, account in enumerate([*blank, named, by_a_person]):
+        couple(terms, account, f"CODE{index}")
+    customer = Coupling.objects.create(mapping=mapping(synced_connection, "CUSTOMER"),
+                                       bc_id=uuid.uuid4(), sales_id=blank[0])
+
+    report = repair_blank_accounts(synced_connection)
+    for job_id in report.option_jobs:
+        jobs.run(job_id)
+
+    assert sorted(report.deleted_accounts) == sorted(blank)
+    assert sorted(report.kept_accounts) == sorted([named, by_a_person])
+    assert [exists(ours, a) for a in [*blank, named, by_a_person]] == [False, False, True, True]
+    assert not Coupling.objects.filter(mapping__in=[terms]).exists()
+    assert not Coupling.objects.filter(pk=customer.pk).exists()  # it pointed at a deleted row
+    assert report.removed_couplings == 5
+    assert OptionMapping.objects.filter(mapping=terms).count() == 7
+    assert OptionMapping.objects.filter(mapping__name="SHIPPING AGENT").count() == 4
