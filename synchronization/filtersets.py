@@ -11,7 +11,15 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from mappings.models import Coupling, IntegrationTableMapping, SyncResult
-from synchronization.models import ErrorKind, JobStatus, SyncDirection, SyncError, SyncJob
+from synchronization.models import (
+    FINISHED_WITH_ERRORS,
+    FINISHED_WITH_ERRORS_LABEL,
+    ErrorKind,
+    JobStatus,
+    SyncDirection,
+    SyncError,
+    SyncJob,
+)
 
 
 def mappings_of(connection) -> QuerySet:
@@ -52,11 +60,17 @@ class ConnectionScopedFilterSet(django_filters.FilterSet):
                 f"{' '.join(errors)}" for name, errors in self.form.errors.items()]
 
 
+# The statuses a job shows, in the order of its life; "Finished with errors" is derived.
+JOB_STATUS_CHOICES = [*JobStatus.choices[:3], (FINISHED_WITH_ERRORS, FINISHED_WITH_ERRORS_LABEL),
+                      *JobStatus.choices[3:]]
+
+
 class JobFilterSet(ConnectionScopedFilterSet):
     """Integration Synchronization Jobs: mapping, status, direction, start date range."""
 
     mapping = MappingByName()
-    status = django_filters.ChoiceFilter(label="Status", choices=JobStatus.choices)
+    status = django_filters.ChoiceFilter(label="Status", choices=JOB_STATUS_CHOICES,
+                                         method="filter_status")
     direction = django_filters.ChoiceFilter(label="Synch. Direction",
                                             choices=SyncDirection.choices)
     date = django_filters.DateFromToRangeFilter(
@@ -66,6 +80,14 @@ class JobFilterSet(ConnectionScopedFilterSet):
     class Meta:
         model = SyncJob
         fields = ["mapping", "status", "direction"]
+
+    def filter_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """The status as the list shows it: Success means finished with no failed record."""
+        if value == FINISHED_WITH_ERRORS:
+            return queryset.filter(status=JobStatus.FINISHED, failed__gt=0)
+        if value == JobStatus.FINISHED:
+            return queryset.filter(status=JobStatus.FINISHED, failed=0)
+        return queryset.filter(status=value)
 
 
 class ErrorFilterSet(ConnectionScopedFilterSet):
