@@ -90,6 +90,11 @@ class JobFilterSet(ConnectionScopedFilterSet):
         return queryset.filter(status=value)
 
 
+# An error that is still the current state of its record (one per failing record).
+OPEN_ERROR = Q(resolved=False, kind=ErrorKind.ERROR)
+ERROR_STATES = [("open", "Failing now"), ("closed", "Resolved or conflicts")]
+
+
 class ErrorFilterSet(ConnectionScopedFilterSet):
     """Integration Synchronization Errors: mapping, job, direction, code, date and text."""
 
@@ -102,12 +107,19 @@ class ErrorFilterSet(ConnectionScopedFilterSet):
     date = django_filters.DateFromToRangeFilter(
         label="Date (from - to)", field_name="created_at",
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}))
+    state = django_filters.ChoiceFilter(label="Show", choices=ERROR_STATES,
+                                        method="filter_state")
     q = django_filters.CharFilter(label="Search", method="filter_text", max_length=200,
                                   help_text="Error message, record name or a record ID.")
 
     class Meta:
         model = SyncError
         fields = ["mapping", "job", "direction"]
+
+    def filter_state(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == "open":  # the records failing now: what a mapping's Errors count counts
+            return queryset.filter(OPEN_ERROR)
+        return queryset.exclude(OPEN_ERROR)
 
     def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         text = value.strip()
