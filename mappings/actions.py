@@ -16,6 +16,7 @@ from django.urls import NoReverseMatch, reverse
 SYNC = "synchronization:sync_mapping"
 MATCH = "synchronization:match_coupling"
 JOBS = "synchronization:jobs"
+ERRORS = "synchronization:errors"
 
 
 @cache
@@ -28,5 +29,6 @@ def url(name: str) -> str | None:
 
 
 def action_urls() -> dict[str, str | None]:
-    """The sync, match and jobs URLs for templates (None hides the button)."""
-    return {"sync_url": url(SYNC), "match_job_url": url(MATCH), "jobs_url": url(JOBS)}
+    """The sync, match, jobs and errors URLs for templates (None hides the button)."""
+    return {"sync_url": url(SYNC), "match_job_url": url(MATCH), "jobs_url": url(JOBS),
+            "errors_url": url(ERRORS)}

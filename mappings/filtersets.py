@@ -14,11 +14,14 @@ YES_NO = [("true", "Yes"), ("false", "No")]
 
 
 def _open_errors() -> Subquery:
-    """Unresolved synchronization errors of the mapping (BC's No. of Errors), counted apart so
-    the coupling join does not multiply them. The model is reached through the reverse
-    relation: mappings never imports synchronization."""
+    """Records of the mapping failing now (BC's No. of Errors): its open errors, which the
+    engine keeps at one per failing record (a newer error of a record closes the older, a
+    success closes them all); conflicts are counted on the coupled-data errors page. Counted
+    apart so the coupling join does not multiply them. The model is reached through the
+    reverse relation: mappings never imports synchronization."""
     errors = IntegrationTableMapping._meta.get_field("sync_errors").related_model
-    rows = (errors.objects.filter(mapping=OuterRef("pk"), resolved=False).order_by()
+    rows = (errors.objects.filter(mapping=OuterRef("pk"), resolved=False, kind="error")
+            .order_by()
             .values("mapping").annotate(n=Count("pk")).values("n"))
     return Coalesce(Subquery(rows), 0)
 

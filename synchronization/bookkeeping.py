@@ -34,6 +34,8 @@ class Bookkeeping:
         self.changed_couplings: list[Coupling] = []
         self.errors: list[SyncError] = []
         self.removed: list[int] = []
+        # Source ids of records this page synchronized: their open errors are closed.
+        self.succeeded: set[str] = set()
         # The plan behind each new coupling and the counter it was counted in.
         self.origin: dict[int, tuple[Plan, str]] = {}
 
@@ -43,8 +45,9 @@ class Bookkeeping:
         self._create_couplings()
         Coupling.objects.bulk_update(self.changed_couplings, COUPLING_FIELDS, batch_size=1000)
         Coupling.objects.filter(pk__in=self.removed).delete()
+        self._supersede()
         SyncError.objects.bulk_create(self.errors, batch_size=1000)
-        self._resolve_created()
+        self._resolve_succeeded()
 
     def _create_couplings(self) -> None:
         """All new couplings at once; if the database refuses one (a unique constraint), each
@@ -68,6 +71,7 @@ class Bookkeeping:
 
     def _coupling_refused(self, coupling: Coupling, exc: IntegrityError) -> None:
         plan, counted = self.origin[id(coupling)]
+        self.succeeded.discard(plan.source_id)
         self.counters[counted] -= 1
         self.counters["failed"] += 1
         plan.message = ("The record was written, but its coupling could not be saved because "
@@ -75,13 +79,28 @@ class Bookkeeping:
                         f"({exc}). Remove the other coupling, then retry.")
         self.errors.append(self._error(plan, ErrorKind.ERROR))
 
-    def _resolve_created(self) -> None:
-        """Records created now had failed before: their creation errors are resolved."""
-        created = [c.bc_id if self.run.to_sales else c.sales_id for c in self.new_couplings]
-        if created:
-            SyncError.objects.filter(
-                mapping=self.run.mapping, direction=self.run.direction, coupling=None,
-                resolved=False, source_id__in=[str(i) for i in created]).update(resolved=True)
+    def _supersede(self) -> None:
+        """One open error per failing record: a record's new error closes its older ones (of
+        the coupling in either direction, or of the uncoupled source record), so the open
+        errors are exactly the records failing now, and the mapping's Errors count says so."""
+        failing = [e for e in self.errors if e.kind == ErrorKind.ERROR]
+        open_errors = SyncError.objects.filter(mapping=self.run.mapping, kind=ErrorKind.ERROR,
+                                               resolved=False)
+        coupled = [e.coupling_id for e in failing if e.coupling_id]
+        uncoupled = [e.source_id for e in failing if not e.coupling_id and e.source_id]
+        for chunk in _chunks(coupled):
+            open_errors.filter(coupling_id__in=chunk).update(resolved=True)
+        for chunk in _chunks(uncoupled):
+            open_errors.filter(coupling=None, direction=self.run.direction,
+                               source_id__in=chunk).update(resolved=True)
+
+    def _resolve_succeeded(self) -> None:
+        """Records synchronized now (created, updated or found unchanged) no longer fail in
+        this direction: their open errors are resolved."""
+        open_errors = SyncError.objects.filter(mapping=self.run.mapping, kind=ErrorKind.ERROR,
+                                               direction=self.run.direction, resolved=False)
+        for chunk in _chunks(sorted(self.succeeded)):
+            open_errors.filter(source_id__in=chunk).update(resolved=True)
 
     def _account(self, plan: Plan, outcome: Outcome | None) -> None:
         action = plan.action
@@ -89,12 +108,14 @@ class Bookkeeping:
             return
         if action in ("insert", "update") and outcome is not None and not outcome.ok:
             plan.message, plan.code = outcome.message, outcome.code
+            plan.correlation_id, plan.request = outcome.correlation_id, outcome.request
             action = "fail"
         handler = getattr(self, f"_{action}")
         handler(plan, outcome)
 
     def _insert(self, plan: Plan, outcome: Outcome) -> None:
         self.counters["inserted"] += 1
+        self.succeeded.add(plan.source_id)
         destination_id = outcome.id or plan.destination_id
         if plan.coupling is not None:  # restored a deleted destination with the same id
             self._succeeded(plan, outcome)
@@ -105,11 +126,13 @@ class Bookkeeping:
 
     def _update(self, plan: Plan, outcome: Outcome) -> None:
         self.counters["modified"] += 1
+        self.succeeded.add(plan.source_id)
         self._succeeded(plan, outcome)
 
     def _unchanged(self, plan: Plan, _outcome: Outcome | None) -> None:
         """IgnoreUnchanged: counted, and the coupling's timestamps refreshed (5.3 step 6)."""
         self.counters["unchanged"] += 1
+        self.succeeded.add(plan.source_id)
         self._succeeded(plan, None)
 
     def _skip(self, plan: Plan, _outcome: Outcome | None) -> None:
@@ -187,13 +210,20 @@ class Bookkeeping:
             job=run.job, mapping=run.mapping, kind=kind, direction=run.direction,
             source_id=plan.source_id, destination_id=plan.destination_id,
             source_label=run.source.label(plan.record)[:250], message=plan.message[:2048],
-            error_code=plan.code[:100],
+            error_code=plan.code[:100], correlation_id=plan.correlation_id[:100],
+            request=plan.request[:500],
         )
 
 
 COUPLING_FIELDS = ["bc_modified_on", "sales_modified_on", "sales_version", "last_result",
                    "last_sales_result", "last_job_id", "last_sales_job_id", "last_error",
                    "skipped", "bc_number"]
+
+
+def _chunks(values: list, size: int = 500):
+    """``values`` in slices small enough for any database's parameter limit."""
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
 
 
 def _values(coupling: Coupling) -> tuple:

@@ -59,6 +59,9 @@ class Plan:
     body: dict[str, Any] = field(default_factory=dict)
     message: str = ""
     code: str = ""
+    # Of the write that failed: the service's correlation id and ``METHOD address``.
+    correlation_id: str = ""
+    request: str = ""
 
 
 @dataclass

@@ -11,7 +11,15 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from mappings.models import Coupling, IntegrationTableMapping, SyncResult
-from synchronization.models import ErrorKind, JobStatus, SyncDirection, SyncError, SyncJob
+from synchronization.models import (
+    FINISHED_WITH_ERRORS,
+    FINISHED_WITH_ERRORS_LABEL,
+    ErrorKind,
+    JobStatus,
+    SyncDirection,
+    SyncError,
+    SyncJob,
+)
 
 
 def mappings_of(connection) -> QuerySet:
@@ -52,11 +60,17 @@ class ConnectionScopedFilterSet(django_filters.FilterSet):
                 f"{' '.join(errors)}" for name, errors in self.form.errors.items()]
 
 
+# The statuses a job shows, in the order of its life; "Finished with errors" is derived.
+JOB_STATUS_CHOICES = [*JobStatus.choices[:3], (FINISHED_WITH_ERRORS, FINISHED_WITH_ERRORS_LABEL),
+                      *JobStatus.choices[3:]]
+
+
 class JobFilterSet(ConnectionScopedFilterSet):
     """Integration Synchronization Jobs: mapping, status, direction, start date range."""
 
     mapping = MappingByName()
-    status = django_filters.ChoiceFilter(label="Status", choices=JobStatus.choices)
+    status = django_filters.ChoiceFilter(label="Status", choices=JOB_STATUS_CHOICES,
+                                         method="filter_status")
     direction = django_filters.ChoiceFilter(label="Synch. Direction",
                                             choices=SyncDirection.choices)
     date = django_filters.DateFromToRangeFilter(
@@ -66,6 +80,19 @@ class JobFilterSet(ConnectionScopedFilterSet):
     class Meta:
         model = SyncJob
         fields = ["mapping", "status", "direction"]
+
+    def filter_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """The status as the list shows it: Success means finished with no failed record."""
+        if value == FINISHED_WITH_ERRORS:
+            return queryset.filter(status=JobStatus.FINISHED, failed__gt=0)
+        if value == JobStatus.FINISHED:
+            return queryset.filter(status=JobStatus.FINISHED, failed=0)
+        return queryset.filter(status=value)
+
+
+# An error that is still the current state of its record (one per failing record).
+OPEN_ERROR = Q(resolved=False, kind=ErrorKind.ERROR)
+ERROR_STATES = [("open", "Failing now"), ("closed", "Resolved or conflicts")]
 
 
 class ErrorFilterSet(ConnectionScopedFilterSet):
@@ -80,12 +107,19 @@ class ErrorFilterSet(ConnectionScopedFilterSet):
     date = django_filters.DateFromToRangeFilter(
         label="Date (from - to)", field_name="created_at",
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}))
+    state = django_filters.ChoiceFilter(label="Show", choices=ERROR_STATES,
+                                        method="filter_state")
     q = django_filters.CharFilter(label="Search", method="filter_text", max_length=200,
                                   help_text="Error message, record name or a record ID.")
 
     class Meta:
         model = SyncError
         fields = ["mapping", "job", "direction"]
+
+    def filter_state(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == "open":  # the records failing now: what a mapping's Errors count counts
+            return queryset.filter(OPEN_ERROR)
+        return queryset.exclude(OPEN_ERROR)
 
     def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         text = value.strip()

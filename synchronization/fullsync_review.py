@@ -67,11 +67,18 @@ def compute_counts(connection: ConnectionSetup) -> dict[str, dict]:
         row = rows[mapping.name]
         if row["recommendation"] == recommendations.COUPLE and couples_by_itself(mapping):
             row["recommendation"] = recommendations.FULL_SYNC
-        if any(rows[d]["recommendation"] in (recommendations.COUPLE, DEPENDENCY_NOT_SATISFIED)
+        row["own"] = row["recommendation"]
+        if any(blocks(rows[d]["recommendation"])
                for d in mapping.depends_on() if d in rows and d != "SALESPEOPLE"):
             row["recommendation"] = DEPENDENCY_NOT_SATISFIED
-    return {name: {k: row[k] for k in ("bc_count", "sales_count", "recommendation")}
+    return {name: {k: row[k] for k in ("bc_count", "sales_count", "recommendation", "own")}
             for name, row in rows.items()}
+
+
+def blocks(recommendation: str) -> bool:
+    """Whether a dependency with this recommendation is not satisfied (BC: it is not itself
+    "Full Synchronization" material; empty tables and unknown counts do not block)."""
+    return recommendation in (recommendations.COUPLE, DEPENDENCY_NOT_SATISFIED)
 
 
 def couples_by_itself(mapping: IntegrationTableMapping) -> bool:
@@ -95,6 +102,11 @@ class Row:
     coupled: int = 0
     forecast: dict[str, int] = field(default_factory=dict)
     approximate: bool = False
+    # Names of the connection's mappings: dependencies on other names are not shown (BC's
+    # AreAllParentalJobsFinished ignores them too).
+    mapping_names: frozenset[str] = frozenset()
+    # The recommendation as this run sees it (set by rows_for); "" before it is worked out.
+    advice: str = ""
 
     @property
     def status(self) -> str:
@@ -116,7 +128,9 @@ class Row:
 
     @property
     def depends_on(self) -> list[str]:
-        return [name.strip() for name in self.dependency_filter.split("|") if name.strip()]
+        """The dependencies that exist as mappings of this connection, in filter order."""
+        names = [name.strip() for name in self.dependency_filter.split("|") if name.strip()]
+        return [name for name in names if name in self.mapping_names and name != self.name]
 
     @property
     def status_badge(self) -> str:
@@ -152,8 +166,8 @@ class Row:
 
     @property
     def recommendation(self) -> str:
-        return self.counts.get("recommendation") or (self.line.recommendation if self.line
-                                                     else "")
+        return self.advice or self.counts.get("recommendation") or (
+            self.line.recommendation if self.line else "")
 
     @property
     def done(self) -> int:
@@ -215,11 +229,50 @@ def rows_for(connection: ConnectionSetup, run: FullSyncRun | None, *, with_count
         jobs = fullsync_lines.jobs_of(lines)
         rows = [Row(line.name, line, line.mapping, line.wave, jobs.get(line.pk, {}))
                 for line in lines]
+    names = frozenset(IntegrationTableMapping.objects.filter(connection=connection)
+                      .values_list("name", flat=True))
     for row in rows:
         row.counts = counts.get(row.name) or _stored_counts(row.line)
         row.coupled = coupled.get(row.mapping.pk, 0) if row.mapping else 0
+        row.mapping_names = names
+    if run is not None:
+        _advise(rows)
     _add_forecast(rows, forecast_run(connection, run))
     return rows
+
+
+def _advise(rows: list[Row]) -> None:
+    """The recommendation of each line of a run, agreeing with the lines: a dependency whose
+    line finished in this run is satisfied, so "Dependency not satisfied" is never shown next
+    to lines that ran after their parents. A line that started keeps the recommendation it
+    had when the run started (BC refreshes only lines not started); a line not started yet
+    gets today's counts. Rows come in dependency order, so parents are advised first."""
+    by_name = {row.name: row for row in rows}
+    for row in rows:
+        own = _own_recommendation(row)
+        waiting = [by_name[d] for d in row.depends_on if d in by_name and d != "SALESPEOPLE"]
+        if any(parent.status != LineStatus.FINISHED and blocks(parent.recommendation)
+               for parent in waiting):
+            own = DEPENDENCY_NOT_SATISFIED
+        row.advice = own
+
+
+def _own_recommendation(row: Row) -> str:
+    """The line's recommendation before the dependency rule."""
+    started = row.line is not None and row.status != LineStatus.BLANK
+    if not started and row.counts.get("own"):
+        return row.counts["own"]
+    stored = row.line.recommendation if row.line else ""
+    if stored and stored != DEPENDENCY_NOT_SATISFIED:
+        return stored
+    if row.line is None or row.mapping is None:
+        return stored
+    # Stored after the dependency rule: work the line's own one out from its stored counts.
+    own = recommendations.recommend(row.line.bc_count, row.line.sales_count, [],
+                                    {"option": row.mapping.is_option_mapping})
+    if own == recommendations.COUPLE and couples_by_itself(row.mapping):
+        return recommendations.FULL_SYNC
+    return own
 
 
 def _stored_counts(line: FullSyncLine | None) -> dict[str, Any]:

@@ -26,6 +26,16 @@ class JobStatus(models.TextChoices):
 ACTIVE_STATUSES = (JobStatus.PENDING, JobStatus.RUNNING)
 TERMINAL_STATUSES = (JobStatus.FINISHED, JobStatus.FAILED, JobStatus.CANCELLED)
 
+# A job that went through its records but some failed: BC counts them in Failed and the job
+# queue entry still ends; calling it "Success" would contradict its own Failed counter. It is a
+# label derived from ``failed > 0`` (filters and pages use it), not a status of its own: the
+# worker's transitions stay pending -> running -> finished.
+FINISHED_WITH_ERRORS = "finished_with_errors"
+FINISHED_WITH_ERRORS_LABEL = "Finished with errors"
+STATUS_BADGES = {JobStatus.PENDING: "pending", JobStatus.RUNNING: "running",
+                 JobStatus.FINISHED: "finished", JobStatus.FAILED: "failed",
+                 JobStatus.CANCELLED: "cancelled", FINISHED_WITH_ERRORS: "warning"}
+
 
 class SyncDirection(models.TextChoices):
     """The direction of one job (a bidirectional mapping runs one job per direction)."""
@@ -96,11 +106,31 @@ class SyncJob(models.Model):
         indexes = [models.Index(fields=["mapping", "status"], name="job_mapping_status")]
 
     def __str__(self) -> str:
-        return f"{self.mapping_name or self.kind} #{self.pk} ({self.get_status_display()})"
+        return f"{self.mapping_name or self.kind} #{self.pk} ({self.status_label})"
 
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    @property
+    def outcome(self) -> str:
+        """The status as pages show it: a finished job with failed records is
+        ``finished_with_errors``; otherwise the status itself."""
+        if self.status == JobStatus.FINISHED and self.failed > 0:
+            return FINISHED_WITH_ERRORS
+        return self.status
+
+    @property
+    def status_label(self) -> str:
+        """The word of the status badge ("Finished with errors" when records failed)."""
+        if self.outcome == FINISHED_WITH_ERRORS:
+            return FINISHED_WITH_ERRORS_LABEL
+        return self.get_status_display()
+
+    @property
+    def status_badge(self) -> str:
+        """The badge colour class of ``outcome``."""
+        return STATUS_BADGES.get(self.outcome, "off")
 
     @property
     def has_failures(self) -> bool:

@@ -107,6 +107,33 @@ def retry_couplings(couplings: QuerySet[Coupling], started_by: str = "") -> list
         bc_ids=[str(c.bc_id) for c in group], sales_ids=[str(c.sales_id) for c in group]))
 
 
+def retry_errors(errors, started_by: str = "") -> list[SyncJob]:
+    """Synchronize again, with fresh source data, the records these errors are about, in the
+    direction each failed: coupled records (Skipped cleared) and records whose creation failed
+    (no coupling: the selected run creates them, whatever Synch. Only Coupled Records says).
+
+    One job chain per mapping. Raises AlreadyRunning or ConnectionDisabled like every start.
+    """
+    wanted: dict[int, tuple[IntegrationTableMapping, dict[str, set[str]]]] = {}
+    couplings: set[int] = set()
+    for error in errors:
+        if error.mapping is None or not error.source_id:
+            continue
+        mapping, ids = wanted.setdefault(error.mapping_id, (error.mapping, {}))
+        ids.setdefault(error.direction or SyncDirection.TO_SALES, set()).add(error.source_id)
+        if error.coupling_id:
+            couplings.add(error.coupling_id)
+    Coupling.objects.filter(pk__in=couplings).update(skipped=False, last_error="")
+    started: list[SyncJob] = []
+    for mapping, ids in wanted.values():
+        only = next(iter(ids)) if len(ids) == 1 else None
+        started += start_mapping_sync(
+            mapping, SyncMode.SELECTED, direction=only, started_by=started_by,
+            bc_ids=sorted(ids.get(SyncDirection.TO_SALES, ())),
+            sales_ids=sorted(ids.get(SyncDirection.FROM_SALES, ())))
+    return started
+
+
 def remove_couplings(couplings: QuerySet[Coupling]) -> int:
     """Uncouple records: both stay as they are, the next sync treats them as new."""
     count, _ = couplings.delete()

@@ -18,7 +18,7 @@ from typing import Any
 
 from connection.clients.business_central import BcOperation, odata_datetime
 from connection.clients.dataverse_batch import BatchOperation
-from connection.clients.errors import ClientError
+from connection.clients.errors import ClientError, describe_request
 from connection.clients.results import OperationResult
 from mappings import catalogues
 from mappings.filters import Catalogue, FieldSpec, bind, parse_table_filter, translate
@@ -77,6 +77,17 @@ class Outcome:
     code: str = ""
     message: str = ""
     version: int | None = None
+    # For a failure: the id Microsoft support asks for, and the request (``METHOD address``).
+    correlation_id: str = ""
+    request: str = ""
+
+    @classmethod
+    def failed(cls, id: str, exc: ClientError, prefix: str = "") -> Outcome:
+        """The outcome of a write whose request raised ``exc`` (after the client's retries)."""
+        method, url = getattr(exc, "method", ""), getattr(exc, "url", "")
+        return cls(False, id, code=getattr(exc, "code", "") or type(exc).__name__,
+                   message=f"{prefix}{exc}", correlation_id=getattr(exc, "correlation_id", ""),
+                   request=describe_request(method, url))
 
 
 def parse_version(value: Any) -> int | None:
@@ -92,7 +103,8 @@ def _outcome(write: Write, result: OperationResult, modified_field: str) -> Outc
         return Outcome(True, write.id, parse_time(body.get(modified_field)), body or None,
                        version=parse_version(body.get(VERSION_FIELD)))
     message = result.error_message or f"HTTP {result.status}"
-    return Outcome(False, write.id, code=result.error_code, message=message)
+    return Outcome(False, write.id, code=result.error_code, message=message,
+                   correlation_id=result.correlation_id, request=result.request)
 
 
 class Side:
@@ -160,8 +172,7 @@ class Side:
         try:
             return self._send(chunk)
         except ClientError as exc:
-            code = getattr(exc, "code", "") or type(exc).__name__
-            return [Outcome(False, w.id, code=code, message=str(exc)) for w in chunk]
+            return [Outcome.failed(w.id, exc) for w in chunk]
 
     def _send(self, chunk: list[Write]) -> list[Outcome]:
         raise NotImplementedError
@@ -361,8 +372,7 @@ class BcSide(Side):
         try:
             card = self.client.odata_update(self.card_page, {"No": number}, body)
         except ClientError as exc:
-            return Outcome(False, write.id, code=getattr(exc, "code", ""),
-                           message=f"Saved, except the card fields: {exc}")
+            return Outcome.failed(write.id, exc, "Saved, except the card fields: ")
         return Outcome(True, write.id, parse_time(card.get("SystemModifiedAt"))
                        or outcome.modified_on, outcome.record)
 
@@ -375,7 +385,7 @@ class BcSide(Side):
                        write.number}
                 record = self.client.odata_update(self.page, key, write.body)
         except ClientError as exc:
-            return Outcome(False, write.id, code=getattr(exc, "code", ""), message=str(exc))
+            return Outcome.failed(write.id, exc)
         return Outcome(True, self.record_id(record) or write.id, self.modified_on(record),
                        record)
 

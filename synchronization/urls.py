@@ -23,6 +23,7 @@ urlpatterns = [
     path("errors/delete/", views_errors.error_delete, name="error_delete"),
     path("errors/remove-coupling/", views_errors.error_remove_coupling,
          name="error_remove_coupling"),
+    path("errors/retry/", views_errors.error_retry, name="error_retry"),
     path("coupled-errors/", views_coupled.coupled_error_list, name="coupled_errors"),
     path("coupled-errors/action/", views_coupled.coupled_action, name="coupled_action"),
     path("full-sync/", views_fullsync.full_sync_review, name="full_sync"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -67,4 +68,28 @@ def error_remove_coupling(request: HttpRequest) -> HttpResponse:
     removed = runs.remove_couplings(couplings)
     messages.success(request, f"{removed} coupling{'' if removed == 1 else 's'} removed; the "
                               "records are unchanged in Business Central and Sales.")
+    return redirect("synchronization:errors")
+
+
+@require_POST
+@administrator_required
+def error_retry(request: HttpRequest) -> HttpResponse:
+    """Retry the records the selected errors are about (coupled or not): confirm, then start
+    one selected-records job per mapping, in the direction each record failed."""
+    form = ErrorSelectionForm(request.POST, connection=get_current_connection(request))
+    if not form.is_valid():
+        messages.error(request, first_error(form))
+        return redirect("synchronization:errors")
+    chosen = list(form.cleaned_data["error"])
+    if not form.cleaned_data["confirm"]:
+        return render(request, "synchronization/confirm_retry_errors.html", {
+            "form": form, "errors": chosen})
+    try:
+        with transaction.atomic():
+            started = runs.retry_errors(chosen, started_by=request.user.get_username())
+    except (runs.AlreadyRunning, runs.ConnectionDisabled) as exc:
+        messages.warning(request, f"Nothing was started: {exc}")
+        return redirect("synchronization:errors")
+    jobs = ", ".join(f"job {job.pk} ({job.mapping_name})" for job in started) or "no job"
+    messages.success(request, f"{len(chosen)} record(s) will be synchronized again: {jobs}.")
     return redirect("synchronization:errors")

@@ -69,7 +69,7 @@ def job_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     was_running = job.status == JobStatus.RUNNING
     if not (job.is_active and job.cancel(f"Cancelled by {request.user.get_username()}.")):
         job.refresh_from_db()
-        messages.info(request, f"Job {job.pk} has already ended ({job.get_status_display()}).")
+        messages.info(request, f"Job {job.pk} has already ended ({job.status_label}).")
     elif was_running:
         messages.success(request, f"Job {job.pk} will stop after the page it is writing; what "
                                   "was written so far stays written.")

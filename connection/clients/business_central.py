@@ -13,10 +13,21 @@ from typing import Any
 from urllib.parse import quote
 
 from connection.clients.auth import BUSINESS_CENTRAL_RESOURCE, TokenSource
-from connection.clients.errors import parse_error_body
+from connection.clients.errors import (
+    correlation_id,
+    describe_request,
+    parse_error_body,
+    response_correlation_id,
+)
 from connection.clients.http import DEFAULT_TIMEOUT, RetryPolicy, ServiceSession, join_url
 from connection.clients.odata import flatten, iterate_pages, quoted_literal, with_query
-from connection.clients.results import ClientCounters, Company, OperationResult, roll_back_all
+from connection.clients.results import (
+    ClientCounters,
+    Company,
+    OperationResult,
+    described,
+    roll_back_all,
+)
 
 MAX_PAGE_SIZE = 20000
 MAX_BATCH = 100
@@ -185,11 +196,14 @@ class BusinessCentralClient:
         body = {"requests": [self._batch_request(str(i + 1), op)
                              for i, op in enumerate(operations)]}
         idempotent = all(op.method.upper() != "POST" for op in operations)
-        answer = self.http.request("POST", join_url(self.base_url, "$batch"), json=body,
-                                   headers=headers, idempotent=idempotent).json()
-        by_id = {str(item.get("id")): item for item in answer.get("responses", [])}
+        response = self.http.request("POST", join_url(self.base_url, "$batch"), json=body,
+                                     headers=headers, idempotent=idempotent)
+        by_id = {str(item.get("id")): item for item in response.json().get("responses", [])}
         results = [_result(offset + i, by_id.get(str(i + 1))) for i in range(len(operations))]
-        return roll_back_all(results, "batch") if isolation_snapshot else results
+        if isolation_snapshot:
+            results = roll_back_all(results, "batch")
+        return described(results, [describe_request(op.method, op.path) for op in operations],
+                         response_correlation_id(response))
 
     def _batch_request(self, id: str, operation: BcOperation) -> dict[str, Any]:
         headers = {"Content-Type": "application/json", **operation.headers}
@@ -257,7 +271,9 @@ def _result(index: int, item: dict[str, Any] | None) -> OperationResult:
     body = item.get("body") if isinstance(item.get("body"), dict) else None
     if status >= 400:
         code, message = parse_error_body(body)
-        return OperationResult(index, status, error_code=code, error_message=message)
+        # BC names the correlation id in the message ("... CorrelationId: <guid>.").
+        return OperationResult(index, status, error_code=code, error_message=message,
+                               correlation_id=correlation_id(item.get("headers") or {}, message))
     body = body or {}
     return OperationResult(index, status, id=str(body.get("id", "")),
                            etag=body.get("@odata.etag", ""), body=body)

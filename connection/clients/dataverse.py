@@ -19,10 +19,16 @@ from connection.clients.dataverse_batch import (
     SEQUENTIAL,
     BatchOperation,
 )
-from connection.clients.errors import from_response
+from connection.clients.errors import describe_request, from_response, response_correlation_id
 from connection.clients.http import DEFAULT_TIMEOUT, RetryPolicy, ServiceSession
 from connection.clients.odata import entity_id_from, flatten, iterate_pages, with_query
-from connection.clients.results import ClientCounters, EntityMetadata, OperationResult, WhoAmI
+from connection.clients.results import (
+    ClientCounters,
+    EntityMetadata,
+    OperationResult,
+    WhoAmI,
+    described,
+)
 
 MAX_PAGE_SIZE = 5000
 # Dataverse allows 52 concurrent requests per user; stay well under so other users of the same
@@ -176,7 +182,9 @@ class DataverseClient:
         if not response_type.startswith("multipart/"):
             raise from_response(response)
         parts = dataverse_batch.parse_body(response_type, response.content)
-        return dataverse_batch.results_for(operations, parts, offset, mode)
+        results = dataverse_batch.results_for(operations, parts, offset, mode)
+        return described(results, [describe_request(op.method, op.url) for op in operations],
+                         response_correlation_id(response))
 
     def entity_metadata(self, logical_name: str) -> EntityMetadata:
         """Columns of a table with types and choice labels (``{label: value}``); cached."""

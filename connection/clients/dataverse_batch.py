@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from connection.clients.errors import parse_error_body
+from connection.clients.errors import correlation_id, parse_error_body
 from connection.clients.odata import entity_id_from
 from connection.clients.results import OperationResult, roll_back_all
 
@@ -208,5 +208,6 @@ def _result(index: int, response: PartResponse | None,
     entity_id = entity_id_from(response.headers.get("odata-entityid")
                                or response.headers.get("location"))
     etag = (body or {}).get("@odata.etag") or response.headers.get("etag", "")
+    inner_id = correlation_id(response.headers, message) if response.status >= 400 else ""
     return OperationResult(index, response.status, id=entity_id, etag=etag, body=body,
-                           error_code=code, error_message=message)
+                           error_code=code, error_message=message, correlation_id=inner_id)

@@ -11,8 +11,11 @@ import re
 import requests
 
 _CORRELATION = re.compile(r"CorrelationId:\s*([0-9a-fA-F-]{36})")
+# The id each request carries from us, which Microsoft services log with the request.
+# https://learn.microsoft.com/dynamics365/fin-ops-core/dev-itpro/data-entities/service-request-tracing
+CLIENT_REQUEST_ID = "x-ms-client-request-id"
 _CORRELATION_HEADERS = ("ms-correlation-x", "x-ms-correlation-id", "x-ms-service-request-id",
-                        "req_id", "request-id", "client-request-id")
+                        "req_id", "request-id", "client-request-id", CLIENT_REQUEST_ID)
 
 
 class ClientError(Exception):
@@ -125,6 +128,23 @@ def correlation_id(headers: dict | requests.structures.CaseInsensitiveDict, mess
     return found.group(1) if found else ""
 
 
+def response_correlation_id(response: requests.Response, message: str = "") -> str:
+    """The service's request id for a response, else the id we sent with the request."""
+    found = correlation_id(response.headers, message)
+    if found:
+        return found
+    request = getattr(response, "request", None)
+    headers = getattr(request, "headers", None) or {}
+    return str(headers.get(CLIENT_REQUEST_ID, ""))
+
+
+def describe_request(method: str, url: str) -> str:
+    """``PATCH accounts(<id>)``: the method and the address without its query string (a filter
+    may hold data; no header, so never a token or a secret), short enough to store."""
+    address = str(url).split("?", 1)[0]
+    return f"{method.upper()} {address}".strip()[:500] if method else ""
+
+
 def from_response(response: requests.Response) -> ServiceError:
     """The typed error for a failed HTTP response."""
     try:
@@ -135,7 +155,7 @@ def from_response(response: requests.Response) -> ServiceError:
     request = response.request
     return error_class(response.status_code)(
         message, status=response.status_code, code=code,
-        correlation_id=correlation_id(response.headers, message),
+        correlation_id=response_correlation_id(response, message),
         method=(request.method or "") if request else "", url=response.url)
 
 

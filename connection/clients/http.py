@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import requests
 from requests.adapters import HTTPAdapter
 
-from connection.clients.errors import connection_failed, from_response
+from connection.clients.errors import CLIENT_REQUEST_ID, connection_failed, from_response
 from connection.clients.results import ClientCounters
 
 if TYPE_CHECKING:
@@ -178,8 +179,9 @@ class ServiceSession:
 
     def _send(self, method: str, url: str, params: Any, json: Any, data: Any,
               headers: Mapping[str, str] | None) -> requests.Response:
+        # A fresh id per attempt: what the service logged for this very request.
         request_headers = {"Authorization": self.tokens.authorization(self.resource),
-                           **(headers or {})}
+                           CLIENT_REQUEST_ID: str(uuid.uuid4()), **(headers or {})}
         with self._slots:
             self._count(requests=1)
             return self.session.request(method, url, params=params, json=json, data=data,

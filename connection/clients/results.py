@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 FAILED_DEPENDENCY = 424
@@ -46,6 +46,9 @@ class OperationResult:
     error_message: str = ""
     rolled_back: bool = False
     unreported: bool = False
+    # For a failed operation: the id to quote to Microsoft support, and ``METHOD address``.
+    correlation_id: str = ""
+    request: str = ""
 
     @property
     def ok(self) -> bool:
@@ -112,4 +115,14 @@ def roll_back_all(results: list[OperationResult], scope: str) -> list[OperationR
             f"({cause.error_message or cause.status}).")
     return [r if r is cause else OperationResult(
         r.index, r.status, error_code=r.error_code or cause.error_code, error_message=note,
-        rolled_back=True) for r in results]
+        rolled_back=True, correlation_id=r.correlation_id or cause.correlation_id,
+        request=r.request) for r in results]
+
+
+def described(results: list[OperationResult], requests: list[str],
+              correlation_id: str) -> list[OperationResult]:
+    """Failed results with their request (``METHOD address``, by position) and, when the
+    service named none for the operation, the correlation id of the whole batch."""
+    return [r if r.ok else replace(r, request=r.request or requests[n],
+                                   correlation_id=r.correlation_id or correlation_id)
+            for n, r in enumerate(results)]

@@ -122,7 +122,7 @@ def summary_line(job: SyncJob) -> str:
     """``job 12 CUSTOMER To Integration Table (Success): inserted 3, modified 0, ...``"""
     counters = ", ".join(f"{name} {getattr(job, name)}" for name in SUMMARY)
     return (f"job {job.pk} {job.mapping_name} {job.get_direction_display()} "
-            f"({job.get_status_display()}): {counters}")
+            f"({job.status_label}): {counters}")
 
 
 def problem(job: SyncJob) -> str:
@@ -150,7 +150,7 @@ def progress_line(job: SyncJob, width: int = BAR_WIDTH) -> str:
     else:
         bar, count = "", f"{done} records"
     return (f"{bar}{job.mapping_name} {job.get_direction_display()}: {count}{speed} "
-            f"({job.get_status_display()})")
+            f"({job.status_label})")
 
 
 class Follower:
