@@ -20,7 +20,9 @@ from sandbox.dataverse_read import (
 )
 from sandbox.dataverse_records import (
     DOES_NOT_EXIST,
+    DUPLICATE_RECORD,
     SERVICE,
+    VERSION_MISMATCH,
     Caller,
     Records,
     etag,
@@ -256,7 +258,9 @@ class Dataverse:
             created = self.records.create(entity, body, caller, record_id)
             return self._written(request, api, entity, created, created=True)
         if request.header("if-none-match") == "*":
-            raise ServiceError(412, "", "A record with matching key values already exists.")
+            raise ServiceError(
+                412, DUPLICATE_RECORD, "A record with matching key values already exists."
+            )
         _check_if_match(request, record)
         updated = self.records.update(entity, record, _body(request), caller)
         return self._written(request, api, entity, updated, created=False)
@@ -439,7 +443,7 @@ def _check_if_match(request: Request, record: Record) -> None:
     if expected and expected != "*" and expected != etag(record):
         raise ServiceError(
             412,
-            "",
+            VERSION_MISMATCH,
             "The version of the existing record doesn't match the RowVersion property provided.",
         )
 

@@ -144,7 +144,8 @@ class Sandbox:
             return Response(0, drop=True)
         if kind == "timeout":
             time.sleep(config_["timeout_seconds"])
-            return render(ServiceError(504, "GatewayTimeout", "The operation timed out."))
+            code = "0x80040216" if service == "dataverse" else "GatewayTimeout"
+            return render(ServiceError(504, code, "The operation timed out."))
         if kind == "429":
             code = "0x80072322" if service == "dataverse" else "Application_TooManyRequests"
             return render(
