@@ -10,6 +10,7 @@ from urllib.parse import quote
 from sandbox import dataverse_metadata as metadata
 from sandbox.dataverse_read import (
     MAX_PAGE,
+    METADATA_OPTIONS,
     Reader,
     Shape,
     bad_query,
@@ -93,7 +94,9 @@ class Dataverse:
         if rest in ("", "$metadata") or rest.startswith(
             ("EntityDefinitions", "GlobalOptionSetDefinitions")
         ):
+            check_options(request.options, METADATA_OPTIONS)
             return metadata.handle(request, rest, api)
+        check_options(request.options)
         if rest == "$batch":
             from sandbox.dataverse_batch import handle_batch
 
@@ -183,7 +186,6 @@ class Dataverse:
         """A collection response with paging, ``$count`` and ``Preference-Applied``; with a
         ``source`` (``rows`` are that whole table) the filter may use the table's indexes."""
         options, prefers = request.options, request.prefers()
-        check_options(options)
         if "odata.track-changes" in prefers or "$deltatoken" in options:
             from sandbox.dataverse_changes import track_changes
 
@@ -228,7 +230,6 @@ class Dataverse:
     def _get(self, request: Request, api: str, entity: Entity, record_id: str) -> Response:
         record = self.records.require(entity, record_id)
         options = request.options
-        check_options(options)
         shape = self.reader.shape(entity, options, "odata.include-annotations" in request.prefers())
         match = request.header("if-none-match")
         if match and match == etag(record) and not shape.expands:
