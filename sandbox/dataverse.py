@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import quote
 
 from sandbox import dataverse_metadata as metadata
+from sandbox.dataverse_keys import find_by_key, parse_key
 from sandbox.dataverse_read import (
     MAX_PAGE,
     METADATA_OPTIONS,
@@ -37,7 +38,6 @@ from sandbox.store import Record, Store
 
 API = re.compile(r"^/api/data/(?P<version>v9\.[012])(?:/(?P<rest>.*))?$")
 SEGMENT = re.compile(r"^(?P<name>[^()]+)(?:\((?P<key>.*)\))?$")
-GUID = re.compile(r"^\{?[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}\}?$")
 VERSION = "9.2.24101.00190"
 
 
@@ -138,16 +138,15 @@ class Dataverse:
         return self._member(request, caller, api, entity, record_id, tail)
 
     def _resolve_key(self, entity: Entity, key: str) -> str:
-        if GUID.match(key):
-            return key.strip("{}").lower()
-        pairs = [part.split("=", 1) for part in key.split(",")]
-        if any(len(pair) != 2 or entity.by_value_name(pair[0].strip()) is None for pair in pairs):
-            raise bad_query(f"Invalid key '{key}' for {entity.set_name}.")
-        wanted = {name.strip(): _key_value(value) for name, value in pairs}
-        for record_id, record in self.records.table(entity.logical_name).items():
-            if all(str(record.get(n) or "").lower() == v for n, v in wanted.items()):
-                return record_id
-        return "alternate:" + json.dumps(wanted)
+        """The id a key addresses; ``alternate:<json>`` for alternate-key values no row has
+        (an upsert creates the row with them, as sent)."""
+        parsed = parse_key(entity, key)
+        if isinstance(parsed, str):
+            return parsed
+        found = find_by_key(self.records.table(entity.logical_name).values(), parsed)
+        if found is not None:
+            return found[entity.primary_id]
+        return "alternate:" + json.dumps(parsed)
 
     # -- collections ---------------------------------------------------------------------
     def _collection(
@@ -425,11 +424,6 @@ class Dataverse:
                     return empty_response(204, [("OData-Version", "4.0")])
             raise ServiceError(404, DOES_NOT_EXIST, "The association does not exist.")
         raise ServiceError(405, "0x80060888", "Use POST or DELETE on a collection $ref.")
-
-
-def _key_value(raw: str) -> str:
-    raw = raw.strip()
-    return raw[1:-1].replace("''", "'").lower() if raw.startswith("'") else raw.lower()
 
 
 def _body(request: Request) -> Any:
