@@ -8,6 +8,8 @@ from typing import Any
 from urllib.parse import quote
 
 from sandbox import dataverse_metadata as metadata
+from sandbox.dataverse_bulk import ACTIONS as BULK_ACTIONS
+from sandbox.dataverse_bulk import handle_bulk
 from sandbox.dataverse_keys import find_by_key, parse_key
 from sandbox.dataverse_read import (
     MAX_PAGE,
@@ -162,6 +164,8 @@ class Dataverse:
             return Response(
                 200, [("Content-Type", "text/plain"), ("OData-Version", "4.0")], str(count).encode()
             )
+        if len(tail) == 1 and tail[0] in BULK_ACTIONS:
+            return handle_bulk(self, request, caller, api, entity, tail[0])
         if tail:
             raise ServiceError(
                 404, "0x80060888", f"Resource not found for the segment '{tail[0]}'."

@@ -127,6 +127,8 @@ class Sandbox:
         handler = self.dataverse if service == "dataverse" else self.business_central
         response = handler.handle(request)
         server_ms = config_["server_time_ms"] * response.operations
+        if response.records:
+            server_ms += config_["bulk_record_time_ms"] * response.records
         if server_ms:
             time.sleep(server_ms / 1000 / scale)
             self.counters.add(service, "server_time_ms", server_ms)
