@@ -254,7 +254,8 @@ class Dataverse:
         )
         if record is None:
             if request.header("if-match"):
-                raise not_found(entity, record_id)
+                shown = record_id.removeprefix("alternate:")
+                raise not_found(entity, shown)
             body = _body(request)
             if record_id.startswith("alternate:"):
                 body = {**json.loads(record_id[10:]), **body}

@@ -53,3 +53,14 @@ def test_a_quoted_key_with_a_comma_and_a_doubled_quote(dataverse):
     )
     assert created.status_code == 201, created.text
     assert created.json()["accountnumber"] == "O'Brien, Ltd"
+
+
+def test_if_match_star_on_an_unknown_key_is_404_naming_the_key(dataverse):
+    """https://learn.microsoft.com/power-apps/developer/data-platform/webapi/perform-conditional-operations-using-web-api"""
+    missing = dataverse.patch(
+        "accounts(accountnumber='NOPE-1')", json={"name": "x"}, headers={"If-Match": "*"}
+    )
+    assert missing.status_code == 404
+    error = missing.json()["error"]
+    assert error["code"] == "0x80040217"
+    assert "NOPE-1" in error["message"] and "alternate:" not in error["message"]
