@@ -7,6 +7,7 @@ user's state and roles, the integration solution, the company, and the base curr
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -111,7 +112,7 @@ class ConnectionTest:
 
     def _unexpected(self, key: str, error: Exception) -> None:
         self.dataverse = self.dataverse if key not in ("sign_in", "whoami") else None
-        self._fail(key, f"Unexpected answer: {type(error).__name__}: {error}",
+        self._fail(key, unexpected_reason(error),
                    "Run Test Connection again; if it persists, the log has the details.")
 
     def _fail(self, key: str, detail: str, fix: str) -> None:
@@ -213,6 +214,16 @@ class ConnectionTest:
             item.status = FAILED if required else WARNING
             item.detail = f"No Sales user has the primary email {email}."
             item.fix = MAPPING_FIX
+
+
+def unexpected_reason(error: Exception) -> str:
+    """Why an answer could not be used, in words: not JSON, or JSON of another shape."""
+    if isinstance(error, json.JSONDecodeError):
+        return f"The service answered with a body that is not JSON ({error.msg})."
+    if isinstance(error, KeyError | IndexError | TypeError | AttributeError):
+        return (f"The service's answer did not have the expected shape "
+                f"({type(error).__name__}: {error}).")
+    return f"Unexpected answer: {type(error).__name__}: {error}"
 
 
 def read_sales_facts(client) -> dict[str, Any]:

@@ -24,6 +24,9 @@ DEFAULTS: dict[str, Any] = {
         "window_seconds": 300,
         "concurrency": 52,
         "server_time_ms": 0,
+        # Server time per record of CreateMultiple/UpdateMultiple/UpsertMultiple: a bulk
+        # request costs bulk_record_time_ms x its records (instead of server_time_ms).
+        "bulk_record_time_ms": 0,
         "latency_ms": 0,
         "fault_rate": 0.0,
         "fault_kinds": list(FAULT_KINDS),

@@ -9,8 +9,12 @@ from urllib.parse import quote
 
 from sandbox import dataverse_metadata as metadata
 from sandbox import dataverse_option_values as option_values
+from sandbox.dataverse_bulk import ACTIONS as BULK_ACTIONS
+from sandbox.dataverse_bulk import handle_bulk
+from sandbox.dataverse_keys import find_by_key, parse_key
 from sandbox.dataverse_read import (
     MAX_PAGE,
+    METADATA_OPTIONS,
     Reader,
     Shape,
     bad_query,
@@ -21,7 +25,9 @@ from sandbox.dataverse_read import (
 )
 from sandbox.dataverse_records import (
     DOES_NOT_EXIST,
+    DUPLICATE_RECORD,
     SERVICE,
+    VERSION_MISMATCH,
     Caller,
     Records,
     etag,
@@ -35,7 +41,6 @@ from sandbox.store import Record, Store
 
 API = re.compile(r"^/api/data/(?P<version>v9\.[012])(?:/(?P<rest>.*))?$")
 SEGMENT = re.compile(r"^(?P<name>[^()]+)(?:\((?P<key>.*)\))?$")
-GUID = re.compile(r"^\{?[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}\}?$")
 VERSION = "9.2.24101.00190"
 
 
@@ -93,7 +98,9 @@ class Dataverse:
         if rest in ("", "$metadata") or rest.startswith(
             ("EntityDefinitions", "GlobalOptionSetDefinitions")
         ):
+            check_options(request.options, METADATA_OPTIONS)
             return metadata.handle(request, rest, api)
+        check_options(request.options)
         if rest == "$batch":
             from sandbox.dataverse_batch import handle_batch
 
@@ -137,16 +144,15 @@ class Dataverse:
         return self._member(request, caller, api, entity, record_id, tail)
 
     def _resolve_key(self, entity: Entity, key: str) -> str:
-        if GUID.match(key):
-            return key.strip("{}").lower()
-        pairs = [part.split("=", 1) for part in key.split(",")]
-        if any(len(pair) != 2 or entity.by_value_name(pair[0].strip()) is None for pair in pairs):
-            raise bad_query(f"Invalid key '{key}' for {entity.set_name}.")
-        wanted = {name.strip(): _key_value(value) for name, value in pairs}
-        for record_id, record in self.records.table(entity.logical_name).items():
-            if all(str(record.get(n) or "").lower() == v for n, v in wanted.items()):
-                return record_id
-        return "alternate:" + json.dumps(wanted)
+        """The id a key addresses; ``alternate:<json>`` for alternate-key values no row has
+        (an upsert creates the row with them, as sent)."""
+        parsed = parse_key(entity, key)
+        if isinstance(parsed, str):
+            return parsed
+        found = find_by_key(self.records.table(entity.logical_name).values(), parsed)
+        if found is not None:
+            return found[entity.primary_id]
+        return "alternate:" + json.dumps(parsed)
 
     # -- collections ---------------------------------------------------------------------
     def _collection(
@@ -162,6 +168,8 @@ class Dataverse:
             return Response(
                 200, [("Content-Type", "text/plain"), ("OData-Version", "4.0")], str(count).encode()
             )
+        if len(tail) == 1 and tail[0] in BULK_ACTIONS:
+            return handle_bulk(self, request, caller, api, entity, tail[0])
         if tail:
             raise ServiceError(
                 404, "0x80060888", f"Resource not found for the segment '{tail[0]}'."
@@ -185,7 +193,6 @@ class Dataverse:
         """A collection response with paging, ``$count`` and ``Preference-Applied``; with a
         ``source`` (``rows`` are that whole table) the filter may use the table's indexes."""
         options, prefers = request.options, request.prefers()
-        check_options(options)
         if "odata.track-changes" in prefers or "$deltatoken" in options:
             from sandbox.dataverse_changes import track_changes
 
@@ -230,7 +237,6 @@ class Dataverse:
     def _get(self, request: Request, api: str, entity: Entity, record_id: str) -> Response:
         record = self.records.require(entity, record_id)
         options = request.options
-        check_options(options)
         shape = self.reader.shape(entity, options, "odata.include-annotations" in request.prefers())
         match = request.header("if-none-match")
         if match and match == etag(record) and not shape.expands:
@@ -252,7 +258,8 @@ class Dataverse:
         )
         if record is None:
             if request.header("if-match"):
-                raise not_found(entity, record_id)
+                shown = record_id.removeprefix("alternate:")
+                raise not_found(entity, shown)
             body = _body(request)
             if record_id.startswith("alternate:"):
                 body = {**json.loads(record_id[10:]), **body}
@@ -260,7 +267,9 @@ class Dataverse:
             created = self.records.create(entity, body, caller, record_id)
             return self._written(request, api, entity, created, created=True)
         if request.header("if-none-match") == "*":
-            raise ServiceError(412, "", "A record with matching key values already exists.")
+            raise ServiceError(
+                412, DUPLICATE_RECORD, "A record with matching key values already exists."
+            )
         _check_if_match(request, record)
         updated = self.records.update(entity, record, _body(request), caller)
         return self._written(request, api, entity, updated, created=False)
@@ -426,11 +435,6 @@ class Dataverse:
         raise ServiceError(405, "0x80060888", "Use POST or DELETE on a collection $ref.")
 
 
-def _key_value(raw: str) -> str:
-    raw = raw.strip()
-    return raw[1:-1].replace("''", "'").lower() if raw.startswith("'") else raw.lower()
-
-
 def _body(request: Request) -> Any:
     try:
         return request.json()
@@ -443,7 +447,7 @@ def _check_if_match(request: Request, record: Record) -> None:
     if expected and expected != "*" and expected != etag(record):
         raise ServiceError(
             412,
-            "",
+            VERSION_MISMATCH,
             "The version of the existing record doesn't match the RowVersion property provided.",
         )
 

@@ -121,6 +121,7 @@ def handle_batch(dataverse: Dataverse, request: Request, caller: Caller, api: st
     runner = Runner(dataverse, request, caller, api)
     response = runner.run(items, "odata.continue-on-error" in request.prefers())
     response.operations = max(1, count)
+    response.records = runner.records
     return response
 
 
@@ -130,6 +131,7 @@ class Runner:
     def __init__(self, dataverse: Dataverse, request: Request, caller: Caller, api: str) -> None:
         self.dataverse, self.outer, self.caller, self.api = dataverse, request, caller, api
         self.references: dict[str, str] = {}
+        self.records = 0  # targets of bulk messages among the operations
         self.boundary = f"batchresponse_{uuid.uuid4()}"
 
     def run(self, items: list[Operation | ChangeSet], continue_on_error: bool) -> Response:
@@ -172,6 +174,7 @@ class Runner:
 
                 self.outer.observe(resource_name(inner.path), inner.method)
             response = self._dispatch(inner)
+            self.records += response.records
         except ServiceError as error:
             response = error.dataverse_response()
         if operation.content_id and response.status < 400:

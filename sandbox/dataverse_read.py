@@ -24,7 +24,9 @@ from sandbox.query_plan import TableSource
 from sandbox.store import Record
 
 MAX_PAGE = 5000
-QUERY_OPTIONS = {
+# What the sandbox evaluates; ``$id`` addresses a collection $ref, ``tag`` only reaches plug-ins
+# (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/overview).
+IMPLEMENTED_OPTIONS = {
     "$select",
     "$filter",
     "$orderby",
@@ -33,8 +35,13 @@ QUERY_OPTIONS = {
     "$expand",
     "$skiptoken",
     "$deltatoken",
+    "$id",
     "tag",
 }
+# Options Dataverse itself refuses (same page).
+UNSUPPORTED_OPTIONS = {"$skip", "$search", "$format"}
+EXPAND_OPTIONS = {"$select", "$filter", "$orderby", "$top", "$expand"}
+METADATA_OPTIONS = {"$select", "$filter", "$expand"}
 FORMATTED = "@OData.Community.Display.V1.FormattedValue"
 LOOKUP_NAME = "@Microsoft.Dynamics.CRM.lookuplogicalname"
 SKIP = re.compile(r'offset%3d%22(\d+)%22|offset="(\d+)"', re.IGNORECASE)
@@ -104,6 +111,9 @@ class Reader:
         except ODataError as error:
             raise bad_query(str(error)) from error
         for item in expands:
+            unknown = set(item.options) - EXPAND_OPTIONS
+            if unknown:
+                raise not_implemented(f"The $expand option '{sorted(unknown)[0]}'")
             if self._expand_target(entity, item.name) is None:
                 raise bad_query(
                     f"Could not find a property named '{item.name}' on type "
@@ -263,10 +273,23 @@ def skiptoken(entity: Entity, page: list[Record], offset: int, number: int) -> s
     return f'<cookie pagenumber="{number}" pagingcookie="{quote(inner)}" istracking="False" />'
 
 
-def check_options(options: dict[str, str]) -> None:
-    """Reject query options Dataverse does not support (protocols.md 3.3)."""
-    for name in options:
-        if name in ("$skip", "$search", "$format", "$apply"):
-            raise ServiceError(400, "0x80060888", f"The query parameter {name} is not supported")
-        if name.startswith("$") and name not in QUERY_OPTIONS:
-            raise ServiceError(400, "0x80060888", f"The query parameter {name} is not supported")
+def not_implemented(what: str) -> ServiceError:
+    """400 for something Dataverse offers but the sandbox does not emulate: refused, never
+    ignored, so a client never mistakes a partial answer for the real one."""
+    return ServiceError(400, INVALID_PROPERTY, f"{what} is not implemented in the sandbox.")
+
+
+def check_options(
+    options: dict[str, str], implemented: set[str] = IMPLEMENTED_OPTIONS
+) -> None:
+    """Refuse query options Dataverse does not support (``$skip``, ``$search``, ``$format``)
+    and every option or parameter the sandbox does not implement (``fetchXml``, ``sql``,
+    ``$apply``, parameter aliases, anything unknown)."""
+    for name, value in options.items():
+        if name in UNSUPPORTED_OPTIONS:
+            message = f"The query parameter {name} is not supported"
+            raise ServiceError(400, INVALID_PROPERTY, message)
+        if name not in implemented:
+            raise not_implemented(f"The query option '{name}'")
+        if name == "$count" and value not in ("true", "false"):
+            raise bad_query(f"Invalid value for $count: '{value}'.")

@@ -20,6 +20,9 @@ SERVICE = "dataverse"
 TOMBSTONES = "__deleted__"
 INVALID_PROPERTY = "0x80060888"
 DOES_NOT_EXIST = "0x80040217"
+# Codes from https://learn.microsoft.com/power-apps/developer/data-platform/reference/web-service-error-codes
+DUPLICATE_RECORD = "0x80040237"  # DuplicateRecord
+VERSION_MISMATCH = "0x80060882"  # ConcurrencyVersionMismatch
 KEY_PATTERN = re.compile(r"^/?(?P<set>[A-Za-z_]+)\((?P<key>[^)]*)\)$")
 
 
@@ -74,7 +77,7 @@ class Records:
         record_id = (record_id or changes.get(entity.primary_id) or str(uuid.uuid4())).lower()
         if self.get(entity.logical_name, record_id) is not None:
             raise ServiceError(
-                412, "0x80040237", "A record with matching key values already exists."
+                412, DUPLICATE_RECORD, "A record with matching key values already exists."
             )
         record = {a.value_name: None for a in entity.attributes.values()}
         record.update(changes)

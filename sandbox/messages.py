@@ -69,13 +69,18 @@ class Request:
 
 @dataclass
 class Response:
-    """An HTTP response; ``drop`` closes the connection without answering (fault injection)."""
+    """An HTTP response; ``drop`` closes the connection without answering (fault injection).
+
+    ``operations`` and ``records`` say what the request cost the server: operations are
+    charged the per-operation server time, records of bulk messages the per-record one.
+    """
 
     status: int
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytes = b""
     drop: bool = False
     operations: int = 1
+    records: int = 0
 
     def header(self, name: str) -> str | None:
         """First header value with this name."""

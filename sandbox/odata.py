@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote_plus
 
 Record = dict[str, Any]
 Getter = Callable[[Record], Any]
@@ -25,11 +25,17 @@ class ODataError(ValueError):
 
 
 def parse_query(raw: str) -> dict[str, str]:
-    """Split a query string without turning ``+`` into a space (OData literals may hold it)."""
+    """Split and decode a query string as the services do: ``+`` and ``%20`` are spaces, every
+    other ``%XX`` is the byte it stands for (so a literal plus must be sent as ``%2B``).
+
+    Microsoft's own clients form-encode query values (spaces as ``+``) and the Web API reads them
+    as spaces: https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/filter-rows
+    asks for ``+`` to be URL-encoded in filter values for that reason.
+    """
     options: dict[str, str] = {}
     for pair in filter(None, raw.split("&")):
         name, _, value = pair.partition("=")
-        options[unquote(name)] = unquote(value)
+        options[unquote_plus(name)] = unquote_plus(value)
     return options
 
 

@@ -127,6 +127,8 @@ class Sandbox:
         handler = self.dataverse if service == "dataverse" else self.business_central
         response = handler.handle(request)
         server_ms = config_["server_time_ms"] * response.operations
+        if response.records:
+            server_ms += config_["bulk_record_time_ms"] * response.records
         if server_ms:
             time.sleep(server_ms / 1000 / scale)
             self.counters.add(service, "server_time_ms", server_ms)
@@ -144,7 +146,8 @@ class Sandbox:
             return Response(0, drop=True)
         if kind == "timeout":
             time.sleep(config_["timeout_seconds"])
-            return render(ServiceError(504, "GatewayTimeout", "The operation timed out."))
+            code = "0x80040216" if service == "dataverse" else "GatewayTimeout"
+            return render(ServiceError(504, code, "The operation timed out."))
         if kind == "429":
             code = "0x80072322" if service == "dataverse" else "Application_TooManyRequests"
             return render(

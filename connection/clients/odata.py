@@ -47,7 +47,12 @@ def iterate_pages(http: ServiceSession, url: str,
     """
     next_url: str | None = url
     while next_url:
-        payload = http.request("GET", next_url, headers=headers).json()
+        response = http.request("GET", next_url, headers=headers)
+        if response.status_code == 204:
+            # A collection-valued navigation with no rows may answer 204 without a body
+            # instead of ``{"value": []}``: the same empty collection.
+            return
+        payload = response.json()
         yield payload.get("value", [])
         next_url = payload.get("@odata.nextLink")
 

@@ -71,3 +71,70 @@ def test_a_wrong_company_fails_the_company_check(sandbox_connection):
     sandbox_connection.save()
     report = run_test_connection(sandbox_connection)
     assert statuses(report)["company"] == "failed"
+
+
+def _answer(status: int, body: bytes, content_type: str = "application/json"):
+    import requests
+    from requests.structures import CaseInsensitiveDict
+
+    response = requests.Response()
+    response.status_code, response._content = status, body
+    response.headers = CaseInsensitiveDict({"Content-Type": content_type} if body else {})
+    return response
+
+
+def _sales_answers(monkeypatch, fragment: str, status: int, body: bytes,
+                   content_type: str = "application/json") -> None:
+    """Every Sales request whose URL holds ``fragment`` gets this answer instead."""
+    from connection.clients.http import ServiceSession
+
+    real = ServiceSession._send
+
+    def send(self, method, url, *args, **kwargs):
+        if fragment in url:
+            answer = _answer(status, body, content_type)
+            answer.url = url
+            return answer
+        return real(self, method, url, *args, **kwargs)
+
+    monkeypatch.setattr(ServiceSession, "_send", send)
+
+
+@pytest.mark.parametrize("status, body", [(204, b""), (200, b'{"value":[]}')])
+def test_no_roles_reads_the_same_from_an_empty_204_and_an_empty_value_list(
+        sandbox_connection, monkeypatch, status, body):
+    """A collection-valued navigation without rows: Test Connection reads both answers as an
+    empty list of roles and says so, instead of failing on the missing body.
+
+    https://learn.microsoft.com/power-apps/developer/data-platform/webapi/retrieve-related-entities-query
+    """
+    _sales_answers(monkeypatch, "systemuserroles_association", status, body)
+    report = run_test_connection(sandbox_connection)
+    user = next(c for c in report.checks if c.key == "integration_user")
+    assert user.status == "failed"
+    assert "has no user roles assigned" in user.detail
+    assert statuses(report)["integration_roles"] == "failed"
+    assert statuses(report)["solution"] == "ok"
+
+
+@pytest.mark.parametrize("fragment", ["WhoAmI", "organizations", "systemuserroles_association"])
+@pytest.mark.parametrize("status, body, content_type", [
+    (200, b"<html>maintenance</html>", "text/html"),
+    (200, b"", "application/json"),
+    (200, b"[]", "application/json"),
+    (200, b'{"value": 5}', "application/json"),
+    (204, b"", "application/json"),
+])
+def test_any_answer_ends_in_a_failed_check_with_the_reason(
+        sandbox_connection, monkeypatch, fragment, status, body, content_type):
+    _sales_answers(monkeypatch, fragment, status, body, content_type)
+    report = run_test_connection(sandbox_connection)
+    failed = report.failures()
+    if fragment == "systemuserroles_association" and status == 204:
+        assert "has no user roles assigned" in failed[0].detail
+    assert failed and not report.passed
+    assert all(check.detail.strip() for check in failed)
+    assert any("not JSON" in c.detail or "expected shape" in c.detail or "no user roles" in c.detail
+               for c in failed), [c.detail for c in failed]
+    sandbox_connection.refresh_from_db()
+    assert sandbox_connection.status == ConnectionStatus.FAILED

@@ -158,7 +158,7 @@ def test_a_stale_etag_returns_412_on_update_and_delete(dataverse):
     assert stale.status_code == 412
     assert stale.json() == {
         "error": {
-            "code": "",
+            "code": "0x80060882",
             "message": "The version of the existing record "
             "doesn't match the RowVersion property provided.",
         }
