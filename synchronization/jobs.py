@@ -11,6 +11,7 @@ from datetime import timedelta
 import django_rq
 from django.db import transaction
 from rq import get_current_job
+from rq.job import Job as RqJob
 
 from connection.models import ConnectionSetup
 from synchronization.models import JobStatus, SyncJob
@@ -101,6 +102,16 @@ def enqueue(job_id: int, delay: timedelta | None = None) -> None:
         queue.enqueue(run, job_id)
 
 
+def in_queue() -> set[int]:
+    """Ids of the job rows an RQ job will still run: queued, scheduled (a busy mapping's retry)
+    or being run. A pending row missing here was lost with Redis (a restart, a flush)."""
+    queue = django_rq.get_queue(QUEUE)
+    ids = [*queue.get_job_ids(), *queue.scheduled_job_registry.get_job_ids(),
+           *queue.started_job_registry.get_job_ids()]
+    found = RqJob.fetch_many(ids, connection=queue.connection)
+    return {job.args[0] for job in found if job is not None and job.args}
+
+
 def run(job_id: int) -> None:
     """Entry point the RQ worker calls."""
     job = SyncJob.objects.filter(pk=job_id).first()
@@ -163,4 +174,4 @@ def ping(job: SyncJob) -> dict:
 
 
 __all__ = ["ConnectionDisabled", "JobStatus", "can_run", "check_enabled", "claimer", "enqueue",
-           "handler", "notify_finished", "run", "start", "when_finished"]
+           "handler", "in_queue", "notify_finished", "run", "start", "when_finished"]

@@ -20,7 +20,14 @@ from django.utils import timezone
 from connection import services
 from mappings.models import Direction, EntryStatus, JobKind, JobQueueEntry
 from synchronization import jobs, runs
-from synchronization.models import FullSyncRun, JobStatus, RunStatus, SyncJob, SyncMode
+from synchronization.models import (
+    ACTIVE_STATUSES,
+    FullSyncRun,
+    JobStatus,
+    RunStatus,
+    SyncJob,
+    SyncMode,
+)
 from synchronization.sides import BcSide, SalesSide
 
 log = logging.getLogger(__name__)
@@ -37,6 +44,7 @@ def tick(now: datetime | None = None) -> None:
     """One pass of the scheduler: recover abandoned jobs, then start what is due."""
     now = now or timezone.now()
     recover_abandoned(now)
+    requeue_lost(now)
     for entry in due_entries(now):
         try:
             run_entry(entry, now)
@@ -154,6 +162,26 @@ def recover_abandoned(now: datetime | None = None) -> list[SyncJob]:
         if replacement:
             resumed.append(replacement)
     return resumed
+
+
+def requeue_lost(now: datetime | None = None) -> list[int]:
+    """Pending rows that no RQ job will run (Redis restarted or its queue was flushed): enqueue
+    them again. A row waiting for the job it is chained after is not lost; one that has waited
+    less than the stale threshold may still be on its way to the queue."""
+    now = now or timezone.now()
+    settled = now - timedelta(seconds=settings.SYNC_STALE_AFTER_SECONDS)
+    pending = set(SyncJob.objects.filter(status=JobStatus.PENDING, created_at__lt=settled)
+                  .values_list("pk", flat=True))
+    if not pending:
+        return []
+    chained = {job.parameters.get("then") for job in
+               SyncJob.objects.filter(status__in=ACTIVE_STATUSES).only("parameters")}
+    lost = sorted(pending - chained - jobs.in_queue())
+    for job_id in lost:
+        jobs.enqueue(job_id)
+    if lost:
+        log.warning("job rows %s were pending with no queued job; enqueued them again", lost)
+    return lost
 
 
 def _resume(job: SyncJob) -> SyncJob | None:

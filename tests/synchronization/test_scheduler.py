@@ -187,3 +187,19 @@ def test_a_full_synchronization_holds_the_connection_s_recurring_runs(synced_con
     FullSyncRun.objects.create(connection=synced_connection, status=RunStatus.RUNNING)
     scheduler.tick()
     assert not SyncJob.objects.filter(mapping_name="CURRENCY").exists()
+
+
+def test_a_pending_job_lost_with_redis_is_enqueued_again_and_runs(synced_connection, redis_url,
+                                                                  rq_worker, settings):
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()  # as a restarted Redis without persistence
+    settings.SYNC_STALE_AFTER_SECONDS = 0
+    lost = SyncJob.objects.create(kind="ping", connection=synced_connection)
+    chained = SyncJob.objects.create(kind="ping", connection=synced_connection)
+    waiting = SyncJob.objects.create(kind="ping", connection=synced_connection,
+                                     parameters={"then": chained.pk})
+    jobs.enqueue(waiting.pk, timedelta(hours=1))  # still scheduled: not lost
+    assert scheduler.requeue_lost(timezone.now() + timedelta(seconds=1)) == [lost.pk]
+    assert wait_for(lambda: SyncJob.objects.get(pk=lost.pk).status == JobStatus.FINISHED, 30)
+    assert SyncJob.objects.get(pk=chained.pk).status == JobStatus.PENDING
