@@ -42,7 +42,7 @@ lint: install-dev
 # compute: four xdist workers keep two cores busy (each with its own sandbox, Redis database,
 # data folder and test database).
 TEST_WORKERS ?= 4
-PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --durations=15
+PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15
 
 test: install-dev browser
 	$(BIN)/ruff check .

@@ -1,8 +1,9 @@
 """`bcsales run`: the whole demo in one process tree.
 
 Starts, in order: an embedded Redis (unless REDIS_URL is set), migrations, the demo administrator,
-the sandbox, one RQ worker with its scheduler, and the web server on 127.0.0.1. Ctrl-C (or any
-child dying) stops every process it started, the embedded Redis last.
+the sandbox, one RQ worker with its scheduler, and the web server on 127.0.0.1. A worker that dies
+is replaced (its jobs are resumed by the next tick); Ctrl-C, or the web server or sandbox dying,
+stops every process it started, the embedded Redis last.
 """
 
 import argparse
@@ -25,9 +26,15 @@ def manage(*args: str) -> list[str]:
 class Runner:
     """Owns the child processes and stops them together."""
 
+    # Children replaced when they die, at most this often in a row within RESTART_WINDOW seconds.
+    RESTARTABLE = {"worker"}
+    MAX_RESTARTS, RESTART_WINDOW = 5, 60.0
+
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
         self.children: list[tuple[str, subprocess.Popen]] = []
+        self.commands: dict[str, list[str]] = {}
+        self.restarts: list[float] = []
         self.redis: EmbeddedRedis | None = None
 
     def start_redis(self) -> None:
@@ -47,14 +54,29 @@ class Runner:
         # Own process group: a terminal Ctrl-C reaches only us, and we stop children in order.
         process = subprocess.Popen(command, env=os.environ, start_new_session=True)
         self.children.append((name, process))
+        self.commands[name] = command
 
     def wait(self) -> int:
         while True:
-            for name, process in self.children:
-                if process.poll() is not None:
+            for index, (name, process) in enumerate(self.children):
+                if process.poll() is None:
+                    continue
+                if not self._may_restart(name):
                     print(f"{name} exited with status {process.returncode}; stopping.")
                     return process.returncode or 1
+                print(f"{name} exited with status {process.returncode}; starting a new one.",
+                      flush=True)
+                del self.children[index]
+                self.spawn(name, self.commands[name])
+                break
             time.sleep(0.5)
+
+    def _may_restart(self, name: str) -> bool:
+        if name not in self.RESTARTABLE:
+            return False
+        now = time.monotonic()
+        self.restarts = [t for t in self.restarts if now - t < self.RESTART_WINDOW] + [now]
+        return len(self.restarts) <= self.MAX_RESTARTS
 
     def stop(self) -> None:
         for _name, process in reversed(self.children):

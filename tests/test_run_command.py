@@ -33,39 +33,37 @@ def wait_for_health(port: int, timeout: float = 90) -> requests.Response:
     pytest.fail("the portal did not become healthy")
 
 
-@pytest.fixture
-def running_portal(tmp_path):
+# One portal for the module (it takes seconds to start): its tests run in order on one xdist
+# worker, and the last one stops it with Ctrl-C.
+pytestmark = pytest.mark.xdist_group("bcsales-run")
+
+
+@pytest.fixture(scope="module")
+def running_portal(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("run")
     port, sandbox_port = free_port(), free_port()
-    env = {**os.environ, "DATA_DIR": str(tmp_path), "DEMO_ADMIN_PASSWORD": "demo-pass"}
+    env = {**os.environ, "DATA_DIR": str(data_dir), "DEMO_ADMIN_PASSWORD": "demo-pass"}
     env.pop("REDIS_URL", None)
     env.pop("DATABASE_URL", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bcsales.cli", "run", "--port", str(port),
-         "--sandbox-port", str(sandbox_port)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    yield process, port, tmp_path
+    log = data_dir.parent / f"{data_dir.name}.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bcsales.cli", "run", "--port", str(port),
+             "--sandbox-port", str(sandbox_port)],
+            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, text=True,
+        )
+    process.log = log
+    yield process, port, data_dir
     if process.poll() is None:
+        for child in descendants(process.pid):
+            child.kill()
         process.kill()
 
 
-def test_run_starts_a_healthy_portal_and_ctrl_c_stops_everything(running_portal):
-    process, port, data_dir = running_portal
-    health = wait_for_health(port).json()
-    assert health["checks"] == {"database": "up", "redis": "up", "worker": "up"}
-    started = descendants(process.pid)
-    # The embedded server daemonizes, so it is no descendant: find it by its pid file.
-    valkey = [psutil.Process(int((data_dir / "redis" / "valkey.pid").read_text()))]
-
-    process.send_signal(signal.SIGINT)
-    output, _ = process.communicate(timeout=60)
-
-    assert process.returncode == 0
-    assert "with password 'demo-pass'" in output
-    assert f"http://127.0.0.1:{port}/" in output
-    _gone, alive = psutil.wait_procs(started + valkey, timeout=10)
-    assert not alive, f"left running: {[p.pid for p in alive]}"
-    assert not (data_dir / "redis.url").exists()
+def worker_of(process: subprocess.Popen) -> psutil.Process:
+    (worker,) = [p for p in psutil.Process(process.pid).children()
+                 if "rqworker" in " ".join(p.cmdline())]
+    return worker
 
 
 def test_the_demo_administrator_can_sign_in(running_portal):
@@ -81,3 +79,38 @@ def test_the_demo_administrator_can_sign_in(running_portal):
     )
     assert response.url == f"http://127.0.0.1:{port}/"
     assert "Sign out" in response.text
+
+
+def test_a_worker_that_dies_is_replaced_and_the_demo_goes_on(running_portal):
+    process, port, _data_dir = running_portal
+    wait_for_health(port)
+    killed = worker_of(process)
+    for member in [killed, *killed.children(recursive=True)]:
+        member.kill()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and "starting a new one" not in process.log.read_text():
+        time.sleep(0.2)
+    assert "worker exited with status -9; starting a new one." in process.log.read_text()
+    assert process.poll() is None
+    assert worker_of(process).pid != killed.pid
+    assert wait_for_health(port).json()["checks"]["worker"] == "up"
+
+
+def test_run_starts_a_healthy_portal_and_ctrl_c_stops_everything(running_portal):
+    process, port, data_dir = running_portal
+    health = wait_for_health(port).json()
+    assert health["checks"] == {"database": "up", "redis": "up", "worker": "up"}
+    started = descendants(process.pid)
+    # The embedded server daemonizes, so it is no descendant: find it by its pid file.
+    valkey = [psutil.Process(int((data_dir / "redis" / "valkey.pid").read_text()))]
+
+    process.send_signal(signal.SIGINT)
+    process.wait(timeout=60)
+    output = process.log.read_text()
+
+    assert process.returncode == 0
+    assert "with password 'demo-pass'" in output
+    assert f"http://127.0.0.1:{port}/" in output
+    _gone, alive = psutil.wait_procs(started + valkey, timeout=10)
+    assert not alive, f"left running: {[p.pid for p in alive]}"
+    assert not (data_dir / "redis.url").exists()
