@@ -151,7 +151,7 @@ def report_full(job, elapsed: float, rss: RssSampler, counters: dict, limits: Li
     ceiling = limits.ceiling()
     bound = limits.run_bound(seconds)
     print(f"\n== full synchronization ({job.mapping_name}, To Integration Table, mode All)")
-    print(f"  job {job.pk}: {job.get_status_display()}; inserted {job.inserted:,}, modified "
+    print(f"  job {job.pk}: {job.status_label}; inserted {job.inserted:,}, modified "
           f"{job.modified:,}, unchanged {job.unchanged:,}, failed {job.failed:,}")
     print(f"  records/s            {rate:,.1f}  ({done:,} records in {seconds:.1f} s; "
           f"{elapsed:.1f} s start to end)")

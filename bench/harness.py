@@ -94,12 +94,20 @@ class World:
 
         django.setup()
         call_command("migrate", verbosity=0)
+        from connection import lifecycle
         from connection.documents import apply_document, sandbox_document
         from mappings.defaults import apply_default_setup
 
         self.connection, _ = apply_document(
             sandbox_document(self.sandbox.credentials, "Benchmark"))
+        report = lifecycle.enable(self.connection)  # a disabled connection runs nothing
+        if not report.passed:
+            raise RuntimeError(f"Test Connection failed: {report.failures()}")
         apply_default_setup(self.connection)
+        from mappings.models import JobQueueEntry
+
+        # Only the measured runs may run: the recurring job queue entries stay off.
+        JobQueueEntry.objects.update(enabled=False)
 
     # -- workers and runs ----------------------------------------------------------------
     def start_worker(self):

@@ -56,7 +56,7 @@ def measure_incremental(world: World, mapping: str, changes: int) -> None:
     seen = counters["dataverse"]["requests"] + counters["business_central"]["requests"]
     seconds = job.duration.total_seconds() if job.duration else elapsed
     print(f"\n== incremental ({mapping}, Modified, {changed} changed records)")
-    print(f"  job {job.pk}: {job.get_status_display()}; modified {job.modified}, inserted "
+    print(f"  job {job.pk}: {job.status_label}; modified {job.modified}, inserted "
           f"{job.inserted}, unchanged {job.unchanged}, failed {job.failed}")
     print(f"  requests             {job.requests} counted by the job (target <= 5); the "
           f"sandbox saw {seen} in all (Dataverse {counters['dataverse']['requests']}, BC "
@@ -67,10 +67,12 @@ def measure_incremental(world: World, mapping: str, changes: int) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     from bench.full_sync import arguments, fresh_windows, limits_of
-    from synchronization.models import SyncDirection, SyncMode
 
     args = arguments(argv)
     with World({GENERATED[args.mapping]: args.customers}) as world:
+        # Django is set up by the world (its own DATA_DIR and database): import models after.
+        from synchronization.models import SyncDirection, SyncMode
+
         world.start_worker()
         world.presync(DEPENDENCIES[args.mapping])
         started = time.perf_counter()
