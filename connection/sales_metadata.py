@@ -10,6 +10,7 @@ Solution call. What cannot be read fails only what needs it, with a message sayi
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from typing import Any
 
@@ -34,30 +35,28 @@ class Store:
     connection: table metadata in the database."""
 
     def __init__(self, connection: ConnectionSetup) -> None:
-        self.connection_id = connection.pk
+        self.connection = connection
 
     def load(self, logical_name: str) -> EntityMetadata | None:
-        value = _load(self.connection_id, TABLE + logical_name)
+        value = _load(self.connection, TABLE + logical_name)
         return dataverse_metadata.from_json(value) if value else None
 
     def save(self, metadata: EntityMetadata) -> None:
-        _save(self.connection_id, TABLE + metadata.logical_name,
+        _save(self.connection, TABLE + metadata.logical_name,
               dataverse_metadata.to_json(metadata))
 
     def forget(self, logical_name: str) -> None:
-        SalesMetadata.objects.filter(connection_id=self.connection_id,
-                                     key=TABLE + logical_name).delete()
+        SalesMetadata.objects.filter(connection=self.connection,
+                                     key=_key(self.connection, TABLE + logical_name)).delete()
 
 
 def integration_user(connection: ConnectionSetup, client) -> WhoAmI:
     """The integration user (WhoAmI of ``client``'s credential), read once per connection."""
-    value = _load(connection.pk, WHOAMI)
+    value = _load(connection, WHOAMI)
     if value:
         return WhoAmI(**value)
     who = client.whoami()
-    _save(connection.pk, WHOAMI, {"user_id": who.user_id,
-                                  "business_unit_id": who.business_unit_id,
-                                  "organization_id": who.organization_id})
+    _save(connection, WHOAMI, _who(who))
     return who
 
 
@@ -65,11 +64,11 @@ def base_currency(connection: ConnectionSetup, client) -> str:
     """The id of the Sales organization's base currency (BC's blank, local currency), read
     once per connection. Raises BaseCurrencyUnavailable with the reason; nothing is stored
     then, so the next job that needs it asks again."""
-    value = _load(connection.pk, BASE_CURRENCY)
+    value = _load(connection, BASE_CURRENCY)
     if value.get("id"):
         return str(value["id"])
     currency_id = read_base_currency(client)
-    _save(connection.pk, BASE_CURRENCY, {"id": currency_id})
+    _save(connection, BASE_CURRENCY, {"id": currency_id})
     return currency_id
 
 
@@ -99,11 +98,10 @@ def refresh(connection: ConnectionSetup, client, who: WhoAmI | None = None,
     why); so is a base currency that cannot. Returns the tables read again."""
     who = who or client.whoami()
     rows = SalesMetadata.objects.filter(connection=connection)
-    tables = sorted(k.removeprefix(TABLE) for k in rows.values_list("key", flat=True)
-                    if k.startswith(TABLE))
+    tables = sorted({k.split(":", 1)[1].removeprefix(TABLE)
+                     for k in rows.values_list("key", flat=True) if TABLE in k})
     rows.delete()
-    _save(connection.pk, WHOAMI, {"user_id": who.user_id, "business_unit_id":
-                                  who.business_unit_id, "organization_id": who.organization_id})
+    _save(connection, WHOAMI, _who(who))
     _refresh_base_currency(connection, client, base_currency_id)
     read = []
     for table in tables:
@@ -125,18 +123,32 @@ def _refresh_base_currency(connection: ConnectionSetup, client,
     except BaseCurrencyUnavailable as error:
         log.info("connection %s: %s", connection.pk, error)
         return
-    _save(connection.pk, BASE_CURRENCY, {"id": currency_id.lower()})
+    _save(connection, BASE_CURRENCY, {"id": currency_id.lower()})
 
 
-def _load(connection_id: int, key: str) -> dict[str, Any]:
-    row = SalesMetadata.objects.filter(connection_id=connection_id, key=key) \
+def _who(who: WhoAmI) -> dict[str, str]:
+    return {"user_id": who.user_id, "business_unit_id": who.business_unit_id,
+            "organization_id": who.organization_id}
+
+
+def _key(connection: ConnectionSetup, key: str) -> str:
+    """``key`` under the environment and account the facts were read with: after the Sales URL
+    or the sign-in changes, what was kept before is not used (refresh removes it)."""
+    where = "|".join([connection.server_address.lower(), connection.authentication_type,
+                      connection.tenant_id.lower(), connection.client_id.lower(),
+                      connection.user_name.lower()])
+    return f"{hashlib.sha256(where.encode()).hexdigest()[:12]}:{key}"
+
+
+def _load(connection: ConnectionSetup, key: str) -> dict[str, Any]:
+    row = SalesMetadata.objects.filter(connection=connection, key=_key(connection, key)) \
         .values_list("value", flat=True).first()
     return row or {}
 
 
-def _save(connection_id: int, key: str, value: dict[str, Any]) -> None:
+def _save(connection: ConnectionSetup, key: str, value: dict[str, Any]) -> None:
     # One statement: two processes filling the same key at once both succeed.
     SalesMetadata.objects.bulk_create(
-        [SalesMetadata(connection_id=connection_id, key=key, value=value)],
+        [SalesMetadata(connection=connection, key=_key(connection, key), value=value)],
         update_conflicts=True, unique_fields=["connection", "key"],
         update_fields=["value", "read_at"])

@@ -9,7 +9,7 @@ import pytest
 
 from connection import sales_metadata, solution
 from connection.checks import run_test_connection
-from connection.models import SalesMetadata
+from connection.models import ConnectionSetup
 from synchronization.models import JobStatus, SyncDirection
 from tests.synchronization.engine_support import (
     admin_dataverse,
@@ -36,8 +36,9 @@ def customers_to_sales(connection):
 
 
 def kept_columns(connection, table: str) -> set[str]:
-    row = SalesMetadata.objects.get(connection=connection, key=f"table:{table}")
-    return set(row.value["attributes"])
+    kept = sales_metadata.Store(connection).load(table)
+    assert kept is not None, f"no metadata of {table} is kept"
+    return set(kept.attributes)
 
 
 def test_a_mapped_column_without_metadata_stops_the_mapping_naming_it_and_nothing_is_written(
@@ -98,18 +99,13 @@ def test_test_connection_reads_the_metadata_again_and_jobs_see_the_change(
 def test_redeploying_the_integration_solution_reads_the_metadata_again(synced_connection,
                                                                        sandbox_clean):
     full(mapping(synced_connection, "CURRENCY"))
-    assert "transactioncurrency" in _kept_tables(synced_connection)
+    assert "currencyname" in kept_columns(synced_connection, "transactioncurrency")
     sandbox_clean.settings(dataverse={"metadata_hidden_attributes": [
         "transactioncurrency.currencyname"]})
     creds = sandbox_clean.credentials
     solution.deploy(synced_connection, creds["admin_user"], creds["admin_password"])
     assert "currencyname" not in kept_columns(synced_connection, "transactioncurrency")
     assert "isocurrencycode" in kept_columns(synced_connection, "transactioncurrency")
-
-
-def _kept_tables(connection) -> set[str]:
-    return {key.removeprefix("table:") for key in SalesMetadata.objects.filter(
-        connection=connection).values_list("key", flat=True)}
 
 
 def test_without_a_base_currency_only_records_that_need_it_fail_and_say_why(
@@ -133,3 +129,14 @@ def test_without_a_base_currency_only_records_that_need_it_fail_and_say_why(
     assert not written & blank, "no blank-currency customer was written without its currency"
     with pytest.raises(sales_metadata.BaseCurrencyUnavailable):
         sales_metadata.base_currency(synced_connection, integration_dataverse(synced_connection))
+
+
+@pytest.mark.parametrize("setting", ["server_address", "client_id"])
+def test_what_was_kept_is_not_used_once_the_sales_url_or_sign_in_changes(
+        synced_connection, sandbox_clean, setting):
+    full(mapping(synced_connection, "CURRENCY"))
+    assert sales_metadata.Store(synced_connection).load("transactioncurrency") is not None
+    ConnectionSetup.objects.filter(pk=synced_connection.pk).update(
+        **{setting: getattr(synced_connection, setting) + "0"})
+    synced_connection.refresh_from_db()
+    assert sales_metadata.Store(synced_connection).load("transactioncurrency") is None
