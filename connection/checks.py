@@ -12,6 +12,7 @@ import logging
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from connection import sales_metadata
 from connection import solution as roles
 from connection.clients.errors import AuthenticationError, ClientError, NotFound
 from connection.models import ConnectionSetup
@@ -146,6 +147,9 @@ class ConnectionTest:
         self.report.facts.update(user_id=who.user_id, organization_id=who.organization_id)
         self._pass("whoami", f"{self.connection.server_address} answered.")
         self.report.facts.update(read_sales_facts(self.dataverse))
+        # What jobs reuse (integration user, base currency, table metadata) is read again now.
+        sales_metadata.refresh(self.connection, self.dataverse, who,
+                               self.report.facts.get("base_currency_id"))
 
     def integration_user(self) -> None:
         if self.dataverse is None:
@@ -238,6 +242,7 @@ def read_sales_facts(client) -> dict[str, Any]:
     facts["sales_order_integration"] = bool(org.get("issopintegrationenabled"))
     currency_id = org.get("_basecurrencyid_value")
     if currency_id:
+        facts["base_currency_id"] = str(currency_id).lower()
         currency = client.get("transactioncurrencies", currency_id, select=["isocurrencycode"])
         facts["base_currency_code"] = currency.get("isocurrencycode") or ""
     return facts

@@ -290,3 +290,28 @@ class SettingChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.caption} changed on {self.changed_at:%Y-%m-%d %H:%M}"
+
+
+class SalesMetadata(models.Model):
+    """What the portal read once from a connection's Sales environment and reuses in every job
+    and process: the integration user (``whoami``), the organization's base currency
+    (``base_currency``) and table metadata (``table:<logical name>``).
+
+    Test Connection and Redeploy Integration Solution read it again (connection.sales_metadata);
+    in the database, the web and worker processes share it and it outlives restarts.
+    """
+
+    connection = models.ForeignKey(
+        ConnectionSetup, on_delete=models.CASCADE, related_name="sales_metadata"
+    )
+    key = models.CharField(max_length=200)
+    value = models.JSONField(default=dict)
+    read_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "key"], name="unique_sales_metadata")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} of {self.connection_id}"

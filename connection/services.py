@@ -105,14 +105,17 @@ def business_central_credential(connection: ConnectionSetup) -> TokenSource:
 
 def dataverse_client(connection: ConnectionSetup, *, interactive: bool = False,
                      tokens: TokenSource | None = None):
-    """A DataverseClient for the connection's Sales URL and SDK (Web API) version."""
+    """A DataverseClient for the connection's Sales URL and SDK (Web API) version; table
+    metadata it reads is kept for the connection (connection.sales_metadata)."""
     from connection.clients.dataverse import DataverseClient
+    from connection.sales_metadata import Store
 
     _require(connection.server_address, "Dynamics 365 Sales URL")
     options = _interactive_options() if interactive else _background_options()
     return DataverseClient(connection.server_address, tokens or sales_credential(connection),
                            api_version=connection.proxy_version,
-                           ca_bundle=_ca_bundle(connection), **options)
+                           ca_bundle=_ca_bundle(connection),
+                           metadata_store=Store(connection) if connection.pk else None, **options)
 
 
 def business_central_client(connection: ConnectionSetup, *, interactive: bool = False,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from connection import sales_metadata
 from connection.clients.errors import ClientError, NotFound
 from connection.models import ConnectionSetup
 from connection.services import dataverse_client, user_credential
@@ -114,13 +115,16 @@ def deploy(connection: ConnectionSetup, admin_user: str, admin_password: str) ->
     """
     admin, who = administrator_client(connection, admin_user, admin_password)
     done = ensure_roles(admin, who.business_unit_id)
-    integration_id = dataverse_client(connection, interactive=True).whoami().user_id
-    done += assign_roles(admin, integration_id)
+    integration = dataverse_client(connection, interactive=True)
+    integration_who = integration.whoami()
+    done += assign_roles(admin, integration_who.user_id)
     done.append(write_connection_data(admin, connection))
     if connection.sales_order_integration_enabled:
         done.append(set_sales_order_integration(admin, True))
     connection.solution_installed = solution_installed(admin)
     connection.save(update_fields=["solution_installed", "updated_at"])
+    # The solution adds tables and columns: what jobs reuse is read again now.
+    sales_metadata.refresh(connection, integration, integration_who)
     return done
 
 

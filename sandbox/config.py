@@ -8,6 +8,7 @@ emulated seconds last W / s real seconds (latency and server time shrink the sam
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 FAULT_KINDS = ("429", "500", "503", "timeout", "drop")
@@ -31,6 +32,9 @@ DEFAULTS: dict[str, Any] = {
         "fault_rate": 0.0,
         "fault_kinds": list(FAULT_KINDS),
         "timeout_seconds": 10,
+        # "table.column" names whose attribute metadata EntityDefinitions leaves out, as an
+        # environment where a column's metadata is not readable does: a client must not guess.
+        "metadata_hidden_attributes": [],
     },
     "business_central": {
         "limits_enabled": False,
@@ -84,6 +88,8 @@ def _validated(name: str, key: str, value: Any, default: Any) -> Any:
             raise SettingsError(f"'{name}' must be true or false")
         return value
     if isinstance(default, list):
+        if key == "metadata_hidden_attributes":
+            return _validated_columns(name, value)
         return _validated_kinds(name, value)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise SettingsError(f"'{name}' must be a number")
@@ -113,3 +119,11 @@ def _validated_kinds(name: str, value: Any) -> list[str]:
     if unknown:
         raise SettingsError(f"'{name}' has unknown kinds {unknown}; use {list(FAULT_KINDS)}")
     return list(value)
+
+
+def _validated_columns(name: str, value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(
+        isinstance(item, str) and re.fullmatch(r"\w+\.\w+", item) for item in value
+    ):
+        raise SettingsError(f"'{name}' must be a list of \"table.column\" names")
+    return [item.lower() for item in value]

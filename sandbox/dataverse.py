@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -55,9 +56,15 @@ def resource_name(path: str) -> str:
 class Dataverse:
     """Answers Dataverse Web API requests for one organization."""
 
-    def __init__(self, store: Store, state: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        store: Store,
+        state: dict[str, Any],
+        settings: Callable[[], dict[str, Any]] | None = None,
+    ) -> None:
         self.store = store
         self.state = state
+        self.settings = settings or (lambda: {})
         self.records = Records(store)
         self.reader = Reader(self.records)
         option_values.attach(store)
@@ -99,7 +106,8 @@ class Dataverse:
             ("EntityDefinitions", "GlobalOptionSetDefinitions")
         ):
             check_options(request.options, METADATA_OPTIONS)
-            return metadata.handle(request, rest, api)
+            hidden = set(self.settings().get("metadata_hidden_attributes", ()))
+            return metadata.handle(request, rest, api, hidden)
         check_options(request.options)
         if rest == "$batch":
             from sandbox.dataverse_batch import handle_batch

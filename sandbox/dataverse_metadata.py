@@ -166,8 +166,8 @@ def attribute_definition(entity: Entity, attribute: Attribute) -> dict[str, Any]
     return row
 
 
-def handle(request: Request, rest: str, api: str) -> Response:
-    """Route metadata requests."""
+def handle(request: Request, rest: str, api: str, hidden: set[str] | None = None) -> Response:
+    """Route metadata requests; ``hidden`` ("table.column") attributes are left out."""
     if rest == "":
         value = [
             {"name": e.set_name, "kind": "EntitySet", "url": e.set_name} for e in ENTITIES.values()
@@ -182,10 +182,12 @@ def handle(request: Request, rest: str, api: str) -> Response:
     segments = rest.split("/")
     if segments[0].startswith("GlobalOptionSetDefinitions"):
         return _global_option_sets(request, segments[0], api)
-    return _entity_definitions(request, segments, api)
+    return _entity_definitions(request, segments, api, hidden or set())
 
 
-def _entity_definitions(request: Request, segments: list[str], api: str) -> Response:
+def _entity_definitions(
+    request: Request, segments: list[str], api: str, hidden: set[str]
+) -> Response:
     match = KEYED.match(segments[0])
     if match is None:
         raise ServiceError(400, "0x80060888", f"Invalid metadata path '{segments[0]}'.")
@@ -197,7 +199,7 @@ def _entity_definitions(request: Request, segments: list[str], api: str) -> Resp
         return _single(
             request, entity_definition(entity), f"{api}/$metadata#EntityDefinitions/$entity"
         )
-    return _attributes(request, entity, segments[1:], api)
+    return _attributes(request, entity, segments[1:], api, hidden)
 
 
 def _find_entity(logical_name: str | None, metadata_id: str | None) -> Entity:
@@ -209,7 +211,9 @@ def _find_entity(logical_name: str | None, metadata_id: str | None) -> Entity:
     )
 
 
-def _attributes(request: Request, entity: Entity, segments: list[str], api: str) -> Response:
+def _attributes(
+    request: Request, entity: Entity, segments: list[str], api: str, hidden: set[str]
+) -> Response:
     match = KEYED.match(segments[0])
     if match is None or match["name"] != "Attributes":
         raise ServiceError(
@@ -220,6 +224,8 @@ def _attributes(request: Request, entity: Entity, segments: list[str], api: str)
     rows = []
     for attribute in entity.attributes.values():
         if match["key"] is not None and attribute.name != match["key"]:
+            continue
+        if f"{entity.logical_name}.{attribute.name}" in hidden:
             continue
         if cast is not None and METADATA_TYPES.get(attribute.type) != cast:
             continue

@@ -50,7 +50,7 @@ class Sandbox:
             self.counters.token,
             self.client_certificate.certificate,
         )
-        self.dataverse = Dataverse(self.store, self.state)
+        self.dataverse = Dataverse(self.store, self.state, lambda: self.settings["dataverse"])
         self.business_central = BusinessCentral(self.store, self.state)
         if self.store.is_empty or sizes:
             demo.seed(self.store, self.state, sizes or {})

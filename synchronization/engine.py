@@ -34,7 +34,7 @@ from synchronization.match_fields import FieldMatcher
 from synchronization.models import JobStatus, SyncDirection, SyncJob, SyncMode
 from synchronization.pacing import Heartbeat, prefetched
 from synchronization.sides import BcSide, Outcome, SalesSide, Side, Write, deterministic_id
-from synchronization.transform import TransferError, Transformer
+from synchronization.transform import BaseCurrency, TransferError, Transformer
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ class DirectionRun:
     """One SyncJob: a mapping synchronized in one direction."""
 
     def __init__(self, job: SyncJob, mapping: IntegrationTableMapping, bc: BcSide,
-                 sales: SalesSide, base_currency_id: str = "") -> None:
+                 sales: SalesSide, base_currency: BaseCurrency = None) -> None:
         self.job = job
         self.mapping = mapping
         self.direction = job.direction
@@ -87,7 +87,7 @@ class DirectionRun:
         self.source: Side = bc if self.to_sales else sales
         self.destination: Side = sales if self.to_sales else bc
         self.bc, self.sales = bc, sales
-        self.transformer = Transformer(mapping, self.direction, bc, sales, base_currency_id)
+        self.transformer = Transformer(mapping, self.direction, bc, sales, base_currency)
         self.table_rules = rules.for_mapping(mapping, self.direction, bc, sales)
         self.settings = self._settings()
         bc.card_fields  # noqa: B018 -- read the field mappings now, in the job's own thread

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict
+from functools import partial
 from itertools import pairwise
 from typing import Any
 
@@ -17,7 +18,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from connection import services
+from connection import sales_metadata, services
 from mappings.matching import (
     ALREADY_COUPLED,
     MATCHED,
@@ -222,13 +223,16 @@ def _run_direction(job: SyncJob) -> dict:
     bc_client = services.business_central_client(connection)
     sales_client = services.dataverse_client(connection)
     tuning = _tuning(connection)
-    integration_user = sales_client.whoami().user_id
+    # Read once per connection and reused (connection.sales_metadata): a job asks Sales only
+    # for its records, and for the base currency only when a record needs it.
+    integration_user = sales_metadata.integration_user(connection, sales_client).user_id
     bc = BcSide(mapping, bc_client, tuning["bc_batch"], tuning["bc_concurrency"])
     sales = SalesSide(mapping, sales_client, tuning["sales_batch"], tuning["sales_concurrency"],
                       integration_user_id=integration_user)
     _count_total(job, bc if job.direction == SyncDirection.TO_SALES else sales)
     try:
-        result = DirectionRun(job, mapping, bc, sales, _base_currency(sales_client)).run()
+        base_currency = partial(sales_metadata.base_currency, connection, sales_client)
+        result = DirectionRun(job, mapping, bc, sales, base_currency).run()
     except Cancelled:
         job.refresh_from_db()
         SyncJob.objects.filter(pk=job.pk).update(status=JobStatus.CANCELLED,
@@ -318,13 +322,6 @@ def _count_total(job: SyncJob, source) -> None:
         log.info("could not count records for job %s", job.pk)
         return
     job.beat(records_total=total)
-
-
-def _base_currency(client) -> str:
-    """The Sales organization's base currency: what BC's blank (local) currency maps to."""
-    for row in client.query("organizations", select=["_basecurrencyid_value"]):
-        return str(row.get("_basecurrencyid_value") or "")
-    return ""
 
 
 def _record_on_mapping(job: SyncJob) -> None:

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from connection import services
+from connection import sales_metadata, services
 from mappings.models import Direction, EntryStatus, JobKind, JobQueueEntry
 from synchronization import jobs, runs
 from synchronization.models import (
@@ -118,7 +118,8 @@ def has_changes(mapping) -> bool:
             return True
     if Direction.FROM_SALES in directions and mapping.sales_watermark:
         client = services.dataverse_client(connection)
-        side = SalesSide(mapping, client, integration_user_id=client.whoami().user_id)
+        user = sales_metadata.integration_user(connection, client)
+        side = SalesSide(mapping, client, integration_user_id=user.user_id)
         if side.has_changes_since(mapping.sales_watermark):
             return True
     return not (mapping.bc_watermark or mapping.sales_watermark)

@@ -21,9 +21,17 @@ from connection.clients.dataverse_batch import BatchOperation
 from connection.clients.errors import ClientError, describe_request
 from connection.clients.results import OperationResult
 from mappings import catalogues
-from mappings.filters import Catalogue, FieldSpec, bind, parse_table_filter, translate
+from mappings.filters import (
+    Catalogue,
+    FieldSpec,
+    FilterError,
+    bind,
+    parse_table_filter,
+    translate,
+)
 from mappings.models import Coupling, IntegrationTableMapping
-from mappings.remote import compile_sales_filter
+from mappings.remote import RemoteUnavailable
+from mappings.sales_filters import SalesFilter, sales_filter
 from synchronization.bc_tables import (
     CARD_ONLY_PROPERTIES,
     CARD_PAGES,
@@ -429,17 +437,30 @@ class SalesSide(Side):
         who = str(record.get("_modifiedby_value") or "").lower()
         return bool(self.integration_user_id) and who == self.integration_user_id
 
+    def compiled_filter(self) -> SalesFilter:
+        """The Integration Table Filter checked against this side's metadata (no request: a
+        column without metadata is refused, naming it)."""
+        mapping = self.mapping
+        try:
+            return sales_filter(mapping.integration_table_filter,
+                                mapping.integration_table_filter_syntax,
+                                catalogues.dataverse(self.metadata))
+        except FilterError as exc:
+            raise RemoteUnavailable(f"Integration Table Filter of {mapping.name}: {exc}") from exc
+
     def read_pages(self, since: datetime | None, page_size: int = 5000
                    ) -> Iterator[list[dict]]:
-        compiled = compile_sales_filter(self.mapping)
+        """Rows in the Integration Table Filter changed after ``since``, oldest change first.
+        The filter is compiled now, in the caller's thread; pages are read when iterated."""
+        compiled = self.compiled_filter()
         conditions = [compiled.filter_text] if compiled.filter_text else []
         if since:
             conditions.append(self.modified_after(since - WATERMARK_OVERLAP))
         query = " and ".join(f"({c})" for c in conditions) or None
-        for page in self.client.query_pages(self.entity_set, filter=query,
-                                            orderby=f"{self.modified_field} asc",
-                                            page_size=page_size):
-            yield [r for r in page if compiled.matches(r)]
+        pages = self.client.query_pages(self.entity_set, filter=query,
+                                        orderby=f"{self.modified_field} asc",
+                                        page_size=page_size)
+        return ([r for r in page if compiled.matches(r)] for page in pages)
 
     def _fetch_chunk(self, ids: list[str]) -> list[dict]:
         query = " or ".join(f"{self.id_field} eq {i}" for i in ids)
@@ -452,7 +473,7 @@ class SalesSide(Side):
         their versionnumber compared with the coupling's: an edit in the same second as the last
         synchronized one still counts (one small read, one coupling query).
         """
-        compiled = compile_sales_filter(self.mapping)
+        compiled = self.compiled_filter()
         conditions = [self.modified_after(since - WATERMARK_OVERLAP)]
         if compiled.filter_text:
             conditions.append(f"({compiled.filter_text})")

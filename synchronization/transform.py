@@ -11,7 +11,7 @@ source has none.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,6 +55,16 @@ SKIP = object()  # "write nothing to this field" (Not Null, unmapped option from
 
 class TransferError(Exception):
     """A field could not be transferred; the message says which and how to fix it."""
+
+
+class UnknownColumn(Exception):
+    """A mapped Sales column whose type Sales does not tell: the mapping cannot run, since
+    guessing would write a lookup as a plain value. The message names the column."""
+
+
+# The Sales organization's base currency id: the id itself, or a function that reads it when a
+# record first needs it and raises (any exception, its message shown) when it cannot.
+BaseCurrency = str | Callable[[], str] | None
 
 
 @dataclass
@@ -109,12 +119,16 @@ class Transformer:
     """Turns source records into destination bodies for one mapping and direction."""
 
     def __init__(self, mapping: IntegrationTableMapping, direction: str, bc: BcSide,
-                 sales: SalesSide, base_currency_id: str = "") -> None:
+                 sales: SalesSide, base_currency: BaseCurrency = None) -> None:
         self.mapping = mapping
         self.direction = direction
         self.bc = bc
         self.sales = sales
-        self.base_currency_id = base_currency_id.lower()
+        # A blank id (reconciliation passes one when it has none) means "not known": a blank
+        # currency code then stays blank, as before.
+        self._base_currency = (base_currency.lower() or None) if isinstance(base_currency, str) \
+            else base_currency
+        self._base_currency_error = ""
         self.lookups = Lookups(mapping)
         self.options = self._option_rows()
         self.owner_types: dict[str, str] = {}
@@ -157,10 +171,18 @@ class Transformer:
             # owneridtype = systemuser: which table the owner lookup points at, not a column.
             self.owner_types[attribute[: -len("type")]] = fm.constant_value
             return None
+        self._require_type(fm, attribute)
+        if self.sales.is_lookup(attribute):
+            raise UnknownColumn(
+                f"The {self.mapping.name} mapping cannot run: the constant "
+                f"{fm.constant_value!r} cannot be written to the lookup column "
+                f"{self.mapping.sales_entity}.{attribute}; nothing was written. Map a field "
+                "instead, or disable that field mapping.")
         return Rule(fm, "", attribute, "constant")
 
     def _typed_rule(self, fm, source: str, destination: str, attribute: str,
                     bidirectional: bool) -> Rule:
+        self._require_type(fm, attribute)
         if attribute in OPTION_COLUMNS:
             kind = "option"
         elif self.sales.is_lookup(attribute):
@@ -168,6 +190,20 @@ class Transformer:
         else:
             kind = "plain"
         return Rule(fm, source, destination, kind, bidirectional)
+
+    def _require_type(self, fm: IntegrationFieldMapping, attribute: str) -> None:
+        """Fail closed: a column is written as its metadata says (the metadata, not the
+        column's name, tells a lookup: product.vendorid is text), a lookup only as a lookup
+        (``<name>@odata.bind``); without its metadata the mapping does not run."""
+        kind = self.sales.attribute_type(attribute)
+        table = f"{self.mapping.sales_entity}.{attribute}"
+        if not kind:
+            raise UnknownColumn(
+                f"The {self.mapping.name} mapping cannot run: Dynamics 365 Sales gives no "
+                f"metadata for the column {table} (mapped to {fm.bc_field or 'a constant'}), "
+                "so its type is unknown and nothing was written. Check that the column exists "
+                "and the integration user may read its definition, then choose Test Connection "
+                "to read the metadata again; or disable that field mapping.")
 
     def _warnings(self) -> list[str]:
         if self.to_sales:
@@ -247,8 +283,8 @@ class Transformer:
 
     def _lookup_to_sales(self, fm, table: str, target_set: str, code: str) -> Any:
         if not code:
-            if table == "Currency" and self.base_currency_id:
-                return ("transactioncurrencies", self.base_currency_id)  # blank = LCY
+            if table == "Currency" and self._base_currency is not None:
+                return ("transactioncurrencies", self.base_currency_id())  # blank = LCY
             return SKIP if fm.not_null else None
         if self.lookups.related_mapping(table) is None:
             return self._lookup_failed(fm, f"Table {table or '?'} must be mapped to a Sales "
@@ -264,13 +300,27 @@ class Transformer:
     def _lookup_from_sales(self, fm, table: str, sales_id: str) -> Any:
         if not sales_id:
             return SKIP if fm.not_null else ""
-        if table == "Currency" and sales_id == self.base_currency_id:
+        if table == "Currency" and self._base_currency is not None \
+                and sales_id == self.base_currency_id():
             return ""  # the Sales base currency is BC's local currency: blank code
         code = self.lookups.by_sales_id.get((table, sales_id))
         if code is None:
             return self._lookup_failed(fm, f"The {fm.sales_attribute} of the Sales record must "
                                            f"be coupled to a {table} record first.", blank="")
         return code
+
+    def base_currency_id(self) -> str:
+        """The Sales base currency id, read at most once per run; TransferError (this record
+        fails, the others go on) when it cannot be read."""
+        if callable(self._base_currency):
+            if self._base_currency_error:
+                raise TransferError(self._base_currency_error)
+            try:
+                self._base_currency = str(self._base_currency()).lower()
+            except Exception as exc:
+                self._base_currency_error = str(exc) or type(exc).__name__
+                raise TransferError(self._base_currency_error) from exc
+        return self._base_currency or ""
 
     def _lookup_failed(self, fm, message: str, blank: Any = None) -> Any:
         if fm.clear_value_on_failed_sync:

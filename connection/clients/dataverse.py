@@ -19,6 +19,7 @@ from connection.clients.dataverse_batch import (
     SEQUENTIAL,
     BatchOperation,
 )
+from connection.clients.dataverse_metadata import MetadataStore
 from connection.clients.errors import describe_request, from_response, response_correlation_id
 from connection.clients.http import DEFAULT_TIMEOUT, RetryPolicy, ServiceSession
 from connection.clients.odata import entity_id_from, flatten, iterate_pages, with_query
@@ -43,7 +44,8 @@ class DataverseClient:
     """A Dataverse environment's Web API, e.g. ``https://contoso.crm.dynamics.com``.
 
     ``tokens`` is a credential from :mod:`connection.clients.auth`; the token resource is the
-    environment's origin. Records are plain dicts as the Web API returns them.
+    environment's origin. Records are plain dicts as the Web API returns them. Table metadata
+    is kept in memory and, with a ``metadata_store``, where other processes find it too.
     """
 
     service = "dataverse"
@@ -51,7 +53,8 @@ class DataverseClient:
     def __init__(self, url: str, tokens: TokenSource, api_version: str = "9.2", *,
                  ca_bundle: str | None = None, timeout: tuple[float, float] = DEFAULT_TIMEOUT,
                  retry: RetryPolicy | None = None,
-                 max_concurrency: int = DEFAULT_CONCURRENCY) -> None:
+                 max_concurrency: int = DEFAULT_CONCURRENCY,
+                 metadata_store: MetadataStore | None = None) -> None:
         parts = urlsplit(url.strip())
         self.org_url = f"{parts.scheme}://{parts.netloc}"
         self.api_path = f"/api/data/v{api_version}"
@@ -60,6 +63,7 @@ class DataverseClient:
                                    ca_bundle=ca_bundle or tokens.ca_bundle, timeout=timeout,
                                    retry=retry, max_concurrency=max_concurrency, headers=HEADERS)
         self._metadata: dict[str, EntityMetadata] = {}
+        self.metadata_store = metadata_store
 
     def counters(self) -> ClientCounters:
         """Requests, retries and throttling waits so far."""
@@ -186,11 +190,22 @@ class DataverseClient:
         return described(results, [describe_request(op.method, op.url) for op in operations],
                          response_correlation_id(response))
 
-    def entity_metadata(self, logical_name: str) -> EntityMetadata:
-        """Columns of a table with types and choice labels (``{label: value}``); cached."""
-        if logical_name not in self._metadata:
-            self._metadata[logical_name] = dataverse_metadata.read(self, logical_name)
-        return self._metadata[logical_name]
+    def entity_metadata(self, logical_name: str, *, fresh: bool = False) -> EntityMetadata:
+        """Columns of a table with types and choice labels (``{label: value}``).
+
+        Cached in memory and in the metadata store; ``fresh`` reads it from Dataverse again
+        (five requests) and replaces what the store holds.
+        """
+        if not fresh and logical_name in self._metadata:
+            return self._metadata[logical_name]
+        stored = None if fresh or self.metadata_store is None \
+            else self.metadata_store.load(logical_name)
+        if stored is None:
+            stored = dataverse_metadata.read(self, logical_name)
+            if self.metadata_store is not None:
+                self.metadata_store.save(stored)
+        self._metadata[logical_name] = stored
+        return stored
 
     def choice_labels(self, logical_name: str, attribute: str) -> dict[str, int]:
         """``{label: value}`` of a choice column as it is now (not cached)."""
@@ -206,6 +221,8 @@ class DataverseClient:
                                                      language)
         answer = self.http.request("POST", self._url("InsertOptionValue"), json=body).json()
         self._metadata.pop(logical_name, None)  # the cached labels of the table are stale now
+        if self.metadata_store is not None:
+            self.metadata_store.forget(logical_name)
         return int(answer["NewOptionValue"])
 
     def entity_set_name(self, logical_name: str) -> str:

@@ -6,7 +6,8 @@ https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query-meta
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any, Protocol
 
 from connection.clients.odata import quoted_literal, with_query
 from connection.clients.results import AttributeMetadata, EntityMetadata
@@ -19,6 +20,33 @@ REQUIRED_LEVELS = ("ApplicationRequired", "SystemRequired")
 ENTITY_COLUMNS = ["LogicalName", "EntitySetName", "PrimaryIdAttribute", "PrimaryNameAttribute"]
 ATTRIBUTE_COLUMNS = ["LogicalName", "AttributeType", "MaxLength", "RequiredLevel",
                      "IsValidForCreate", "IsValidForUpdate"]
+
+
+class MetadataStore(Protocol):
+    """Where a client keeps table metadata between runs and processes (it is read rarely: a
+    table's columns change when someone customizes Sales, not between two jobs)."""
+
+    def load(self, logical_name: str) -> EntityMetadata | None:
+        """The stored metadata of a table, or None."""
+
+    def save(self, metadata: EntityMetadata) -> None:
+        """Keep the metadata of a table just read."""
+
+    def forget(self, logical_name: str) -> None:
+        """Drop a table's metadata: it changed."""
+
+
+def to_json(metadata: EntityMetadata) -> dict[str, Any]:
+    """A table's metadata as plain JSON (for a store)."""
+    return asdict(metadata)
+
+
+def from_json(data: dict[str, Any]) -> EntityMetadata:
+    """The inverse of :func:`to_json`."""
+    attributes = {name: AttributeMetadata(**row) for name, row in data["attributes"].items()}
+    return EntityMetadata(data["logical_name"], data["entity_set_name"],
+                          data["primary_id_attribute"], data["primary_name_attribute"],
+                          attributes)
 
 
 def read(client: DataverseClient, logical_name: str) -> EntityMetadata:

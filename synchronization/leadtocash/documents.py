@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from connection import sales_metadata
 from synchronization.leadtocash import couplings
 from synchronization.models import SalesReceivablesSetup
 
@@ -139,10 +140,12 @@ class DocumentBuilder:
         return found[currency].bc_number
 
     def base_currency(self) -> str:
+        """The Sales base currency id (kept per connection); ConversionError when unknown."""
         if self._base_currency is None:
-            rows = self.client.query("organizations", select=["_basecurrencyid_value"])
-            self._base_currency = str(next(iter(rows), {}).get("_basecurrencyid_value")
-                                      or "").lower()
+            try:
+                self._base_currency = sales_metadata.base_currency(self.connection, self.client)
+            except sales_metadata.BaseCurrencyUnavailable as exc:
+                raise ConversionError(str(exc)) from exc
         return self._base_currency
 
     # -- lines ---------------------------------------------------------------------------
