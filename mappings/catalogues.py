@@ -46,10 +46,20 @@ def bc_tables() -> dict[str, BcTable]:
 
 
 def _table(caption: str, spec: Mapping[str, Any]) -> BcTable:
-    fields = tuple(FieldSpec.of(row[1], row[2], row[0], options=row[3] if len(row) > 3 else ())
+    page = spec.get("source") == "odata"
+    fields = tuple(FieldSpec.of(row[1], row[2], row[0],
+                                options=_api_options(row[3]) if len(row) > 3 and not page
+                                else row[3] if len(row) > 3 else ())
                    for row in spec["fields"])
-    return BcTable(caption, spec["entity"], spec["number"], spec["name"], fields,
-                   spec.get("source") == "odata")
+    return BcTable(caption, spec["entity"], spec["number"], spec["name"], fields, page)
+
+
+def _api_options(labels: list[str]) -> dict[str, str]:
+    """Option label -> the enum member API v2.0 reads and filters on: spaces in member names
+    are XML-escaped (``In Progress`` is ``In_x0020_Progress``, protocols.md 4.3); the blank
+    member stays a single space."""
+    return {label: label.replace(" ", "_x0020_") if label.strip() else label
+            for label in labels}
 
 
 def bc_table(caption: str) -> BcTable | None:

@@ -280,7 +280,7 @@ class DirectionRun:
         existing = current.get(plan.destination_id)
         inserting = plan.action == "insert" or existing is None
         try:
-            body = self.table_rules.adjust(self.transformer.transform(plan.record), plan.record,
+            body = self.table_rules.body_for(self.transformer.transform(plan.record), plan.record,
                                            inserting)
         except TransferError as exc:
             plan.action, plan.message = "fail", str(exc)

@@ -7,6 +7,11 @@ CONTACT mappings) is matched on its primary name: the field mapping of the BC ta
 name column (Contact Name <-> fullname). Values are compared trimmed and, unless a field is
 case-sensitive, case-folded; a blank value never matches (BC skips empty match fields).
 
+Tables whose name is not what identifies a record get their own default key (``TABLE_KEYS``):
+products by number, documents by number, price groups by code. A sales price is identified by
+several columns on each side, some of them lookups whose values differ between the systems
+(``SIDE_KEYS``): that key finds duplicates within one side but never matches across sides.
+
 Here the fields are named as the sides read them (API property or page field on the BC side,
 ``_x_value`` for Sales lookups), so records read by :mod:`synchronization.sides` can be keyed
 without another read.
@@ -27,6 +32,26 @@ from synchronization.sides import BcSide, SalesSide
 
 SEVERAL = "Several records on the other side match on {fields}; couple one of them by hand."
 
+# BC table -> (BC field caption, Sales attribute) identifying a record when no field of the
+# mapping is flagged for matching (the primary name is not unique for these tables).
+TABLE_KEYS: dict[str, tuple[tuple[str, str], ...]] = {
+    "Item": (("No.", "productnumber"),),
+    "Resource": (("No.", "productnumber"),),
+    "Customer Price Group": (("Code", "name"),),
+    "Unit of Measure": (("Code", "name"),),  # the unit group is `NAV <code>` (its own rule)
+    "Sales Invoice Header": (("No.", "invoicenumber"),),
+    "Sales Header": (("No.", "ordernumber"),),
+}
+# BC table -> (BC captions, Sales attributes): what makes a record unique on each side, when
+# that cannot be compared across sides. Sales Price's primary key (bc-integration.md 5.6: a
+# price list line is price list + product + unit); the leading REQUIRED parts must be filled.
+SIDE_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "Sales Price": (("Sales Code", "Item No.", "Unit of Measure Code", "Minimum Quantity",
+                     "Currency Code", "Starting Date"),
+                    ("pricelevelid", "productid", "uomid")),
+}
+REQUIRED = 2
+
 
 @dataclass(frozen=True)
 class MatchKey:
@@ -36,24 +61,30 @@ class MatchKey:
     sales_fields: tuple[str, ...]
     case_sensitive: tuple[bool, ...]
     caption: str
+    comparable: bool = True  # False: the key finds duplicates within a side, never matches
+    required: int = 0  # leading fields that must be filled (0: all of them)
 
     def bc(self, record: Mapping[str, Any]) -> tuple | None:
-        return _key(record, self.bc_fields, self.case_sensitive)
+        return _key(record, self.bc_fields, self._exact(self.bc_fields), self.required)
 
     def sales(self, record: Mapping[str, Any]) -> tuple | None:
-        return _key(record, self.sales_fields, self.case_sensitive)
+        return _key(record, self.sales_fields, self._exact(self.sales_fields), self.required)
+
+    def _exact(self, names: tuple[str, ...]) -> tuple[bool, ...]:
+        return self.case_sensitive if len(names) == len(self.case_sensitive) \
+            else (False,) * len(names)
 
     def of(self, record: Mapping[str, Any], side: str) -> tuple | None:
         return self.bc(record) if side == "bc" else self.sales(record)
 
 
-def _key(record: Mapping[str, Any], names: tuple[str, ...], exact: tuple[bool, ...]
-         ) -> tuple | None:
+def _key(record: Mapping[str, Any], names: tuple[str, ...], exact: tuple[bool, ...],
+         required: int = 0) -> tuple | None:
     values = []
-    for name, case_sensitive in zip(names, exact, strict=True):
+    for index, (name, case_sensitive) in enumerate(zip(names, exact, strict=True)):
         value = record.get(name)
         text = "" if value is None else str(value).strip()
-        if not text:
+        if not text and (not required or index < required):
             return None
         values.append(text if case_sensitive else text.casefold())
     return tuple(values)
@@ -68,6 +99,10 @@ def match_fields(mapping: IntegrationTableMapping, bc: BcSide, sales: SalesSide
                if f.bc_field and f.sales_attribute]
     if flagged:
         return flagged
+    table_key = [MatchField(bc.table.property_of(caption), attribute)
+                 for caption, attribute in TABLE_KEYS.get(mapping.bc_table, ())]
+    if table_key and all(f.bc_property for f in table_key):
+        return table_key
     name = bc.table.name_property or bc.table.number_property
     mapped = [f for f in mapping.field_mappings.filter(status="Enabled")
               if f.sales_attribute and f.bc_field
@@ -79,12 +114,23 @@ def match_fields(mapping: IntegrationTableMapping, bc: BcSide, sales: SalesSide
 
 def match_key(mapping: IntegrationTableMapping, bc: BcSide, sales: SalesSide) -> MatchKey:
     """The key records of this mapping are matched and grouped by (first priority group)."""
+    if mapping.bc_table in SIDE_KEYS and not mapping.field_mappings.filter(
+            use_for_match_based_coupling=True).exists():
+        return _side_key(mapping, bc, sales)
     fields = sorted(match_fields(mapping, bc, sales), key=lambda f: f.priority)
     group = list(next(groupby(fields, key=lambda f: f.priority))[1])
     bc_names = tuple(bc.field_name(_caption(bc, f.bc_property), f.bc_property) for f in group)
     sales_names = tuple(sales.read_name(f.sales_attribute) for f in group)
     caption = ", ".join(f"{_caption(bc, f.bc_property)} = {f.sales_attribute}" for f in group)
     return MatchKey(bc_names, sales_names, tuple(f.case_sensitive for f in group), caption)
+
+
+def _side_key(mapping: IntegrationTableMapping, bc: BcSide, sales: SalesSide) -> MatchKey:
+    captions, attributes = SIDE_KEYS[mapping.bc_table]
+    bc_names = tuple(bc.field_name(c, bc.table.property_of(c)) for c in captions)
+    sales_names = tuple(sales.read_name(a) for a in attributes)
+    caption = f"{', '.join(captions)} (Business Central); {', '.join(attributes)} (Sales)"
+    return MatchKey(bc_names, sales_names, (), caption, comparable=False, required=REQUIRED)
 
 
 def _caption(bc: BcSide, prop: str) -> str:
@@ -110,7 +156,7 @@ class FieldMatcher:
         # Option mappings couple codes to option values, and tables whose rules couple records
         # themselves (currencies by ISO code, salespeople by user) keep their own rule.
         own_rule = table_rules is not None and type(table_rules).match is not TableRules.match
-        self.applies = not mapping.is_option_mapping and not own_rule
+        self.applies = not mapping.is_option_mapping and not own_rule and self.key.comparable
 
     def index(self) -> dict[tuple, list[str]]:
         if self._index is None:

@@ -188,6 +188,9 @@ class RecordCheck:
             row = {"coupling_id": pk, "bc_id": bc_id, "sales_id": sales_id,
                    "label": names.get(pk, ""), "gone": _gone(bc_gone, sales_gone)}
             (dangling if bc_gone or sales_gone else outside).append(row)
+        # A blank record the integration wrote is a problem inside the filters or outside them.
+        self.bc_scan.blank += [i for i, r in bc_found.items() if self._bc_blank(r)]
+        self.sales_scan.blank += [i for i, r in sales_found.items() if self._sales_blank(r)]
         return dangling, outside
 
     def _records(self, side: str, ids: Iterable[str]) -> list[dict]:
@@ -206,6 +209,8 @@ class RecordCheck:
 
     def _match(self, side: str, record_id: str) -> str:
         """The one uncoupled record on the other side with the same match key ('' if none)."""
+        if not self.key.comparable:
+            return ""
         mine, other = ((self.bc_scan, self.sales_scan) if side == "bc"
                        else (self.sales_scan, self.bc_scan))
         partners = self.bc_to_sales if side == "sales" else self.sales_to_bc

@@ -64,7 +64,7 @@ class Way:
         if self.table_rules.ignore(record):
             return None
         try:
-            return self.table_rules.adjust(self.transformer.transform(record), record, False)
+            return self.table_rules.body_for(self.transformer.transform(record), record, False)
         except TransferError:
             return None
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from mappings.models import Coupling
 from synchronization.rules import TableRules
 from synchronization.rules.invoices import InvoiceLineRules, InvoiceRules, SalesOrderRules
+from synchronization.transform import TransferError
 
 ISO_CODE = re.compile(r"^[A-Z]{3}$")
 
@@ -136,12 +138,95 @@ class CustomerRules(TableRules):
 
 
 class ContactRules(TableRules):
-    """Company contacts are not synchronized: only persons (5.3 step 1)."""
+    """Company contacts are not synchronized: only persons (5.3 step 1). To Sales a person's
+    ParentCustomerId is the account coupled to the customer of its contact company (5.7: "The
+    contact %1 must have a contact company that has a business relation to a customer.")."""
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self._customers: dict[str, str] | None = None  # company contact No. -> customer id
+        self._accounts: dict[str, str] = {}  # customer id -> coupled account id ('' if none)
 
     def ignore(self, record: dict) -> str:
         if self.to_sales and str(record.get("type") or "") == "Company":
             return "Contacts of type Company are not synchronized."
         return ""
+
+    def adjust(self, body: dict[str, Any], record: dict, inserting: bool) -> dict[str, Any]:
+        if not self.to_sales:
+            return self._to_business_central(body, record, inserting)
+        body.update(_names(record))
+        account = self._account_of(record)
+        body.pop("parentcustomerid", None)
+        body["parentcustomerid_account@odata.bind"] = f"/accounts({account})"
+        return body
+
+    def _to_business_central(self, body: dict[str, Any], record: dict, inserting: bool
+                             ) -> dict[str, Any]:
+        """The API takes no first name or surname: BC's Name is the Sales full name. A new
+        contact belongs to the company contact of the customer coupled to its parent account
+        (5.7: "The contact cannot be created because the company does not exist.")."""
+        name = str(record.get("fullname") or "").strip() or " ".join(
+            str(record.get(k) or "").strip() for k in ("firstname", "lastname")).strip()
+        if name:
+            body["displayName"] = name
+        if inserting:
+            body["companyNumber"] = self._company_of(record)
+        return body
+
+    def _company_of(self, record: dict) -> str:
+        account = str(record.get("_parentcustomerid_value") or "").lower()
+        coupling = Coupling.objects.filter(
+            mapping__connection=self.mapping.connection, mapping__bc_table="Customer",
+            sales_id=account).first() if account else None
+        customer = str(coupling.bc_id).lower() if coupling else ""
+        company = next((number for number, of in self._company_customers().items()
+                        if customer and of == customer), "")
+        if not company:
+            raise TransferError("The contact cannot be created because the company does not "
+                                "exist.")
+        return company
+
+    def _account_of(self, record: dict) -> str:
+        customer = self._company_customers().get(str(record.get("companyNumber") or ""))
+        if not customer:
+            raise TransferError(f"The contact {record.get('number') or ''} must have a contact "
+                                "company that has a business relation to a customer.")
+        if customer not in self._accounts:
+            coupling = Coupling.objects.filter(mapping__connection=self.mapping.connection,
+                                               mapping__bc_table="Customer",
+                                               bc_id=customer).first()
+            self._accounts[customer] = str(coupling.sales_id) if coupling else ""
+        if not self._accounts[customer]:
+            raise TransferError(f"The customer of contact company {record.get('companyName')} "
+                                "is not coupled to an account: synchronize CUSTOMER first.")
+        return self._accounts[customer]
+
+    def _company_customers(self) -> dict[str, str]:
+        """Company contacts with a customer business relation, to that customer's id. The API
+        does not publish the Contact Business Relation table: a company contact created for a
+        customer carries the customer's name, so the two are paired on it."""
+        if self._customers is None:
+            client = self.bc.client
+            by_name = {str(c.get("displayName") or "").casefold(): str(c["id"]).lower()
+                       for c in client.query("customers", select=["id", "displayName"])}
+            companies = client.query("contacts", filter="type eq 'Company'",
+                                     select=["number", "displayName", "contactBusinessRelation"])
+            self._customers = {
+                str(c.get("number")): by_name.get(str(c.get("displayName") or "").casefold(), "")
+                for c in companies if c.get("contactBusinessRelation") in (None, "Customer")}
+        return self._customers
+
+
+def _names(record: dict) -> dict[str, str]:
+    """First and last name for Sales (its full name is composed of them): BC's own fields when
+    the record carries them, else its Name split at the first space."""
+    if record.get("firstName") or record.get("surname"):
+        return {k: v for k, v in (("firstname", record.get("firstName")),
+                                  ("middlename", record.get("middleName")),
+                                  ("lastname", record.get("surname"))) if v}
+    first, _, last = str(record.get("displayName") or "").strip().partition(" ")
+    return {"firstname": first, "lastname": last.strip()} if last else {"lastname": first}
 
 
 RULES: dict[str, type[TableRules]] = {
