@@ -10,11 +10,12 @@ from synchronization.models import FullSyncRun, RunStatus, SyncJob
 from tests.connection.test_wizard import run_steps_1_to_3, step_url
 from tests.synchronization.reconcile_support import (
     MATCHING,
+    assert_option_values_and_named_accounts,
+    assert_reconciles_clean,
     bc_customer_names,
     duplicates,
     ids_by_name,
     mapping_report,
-    reconcile_json,
     sales_account_names,
 )
 from tests.synchronization.test_full_sync_support import InlineQueue, install_inline_queue
@@ -58,10 +59,13 @@ def test_the_review_pages_start_creates_no_duplicates_and_reconciles_clean(
     queue.drain()
     assert duplicates(bc_customer_names(synced_connection)) == {}
     assert duplicates(sales_account_names(synced_connection, active_customers_only=False)) == {}
-    status, report = reconcile_json("--mapping", "CUSTOMER", "--mapping", "CONTACT")
-    for name in ("CUSTOMER", "CONTACT"):
-        assert mapping_report(report, name)["problems"] == 0, mapping_report(report, name)
-    assert status == 0
+    report = assert_reconciles_clean()  # every mapping, every line of the run
+    assert {m["mapping"] for m in report["mappings"]} == set(
+        IntegrationTableMapping.objects.filter(connection=synced_connection)
+        .values_list("name", flat=True))
+    prices = mapping_report(report, "SALESPRC-PRODPRICE")["counts"]
+    assert prices["bc"] == prices["sales"] == prices["coupled"] == 12
+    assert_option_values_and_named_accounts(synced_connection)
 
 
 def test_the_wizards_full_synchronization_couples_first_and_creates_no_duplicates(
@@ -98,7 +102,5 @@ def test_the_wizards_full_synchronization_couples_first_and_creates_no_duplicate
     pairs = set(Coupling.objects.filter(mapping=customer).values_list("bc_id", "sales_id"))
     bc_ids, sales_ids = ids_by_name(connection)
     assert all((bc_ids[name], sales_ids[name]) in pairs for name in MATCHING)
-    status, report = reconcile_json("--mapping", "CUSTOMER", "--mapping", "CONTACT")
-    for name in ("CUSTOMER", "CONTACT"):
-        assert mapping_report(report, name)["problems"] == 0, mapping_report(report, name)
-    assert status == 0
+    assert_reconciles_clean()
+    assert_option_values_and_named_accounts(connection)

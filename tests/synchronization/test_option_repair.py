@@ -1,14 +1,22 @@
 """Repairing what the old engine did with option mappings: blank accounts coupled to codes."""
 
 import uuid
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 
 from connection.clients.errors import NotFound
 from mappings.models import Coupling, OptionMapping
 from synchronization import jobs
 from synchronization.options import repair_blank_accounts
 from tests.synchronization.engine_support import admin_dataverse, integration_dataverse, mapping
+from tests.synchronization.reconcile_support import (
+    OPTION_SETS,
+    assert_reconciles_clean,
+    bc_codes,
+    reconcile_json,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -52,3 +60,35 @@ def test_the_repair_deletes_the_blank_accounts_the_integration_made_and_runs_the
     assert report.removed_couplings == 5
     assert OptionMapping.objects.filter(mapping=terms).count() == 7
     assert OptionMapping.objects.filter(mapping__name="SHIPPING AGENT").count() == 4
+
+
+def test_reconcile_repair_blanks_leaves_a_clean_state_with_the_codes_as_option_values(
+        synced_connection, sandbox_clean):
+    names = list(OPTION_SETS)
+    ours = integration_dataverse(synced_connection)
+    # The old state: each BC code of each option mapping synchronized as a blank account made
+    # by the integration user, and coupled to it.
+    blank = []
+    for name in names:
+        option_mapping = mapping(synced_connection, name)
+        for code in sorted(bc_codes(synced_connection, name)):
+            blank.append(ours.create("accounts", {}))
+            couple(option_mapping, blank[-1], code)
+    status, before = reconcile_json(*[a for n in names for a in ("--mapping", n)])
+    assert status == 1 and before["problems"] > 0
+
+    out = StringIO()
+    call_command("reconcile", "--repair", "blanks", *[a for n in names
+                                                     for a in ("--mapping", n)], stdout=out)
+    assert f"deleted {len(blank)}" in out.getvalue() and "OK" in out.getvalue()
+
+    assert_reconciles_clean(*names)
+    assert not any(exists(ours, a) for a in blank)
+    for name, (column, count) in OPTION_SETS.items():
+        labels = {label.casefold() for label in ours.choice_labels("account", column)}
+        codes = bc_codes(synced_connection, name)
+        assert len(codes) == count and {c.casefold() for c in codes} <= labels
+        assert OptionMapping.objects.filter(mapping__name=name).count() == count
+    assert not Coupling.objects.filter(mapping__name__in=names).exists()
+    nameless = [r for r in ours.query("accounts", select=["name"]) if not r.get("name")]
+    assert nameless == []

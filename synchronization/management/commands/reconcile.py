@@ -88,5 +88,13 @@ def repair_blanks(connection) -> str:
         raise CommandError(
             "--repair blanks needs synchronization.options.repair_blank_accounts, which this "
             "version does not have yet: it comes with the option mapping fix.") from exc
-    result = repair_blank_accounts(connection)
-    return f"Repaired blank accounts: {result}"
+    result = repair_blank_accounts(connection, started_by="manage.py reconcile --repair blanks")
+    for job_id in result.option_jobs:  # here, as the check itself runs: the options come first
+        jobs.run(job_id)
+    failed = SyncJob.objects.filter(pk__in=result.option_jobs).exclude(status=JobStatus.FINISHED)
+    return (f"Repaired blank accounts: deleted {len(result.deleted_accounts)}, kept "
+            f"{len(result.kept_accounts)} (named, or made by someone else), removed "
+            f"{result.removed_couplings} coupling(s); option mappings synchronized again "
+            f"({len(result.option_jobs)} job(s)"
+            + (f", {failed.count()} not finished: see the jobs page)." if failed.exists()
+               else ").")) + "\n"
