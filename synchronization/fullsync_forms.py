@@ -16,8 +16,10 @@ class StartForm(forms.Form):
 
     mode = forms.ChoiceField(choices=[(START, "Start"), (DRY_RUN, "Dry run")], initial=START)
     confirmed = forms.BooleanField(
-        required=False, label="I have coupled salespeople with Sales users, and the records "
-                              "that exist on both sides, or accept that they are created again")
+        required=False, label="I have coupled salespeople with Sales users. Records that exist "
+                              "uncoupled on both sides are coupled on their match fields first "
+                              "(Name = name for customers); a record with several matches is "
+                              "left uncoupled and not created")
     only_ready = forms.BooleanField(
         required=False, label="Only lines recommended for Full Synchronization",
         help_text="Lines recommended Couple Records or with a dependency not satisfied get no "
