@@ -5,9 +5,14 @@ does not retry it yet."""
 
 import pytest
 
-from synchronization.models import JobStatus, SyncDirection, SyncJob
+from synchronization import fullsync
+from synchronization.models import FullSyncRun, JobStatus, RunStatus, SyncDirection, SyncJob
 from tests.fixtures.worker import wait_for
 from tests.synchronization.engine_support import mapping
+from tests.synchronization.reconcile_support import (
+    assert_option_values_and_named_accounts,
+    assert_reconciles_clean,
+)
 from tests.synchronization.test_faults_support import (
     accounts,
     assert_couplings_consistent,
@@ -77,6 +82,28 @@ def test_no_record_is_lost_or_created_twice_under_faults(synced_connection, faul
     assert_nothing_lost(unit_mapping, {row["id"].lower() for row in units})
     assert_couplings_consistent(unit_mapping, {row["uomscheduleid"].lower() for row in schedules})
     assert not duplicated(row["name"] for row in schedules)
+
+
+def test_a_full_synchronization_under_a_tenth_of_failing_requests_reconciles_clean(
+        synced_connection, sandbox_clean, rq_worker):
+    """Every line of the demo's full synchronization while 10% of the requests of both services
+    fail; the faults off, reconcile (the oracle) finds both systems right."""
+    type(synced_connection).objects.filter(pk=synced_connection.pk).update(
+        sales_batch_size=10, bc_batch_size=10)
+    sandbox_clean.settings(time_scale=60, dataverse=FAULTS, business_central=FAULTS)
+    sandbox_clean.reset_counters()
+    try:
+        run = fullsync.start_run(synced_connection, "tester")
+        wait_for(lambda: FullSyncRun.objects.filter(pk=run.pk).exclude(
+            status=RunStatus.RUNNING).first(), 240)
+        counters = sandbox_clean.counters()
+    finally:
+        sandbox_clean.reset_settings()
+    run.refresh_from_db()
+    assert run.status == RunStatus.FINISHED, run.status
+    assert counters["dataverse"]["faults"] + counters["business_central"]["faults"] > 0
+    assert_reconciles_clean()
+    assert_option_values_and_named_accounts(synced_connection)
 
 
 def test_retry_after_is_honoured(synced_connection, faulty_sandbox):

@@ -15,6 +15,10 @@ from synchronization import fullsync
 from synchronization.models import FullSyncRun, JobStatus, LineStatus, RunStatus, SyncJob
 from synchronization.worker import TICK_LOCK
 from tests.fixtures.worker import wait_for
+from tests.synchronization.reconcile_support import (
+    assert_option_values_and_named_accounts,
+    assert_reconciles_clean,
+)
 from tests.synchronization.test_full_sync_support import assert_dependency_order
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -88,6 +92,9 @@ def test_a_killed_worker_s_run_completes_on_another_worker_with_no_duplicates(
         assert_dependency_order(run)
         assert_couplings_unique()
         after_crash = snapshot(sandbox_clean)
+        # The oracle: both systems hold what the mappings say after the crash and the resume.
+        assert_reconciles_clean()
+        assert_option_values_and_named_accounts(synced_connection)
 
         # The same run on the same demo data, uninterrupted, leaves the same records (no
         # latency needed now: nothing is to be killed mid-way).
