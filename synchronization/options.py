@@ -23,6 +23,7 @@ from synchronization.models import SyncDirection, SyncError, SyncJob
 from synchronization.sides import BcSide, Write
 
 log = logging.getLogger(__name__)
+INSERT_ATTEMPTS = 3  # a transient fault (429, 503, a dropped answer) on InsertOptionValue
 
 
 @dataclass
@@ -80,14 +81,30 @@ class OptionRun:
             return
         if value is None:
             try:
-                value = self.sales.insert_option_value(self.mapping.sales_entity, self.attribute,
-                                                       code)
+                value = self._insert_option(code)
             except ClientError as exc:
                 self._fail(code, bc_id, exc)
                 return
             by_label[code.casefold()] = value
             outcome = "inserted"
         self._save(code, bc_id, value, code, outcome)
+
+    def _insert_option(self, code: str, attempts: int = INSERT_ATTEMPTS) -> int:
+        """``InsertOptionValue`` for ``code``. The action is not idempotent, so the client does
+        not repeat it; a failed attempt reads the labels again first: when the answer was lost
+        but the option was added, it is that option (never a second one)."""
+        for attempt in range(attempts):
+            try:
+                return self.sales.insert_option_value(self.mapping.sales_entity, self.attribute,
+                                                      code)
+            except ClientError:
+                labels = self.sales.choice_labels(self.mapping.sales_entity, self.attribute)
+                found = {label.casefold(): v for label, v in labels.items()}.get(code.casefold())
+                if found is not None:
+                    return found
+                if attempt == attempts - 1:
+                    raise
+        raise AssertionError("unreachable")
 
     # -- Sales -> Business Central -----------------------------------------------------------
     def _from_sales(self, labels: dict[str, int]) -> None:
