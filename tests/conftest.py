@@ -6,6 +6,13 @@ itself is set by tests/environment.py, loaded with `-p` before the settings are 
 
 from pathlib import Path
 
+from hypothesis import HealthCheck, settings
+
+# Four xdist workers share two cores: how long an example takes says nothing about the code, so
+# Hypothesis neither times examples nor calls a loaded machine's generation "too slow".
+settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("suite")
+
 ROOT = Path(__file__).resolve().parent.parent
 
 pytest_plugins = [
