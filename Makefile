@@ -6,7 +6,7 @@ PORT ?= 8000
 SANDBOX_PORT ?= 8443
 export PORT SANDBOX_PORT
 
-.PHONY: run test lint install install-dev browser clean
+.PHONY: run test lint bench install install-dev browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,12 @@ test: install-dev browser
 	$(BIN)/ruff check .
 	$(PYTEST) -m "not slow"
 	tests/with_postgres.sh $(PYTEST) -m "(database or slow) and not browser" -p no:cacheprovider
+
+# Figures, never assertions: each benchmark builds its own world (sandbox, Redis, database).
+bench: install-dev
+	$(BIN)/python bench/full_sync.py --quick
+	$(BIN)/python bench/incremental.py --quick
+	$(BIN)/python bench/reconcile.py --quick
 
 clean:
 	rm -rf $(VENV) .data
