@@ -4,6 +4,7 @@ Every value has a default that lets a new user run the demo with no configuratio
 value stops the start with a message naming the variable. The README lists every variable.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -33,8 +34,27 @@ def _generated(path: Path, make) -> str:
     return path.read_text().strip()
 
 
-DATA_DIR = Path(env.str("DATA_DIR", default=str(BASE_DIR / ".data"))).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+def _private_folder(path: Path) -> Path:
+    """Create ``path`` readable by its owner only (0700): it holds the secret key, the field
+    encryption keys, the database and the embedded Redis socket."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if path.stat().st_uid == os.getuid() and path.stat().st_mode & 0o077:
+        path.chmod(0o700)
+    return path
+
+
+def _private_file(path: Path) -> None:
+    """Create ``path`` (empty) or restrict it to its owner (0600) before anything writes it.
+
+    SQLite gives its -wal and -shm files the permissions of the database file.
+    """
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    elif path.stat().st_uid == os.getuid() and path.stat().st_mode & 0o077:
+        path.chmod(0o600)
+
+
+DATA_DIR = _private_folder(Path(env.str("DATA_DIR", default=str(BASE_DIR / ".data"))).resolve())
 
 def _strict_bool(name: str, default: bool) -> bool:
     # environ reads any unknown word as False; a typo should not silently turn a switch off.
@@ -132,6 +152,8 @@ def _database() -> dict:
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
         config["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+        if config["NAME"] not in ("", ":memory:") and not config["NAME"].startswith("file:"):
+            _private_file(Path(config["NAME"]))
     return config
 
 
@@ -150,8 +172,12 @@ def _redis_url() -> str:
 
 
 REDIS_URL = _read("REDIS_URL", _redis_url)
+# Only job ids travel through Redis: JSON, never RQ's default pickle (unpickling what a Redis
+# holds runs whatever code someone who can write to it put there). The worker class enforces
+# the same serializer for `manage.py rqworker` and `bcsales run`.
+RQ_SERIALIZER = "rq.serializers.JSONSerializer"
 RQ_QUEUES = {
-    "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 6 * 3600},
+    "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 6 * 3600, "SERIALIZER": RQ_SERIALIZER},
 }
 RQ_SHOW_ADMIN_LINK = False
 
