@@ -45,7 +45,7 @@ class Runner:
         os.environ["REDIS_URL"] = self.redis.url
         # Commands run by hand in another shell (sync, fullsync, ...) find the server here.
         (self.data_dir / "redis.url").write_text(self.redis.url)
-        print(f"Embedded Redis listening on {self.redis.url}")
+        print(f"Embedded Redis listening on its socket only: {self.redis.url}")
 
     def call(self, *args: str) -> None:
         subprocess.run(manage(*args), check=True, env=os.environ)
@@ -108,7 +108,8 @@ def connect_sandbox_available() -> bool:
 
 def run(port: int, sandbox_port: int) -> int:
     data_dir = Path(os.environ.setdefault("DATA_DIR", str(ROOT / ".data"))).resolve()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    data_dir.chmod(0o700)  # secrets, the database and the Redis socket: the owner's only
     runner = Runner(data_dir)
     signal.signal(signal.SIGINT, interrupt)
     signal.signal(signal.SIGTERM, interrupt)
@@ -118,7 +119,8 @@ def run(port: int, sandbox_port: int) -> int:
         runner.call("demo_admin")
         if sandbox_available():
             runner.spawn("sandbox", manage("sandbox", "--port", str(sandbox_port)))
-        runner.spawn("worker", manage("rqworker", "--with-scheduler", "default"))
+        runner.spawn("worker", manage("rqworker", "--with-scheduler", "--serializer",
+                                      "rq.serializers.JSONSerializer", "default"))
         runner.spawn("web", manage("runserver", "--noreload", f"127.0.0.1:{port}"))
         if sandbox_available() and connect_sandbox_available():
             runner.call("connect_sandbox", "--wait")

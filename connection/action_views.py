@@ -16,6 +16,7 @@ from connection.access import administrator_required
 from connection.checks import run_test_connection
 from connection.clients.errors import ClientError
 from connection.forms import AdministratorCredentialsForm, ConfirmForm
+from connection.inputs import safe_next
 from connection.models import ConnectionSetup
 from connection.views import render_card
 
@@ -141,7 +142,7 @@ def couple_salespersons(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, str(error))
         else:
             messages.success(request, f"Coupled {count} salespeople with Dynamics 365 Sales users.")
-            return redirect(request.POST.get("next") or _card_url(connection))
+            return redirect(safe_next(request, request.POST.get("next"), _card_url(connection)))
     return render(request, "connection/couple_salespersons.html", {
         "connection": connection, "form": form, "cancel_url": _card_url(connection),
     }, status=400 if form.errors else 200)

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from connection import validation
+from connection.inputs import IdChoiceField
 from connection.models import AuthenticationType, BusinessCentralDeployment, ConnectionSetup
 from connection.sales_url import NormalisedUrl, normalise_sales_url
 
@@ -210,5 +211,5 @@ class ConfirmForm(forms.Form):
 
 
 class SwitchConnectionForm(forms.Form):
-    connection = forms.ModelChoiceField(queryset=ConnectionSetup.objects.all())
-    next = forms.CharField(required=False)
+    connection = IdChoiceField(queryset=ConnectionSetup.objects.all())
+    next = forms.CharField(required=False, max_length=2000)

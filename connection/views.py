@@ -5,7 +5,6 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from connection import audit, bridges, lifecycle, sandbox_link
@@ -17,6 +16,7 @@ from connection.forms import (
     NewConnectionForm,
     SwitchConnectionForm,
 )
+from connection.inputs import safe_next
 from connection.models import ConnectionSetup
 
 
@@ -163,6 +163,4 @@ def switch(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         raise Http404("No such connection.")
     set_current_connection(request, form.cleaned_data["connection"])
-    target = request.POST.get("next", "")
-    safe = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
-    return redirect(target if safe else "home")
+    return redirect(safe_next(request, form.cleaned_data["next"], "home"))

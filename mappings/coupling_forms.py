@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from connection.inputs import IdMultipleChoiceField
 from mappings.matching import MatchField, MatchOptions
 from mappings.models import Coupling, IntegrationTableMapping
 
@@ -38,7 +39,7 @@ class CouplingSetupForm(forms.Form):
 class DeleteCouplingsForm(forms.Form):
     """The selected couplings of the current connection, and whether it was confirmed."""
 
-    coupling = forms.ModelMultipleChoiceField(queryset=Coupling.objects.none())
+    coupling = IdMultipleChoiceField(queryset=Coupling.objects.none())
     confirm = forms.BooleanField(required=False)
 
     def __init__(self, *args, connection, **kwargs) -> None:

@@ -8,6 +8,7 @@ import django_filters
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from connection.inputs import MAX_SEARCH
 from mappings.models import Coupling, Direction, IntegrationTableMapping, SyncResult
 
 YES_NO = [("true", "Yes"), ("false", "No")]
@@ -39,7 +40,7 @@ def mapping_queryset(connection) -> QuerySet:
 class MappingFilterSet(django_filters.FilterSet):
     """Name, direction, tables, errors, skipped and schedule."""
 
-    name = django_filters.CharFilter(label="Name", lookup_expr="icontains")
+    name = django_filters.CharFilter(label="Name", lookup_expr="icontains", max_length=MAX_SEARCH)
     direction = django_filters.ChoiceFilter(label="Direction", choices=Direction.choices)
     bc_table = django_filters.ChoiceFilter(label="Table", choices=[])
     sales_entity = django_filters.ChoiceFilter(label="Integration Table", choices=[])
@@ -88,7 +89,7 @@ class CouplingFilterSet(django_filters.FilterSet):
     synced_before = django_filters.DateTimeFilter(
         label="Not synchronized since", method="filter_synced_before",
         help_text="Couplings whose last synchronization is older than this (YYYY-MM-DD HH:MM).")
-    q = django_filters.CharFilter(label="Search", method="filter_search",
+    q = django_filters.CharFilter(label="Search", method="filter_search", max_length=MAX_SEARCH,
                                   help_text="No., name, or a record ID on either side.")
 
     class Meta:

@@ -124,8 +124,25 @@ class FieldMappingForm(forms.ModelForm):
         return data
 
 
+# The table edits a mapping's rows and never creates one (Add Field Mapping does, bound to its
+# mapping): a forged TOTAL_FORMS / INITIAL_FORMS cannot add rows without a mapping, and no more
+# than MAX_FIELD_ROWS forms are ever built from a posted count.
+MAX_FIELD_ROWS = 500
+
+
+class _FieldMappingRows(forms.BaseModelFormSet):
+    def clean(self) -> None:
+        super().clean()
+        if self.initial_form_count() != len(self.get_queryset()):
+            raise forms.ValidationError(
+                "The field mappings changed since this page was shown (or the form was altered); "
+                "nothing was saved. Reload the page and make the changes again.")
+
+
 FieldMappingFormSet = forms.modelformset_factory(
-    IntegrationFieldMapping, form=FieldMappingForm, extra=0, can_delete=True)
+    IntegrationFieldMapping, form=FieldMappingForm, formset=_FieldMappingRows, extra=0,
+    can_delete=True, edit_only=True,
+    max_num=MAX_FIELD_ROWS, absolute_max=MAX_FIELD_ROWS, validate_max=True)
 
 
 # Dataverse attribute types each BC field type can be written to (and read from).

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from connection import inputs  # noqa: F401 - registers the <id:...> path converter
 from mappings.views import couplings, exchange, fields, tables
 
 app_name = "mappings"
@@ -8,16 +9,16 @@ urlpatterns = [
     path("defaults/", tables.reset_defaults, name="reset"),
     path("export/", exchange.export_view, name="export"),
     path("import/", exchange.import_view, name="import"),
-    path("<int:pk>/", tables.mapping_detail, name="detail"),
-    path("<int:pk>/preview/", tables.mapping_preview, name="preview"),
-    path("<int:pk>/delete/", tables.delete_mapping, name="delete"),
-    path("<int:pk>/fields/", fields.field_mappings, name="fields"),
-    path("<int:pk>/fields/add/", fields.add_field_mapping, name="add_field"),
-    path("<int:pk>/options/", fields.option_mappings, name="options"),
-    path("<int:pk>/options/<int:option_pk>/delete/", fields.delete_option_mapping,
+    path("<id:pk>/", tables.mapping_detail, name="detail"),
+    path("<id:pk>/preview/", tables.mapping_preview, name="preview"),
+    path("<id:pk>/delete/", tables.delete_mapping, name="delete"),
+    path("<id:pk>/fields/", fields.field_mappings, name="fields"),
+    path("<id:pk>/fields/add/", fields.add_field_mapping, name="add_field"),
+    path("<id:pk>/options/", fields.option_mappings, name="options"),
+    path("<id:pk>/options/<id:option_pk>/delete/", fields.delete_option_mapping,
          name="delete_option"),
-    path("<int:pk>/couplings/new/", couplings.coupling_setup, name="coupling_setup"),
-    path("<int:pk>/match/", couplings.match_based_coupling, name="match"),
+    path("<id:pk>/couplings/new/", couplings.coupling_setup, name="coupling_setup"),
+    path("<id:pk>/match/", couplings.match_based_coupling, name="match"),
     path("couplings/", couplings.coupling_list, name="couplings"),
     path("couplings/delete/", couplings.coupling_delete, name="coupling_delete"),
 ]

@@ -10,6 +10,7 @@ import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
+from connection.inputs import MAX_ID, MAX_SEARCH
 from mappings.models import Coupling, IntegrationTableMapping, SyncResult
 from synchronization.models import (
     FINISHED_WITH_ERRORS,
@@ -42,7 +43,7 @@ class IdFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
     def __init__(self, **kwargs) -> None:
-        super().__init__(min_value=1, max_value=2**63 - 1, **kwargs)
+        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
 
 
 class ConnectionScopedFilterSet(django_filters.FilterSet):
@@ -109,7 +110,7 @@ class ErrorFilterSet(ConnectionScopedFilterSet):
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}))
     state = django_filters.ChoiceFilter(label="Show", choices=ERROR_STATES,
                                         method="filter_state")
-    q = django_filters.CharFilter(label="Search", method="filter_text", max_length=200,
+    q = django_filters.CharFilter(label="Search", method="filter_text", max_length=MAX_SEARCH,
                                   help_text="Error message, record name or a record ID.")
 
     class Meta:
@@ -141,7 +142,7 @@ class CoupledErrorFilterSet(ConnectionScopedFilterSet):
     mapping = MappingByName()
     state = django_filters.ChoiceFilter(label="Show", choices=COUPLED_STATES,
                                         method="filter_state")
-    q = django_filters.CharFilter(label="Search", method="filter_text", max_length=200,
+    q = django_filters.CharFilter(label="Search", method="filter_text", max_length=MAX_SEARCH,
                                   help_text="No., name or error message.")
 
     class Meta:

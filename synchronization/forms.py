@@ -10,6 +10,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from connection.inputs import IdChoiceField, IdMultipleChoiceField
 from mappings.models import Coupling, IntegrationTableMapping
 from synchronization.models import SyncError
 
@@ -37,7 +38,7 @@ class DeleteErrorsForm(forms.Form):
 class ErrorSelectionForm(forms.Form):
     """Errors of the current connection ticked on the errors list."""
 
-    error = forms.ModelMultipleChoiceField(queryset=SyncError.objects.none(),
+    error = IdMultipleChoiceField(queryset=SyncError.objects.none(),
                                            error_messages={"required": "Select errors first."})
     confirm = forms.BooleanField(required=False)
 
@@ -68,7 +69,7 @@ def _uuid(value: str) -> uuid.UUID | None:
 class MappingForm(forms.Form):
     """One mapping of the current connection, posted as ``mapping_id``."""
 
-    mapping_id = forms.ModelChoiceField(
+    mapping_id = IdChoiceField(
         queryset=IntegrationTableMapping.objects.none(),
         error_messages={"invalid_choice": "That mapping does not exist on this connection.",
                         "required": "Choose a mapping."})
@@ -86,7 +87,7 @@ class StartSyncForm(MappingForm):
              ("selected", "Selected records")]
 
     mode = forms.ChoiceField(choices=MODES)
-    coupling = forms.ModelMultipleChoiceField(queryset=Coupling.objects.none(), required=False)
+    coupling = IdMultipleChoiceField(queryset=Coupling.objects.none(), required=False)
 
     def __init__(self, *args, connection, **kwargs) -> None:
         super().__init__(*args, connection=connection, **kwargs)
@@ -146,7 +147,7 @@ class CoupledActionForm(forms.Form):
     """An action on selected couplings (or on all listed, for Retry All), and the confirmation."""
 
     action = forms.ChoiceField(choices=[(k, a.caption) for k, a in COUPLED_ACTIONS.items()])
-    coupling = forms.ModelMultipleChoiceField(queryset=Coupling.objects.none(), required=False)
+    coupling = IdMultipleChoiceField(queryset=Coupling.objects.none(), required=False)
     confirm = forms.BooleanField(required=False)
 
     def __init__(self, *args, couplings: QuerySet, **kwargs) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from connection.inputs import IdChoiceField
 from connection.models import ConnectionSetup
 from synchronization.models import FullSyncRun
 
@@ -39,7 +40,7 @@ class StartForm(forms.Form):
 class RunForm(forms.Form):
     """Names a run of the current connection (Restart failed lines, Cancel)."""
 
-    run = forms.ModelChoiceField(queryset=FullSyncRun.objects.none(),
+    run = IdChoiceField(queryset=FullSyncRun.objects.none(),
                                  error_messages={"invalid_choice": "That run does not exist."})
 
     def __init__(self, connection: ConnectionSetup | None, *args, **kwargs) -> None:

@@ -95,11 +95,12 @@ def start(kind: str, *, connection=None, started_by: str = "", **parameters) -> 
 
 
 def enqueue(job_id: int, delay: timedelta | None = None) -> None:
+    """Put a job row's id on the queue: the id is all that travels (as JSON)."""
     queue = django_rq.get_queue(QUEUE)
     if delay:
-        queue.enqueue_in(delay, run, job_id)
+        queue.enqueue_in(delay, run, int(job_id))
     else:
-        queue.enqueue(run, job_id)
+        queue.enqueue(run, int(job_id))
 
 
 def in_queue() -> set[int]:

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from connection import inputs  # noqa: F401 - registers the <id:...> path converter
 from synchronization import (
     views,
     views_coupled,
@@ -14,9 +15,9 @@ app_name = "synchronization"
 urlpatterns = [
     path("jobs/", views_jobs.job_list, name="jobs"),
     path("jobs/check-worker/", views.check_worker, name="check_worker"),
-    path("jobs/<int:pk>/", views_jobs.job_detail, name="job"),
-    path("jobs/<int:pk>/progress/", views_jobs.job_partial, name="job_partial"),
-    path("jobs/<int:pk>/cancel/", views_jobs.job_cancel, name="job_cancel"),
+    path("jobs/<id:pk>/", views_jobs.job_detail, name="job"),
+    path("jobs/<id:pk>/progress/", views_jobs.job_partial, name="job_partial"),
+    path("jobs/<id:pk>/cancel/", views_jobs.job_cancel, name="job_cancel"),
     path("start/", views_start.sync_mapping, name="sync_mapping"),
     path("match/", views_start.match_coupling, name="match_coupling"),
     path("errors/", views_errors.error_list, name="errors"),
@@ -36,8 +37,8 @@ urlpatterns = [
     path("full-sync/status.json", views_fullsync.full_sync_status, name="full_sync_status"),
     path("reconcile/", views_reconcile.overview, name="reconcile"),
     path("reconcile/check/", views_reconcile.check_now, name="reconcile_check"),
-    path("reconcile/<int:pk>/", views_reconcile.mapping_page, name="reconcile_mapping"),
-    path("reconcile/<int:pk>/repair/", views_reconcile.repair, name="reconcile_repair"),
+    path("reconcile/<id:pk>/", views_reconcile.mapping_page, name="reconcile_mapping"),
+    path("reconcile/<id:pk>/repair/", views_reconcile.repair, name="reconcile_repair"),
 ]
 
 # Lead to cash (sales order integration, item availability).
@@ -53,7 +54,7 @@ urlpatterns += [
     path("item-availability/", views_leadtocash.item_availability, name="item_availability"),
     path("item-availability/use-endpoint/", views_leadtocash.use_availability_endpoint,
          name="use_availability_endpoint"),
-    path("availability/<int:pk>/ODataV4", views_leadtocash.odata_root, name="odata_root"),
+    path("availability/<id:pk>/ODataV4", views_leadtocash.odata_root, name="odata_root"),
     re_path(r"^availability/(?P<pk>\d+)/ODataV4/Company\('(?P<company>[^']{1,100})'\)"
             r"/ItemAvailability$", views_leadtocash.odata_item_availability,
             name="odata_item_availability"),

@@ -44,7 +44,9 @@ def sales_receivables_setup(request: HttpRequest) -> HttpResponse:
     connection, empty = _connection_or_empty(request, "synchronization/leadtocash/setup.html")
     if empty:
         return empty
-    setup = SalesReceivablesSetup.of(connection)
+    # A GET writes no row: the blank setup is saved by the first administrator who saves it.
+    setup = (SalesReceivablesSetup.objects.filter(connection=connection).first()
+             or SalesReceivablesSetup(connection=connection))
     if request.method == "POST" and not is_administrator(request.user):
         raise PermissionDenied("Only administrators can change this.")
     form = SalesReceivablesSetupForm(request.POST or None, instance=setup)

@@ -20,6 +20,12 @@ TICK_LOCK = "bcsales:scheduler:tick"
 class Worker(RqWorker):
     _last_tick = float("-inf")
 
+    def __init__(self, *args, **kwargs) -> None:
+        # `manage.py rqworker` passes RQ's pickle serializer unless told otherwise: the queues'
+        # serializer (JSON, settings.RQ_SERIALIZER) is the only one our jobs are read with.
+        kwargs["serializer"] = settings.RQ_SERIALIZER
+        super().__init__(*args, **kwargs)
+
     @property
     def dequeue_timeout(self) -> int:
         # Wake up at least once a tick, even when no job comes.
