@@ -109,7 +109,7 @@ def in_queue() -> set[int]:
     queue = django_rq.get_queue(QUEUE)
     ids = [*queue.get_job_ids(), *queue.scheduled_job_registry.get_job_ids(),
            *queue.started_job_registry.get_job_ids()]
-    found = RqJob.fetch_many(ids, connection=queue.connection)
+    found = RqJob.fetch_many(ids, connection=queue.connection, serializer=queue.serializer)
     return {job.args[0] for job in found if job is not None and job.args}
 
 

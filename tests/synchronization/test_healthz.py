@@ -1,6 +1,8 @@
 import pytest
 from django.conf import settings
 
+from tests.fixtures.redis import other_database
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -13,7 +15,7 @@ def test_healthz_is_green_with_a_worker_running(client, start_worker):
 
 def test_healthz_answers_503_when_no_worker_listens(client, redis_url, monkeypatch):
     # An empty database index of the same server has no workers registered.
-    monkeypatch.setitem(settings.RQ_QUEUES["default"], "URL", redis_url.rsplit("/", 1)[0] + "/9")
+    monkeypatch.setitem(settings.RQ_QUEUES["default"], "URL", other_database(redis_url, 9))
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["checks"]["worker"].startswith("down")
