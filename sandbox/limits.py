@@ -157,6 +157,28 @@ class Limiter:
                     (time.monotonic(), milliseconds)
                 )
 
+    def dataverse_budget(self, key: str, config: dict[str, Any], scale: float) -> list[tuple]:
+        """What is left of this user's windows, as the Web API reports it on its answers.
+
+        ``x-ms-ratelimit-burst-remaining-xrm-requests``: requests left in the window, counting
+        this one (the first request of a fresh 6,000 window reports 5999);
+        ``x-ms-ratelimit-time-remaining-xrm-requests``: combined execution time left, in
+        seconds with two decimals and thousands separators as the service writes it
+        ("1,200.00"). Only while limits are enabled: otherwise nothing is counted.
+        https://learn.microsoft.com/power-apps/developer/data-platform/api-limits
+        """
+        if not config["limits_enabled"]:
+            return []
+        window = config["window_seconds"] / scale
+        with self._lock:
+            requests = _pruned(self._requests.get(("dataverse", key), deque()), window)
+            used_ms = sum(ms for _, ms in _pruned_execution(
+                self._execution.get(("dataverse", key), deque()), window))
+        requests_left = max(0, config["requests_per_window"] - len(requests))
+        seconds_left = max(0.0, config["execution_seconds_per_window"] - used_ms / 1000)
+        return [("x-ms-ratelimit-burst-remaining-xrm-requests", str(requests_left)),
+                ("x-ms-ratelimit-time-remaining-xrm-requests", f"{seconds_left:,.2f}")]
+
     def _gate(self, service: str, key: str, config: dict[str, Any]) -> threading.Semaphore:
         gate = self._gates.get((service, key))
         if gate is None or getattr(gate, "size", None) != config["concurrency"]:
@@ -176,9 +198,7 @@ class Limiter:
                 config,
                 requests[0] + window - time.monotonic(),
             )
-        execution = self._execution.get(("dataverse", key), deque())
-        while execution and execution[0][0] < time.monotonic() - window:
-            execution.popleft()
+        execution = _pruned_execution(self._execution.get(("dataverse", key), deque()), window)
         limit = config["execution_seconds_per_window"] * 1000
         if sum(ms for _, ms in execution) > limit:
             raise _dataverse_429(
@@ -204,6 +224,13 @@ def _pruned(requests: deque[float], window: float) -> deque[float]:
     while requests and requests[0] < cutoff:
         requests.popleft()
     return requests
+
+
+def _pruned_execution(execution: deque[tuple[float, float]], window: float) -> deque:
+    cutoff = time.monotonic() - window
+    while execution and execution[0][0] < cutoff:
+        execution.popleft()
+    return execution
 
 
 def retry_after(seconds: float) -> str:

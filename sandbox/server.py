@@ -110,11 +110,26 @@ class Sandbox:
             )
         except ServiceError as error:
             self.counters.add(service, "throttled")
-            return render(error)
+            return self._signal(service, principal.object_id, render(error))
         try:
-            return self._run(service, request, entity, slot)
+            response = self._run(service, request, entity, slot)
         finally:
             self.limiter.release(slot)
+        return self._signal(service, principal.object_id, response)
+
+    def _signal(self, service: str, key: str, response: Response) -> Response:
+        """Dataverse's throughput headers on an authenticated Web API answer: the recommended
+        degree of parallelism, and what is left of the service protection windows.
+        https://learn.microsoft.com/power-apps/developer/data-platform/send-parallel-requests
+        https://learn.microsoft.com/power-apps/developer/data-platform/api-limits"""
+        if service != "dataverse" or response.drop:
+            return response
+        config_ = self.settings["dataverse"]
+        budget = self.limiter.dataverse_budget(key, config_, self.settings["time_scale"])
+        # A new list: a handler may answer with a header list it keeps.
+        response.headers = [*response.headers, ("x-ms-dop-hint", str(config_["dop_hint"])),
+                            *budget]
+        return response
 
     def _run(self, service: str, request: Request, entity: str, slot: Slot) -> Response:
         config_ = self.settings[service]

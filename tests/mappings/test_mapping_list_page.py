@@ -40,6 +40,33 @@ def test_the_query_count_does_not_grow_with_rows(admin_client, defaults,
     assert len(response.context["mappings"]) == 16
 
 
+def many_couplings(mapping, count, skipped_every=0):
+    Coupling.objects.bulk_create(
+        Coupling(mapping=mapping, bc_id=uuid.uuid4(), sales_id=uuid.uuid4(),
+                 skipped=bool(skipped_every) and i % skipped_every == 0)
+        for i in range(count))
+
+
+def test_thousands_of_couplings_cost_no_more_queries_than_one(admin_client, defaults,
+                                                             django_assert_num_queries):
+    couple(defaults["CUSTOMER"])
+    error(defaults["CUSTOMER"])
+    with django_assert_num_queries(9) as one:
+        admin_client.get("/mappings/")
+    many_couplings(defaults["CUSTOMER"], 2999, skipped_every=3)
+    many_couplings(defaults["ITEM-PRODUCT"], 1500)
+    error(defaults["ITEM-PRODUCT"])
+    error(defaults["ITEM-PRODUCT"], resolved=True)
+    with django_assert_num_queries(len(one.captured_queries)):
+        response = admin_client.get("/mappings/")
+    counts = {m.name: (m.coupled_count, m.error_count, m.skipped_count)
+              for m in response.context["mappings"]}
+    assert counts["CUSTOMER"] == (3000, 1, 1000)
+    assert counts["ITEM-PRODUCT"] == (1500, 1, 0)
+    assert counts["CURRENCY"] == (0, 0, 0)
+    assert b'state=skipped"><span class="badge warning">1000</span>' in response.content
+
+
 def test_it_filters_by_name_direction_tables_and_schedule(admin_client, defaults):
     def names(query):
         return {m.name for m in admin_client.get(f"/mappings/?{query}").context["mappings"]}
