@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from bcsales.embedded_redis import EmbeddedRedis
@@ -106,6 +107,21 @@ def connect_sandbox_available() -> bool:
     return (ROOT / "connection" / "management" / "commands" / "connect_sandbox.py").exists()
 
 
+def demo_wanted(environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether `run` creates the demo connection to the sandbox: yes unless DEMO is 0 (or off,
+    no, false), which leaves an empty portal to try the assisted setup on."""
+    value = environ.get("DEMO", "1").strip().lower()
+    if value in ("0", "off", "no", "false"):
+        return False
+    if value in ("", "1", "on", "yes", "true"):
+        return True
+    raise ValueError(f"DEMO must be 1 or 0, not {environ['DEMO']!r}")
+
+
+def should_connect_sandbox(environ: Mapping[str, str] = os.environ) -> bool:
+    return demo_wanted(environ) and sandbox_available() and connect_sandbox_available()
+
+
 def run(port: int, sandbox_port: int) -> int:
     data_dir = Path(os.environ.setdefault("DATA_DIR", str(ROOT / ".data"))).resolve()
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -122,8 +138,10 @@ def run(port: int, sandbox_port: int) -> int:
         runner.spawn("worker", manage("rqworker", "--with-scheduler", "--serializer",
                                       "rq.serializers.JSONSerializer", "default"))
         runner.spawn("web", manage("runserver", "--noreload", f"127.0.0.1:{port}"))
-        if sandbox_available() and connect_sandbox_available():
+        if should_connect_sandbox():
             runner.call("connect_sandbox", "--wait")
+        elif not demo_wanted():
+            print("DEMO=0: no demo connection; open Assisted setup to create one.")
         print(f"\nbcsales is running at http://127.0.0.1:{port}/  (Ctrl-C stops everything)\n")
         return runner.wait()
     except KeyboardInterrupt:
@@ -143,6 +161,10 @@ def main(argv: list[str] | None = None) -> int:
         "--sandbox-port", type=int, default=int(os.environ.get("SANDBOX_PORT", 8443))
     )
     args = parser.parse_args(argv)
+    try:
+        demo_wanted()
+    except ValueError as error:
+        parser.error(str(error))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bcsales.settings")
     os.environ["SANDBOX_PORT"] = str(args.sandbox_port)
     return run(args.port, args.sandbox_port)

@@ -1,6 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from connection import views as connection_views
 from synchronization import views as synchronization_views
@@ -9,6 +12,9 @@ urlpatterns = [
     path("", connection_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Browsers and bookmarks ask for /favicon.ico whatever the page links; send them to the icon.
+    path("favicon.ico", login_not_required(RedirectView.as_view(url=static("favicon.svg"))),
+         name="favicon"),
     path("healthz", synchronization_views.healthz, name="healthz"),
     path("connection/", include("connection.urls")),
     path("mappings/", include("mappings.urls")),

@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from connection.models import ConnectionSetup
+from mappings.models import JobKind
 
 
 class JobStatus(models.TextChoices):
@@ -48,6 +49,30 @@ class SyncMode(models.TextChoices):
     MODIFIED = "modified", "Modified records"
     ALL = "all", "All records"
     SELECTED = "selected", "Selected records"
+
+
+# What pages call each kind of job: the job queue entries' captions (JobKind) and the captions of
+# the actions that start the other kinds. A kind missing here shows as its name, readably.
+JOB_CAPTIONS: dict[str, str] = {
+    **dict(JobKind.choices),
+    "sync_mapping": "Synchronize",
+    "sync_modified": "Synchronize Modified Records",
+    "full_sync": "Run Full Synchronization",
+    "initial_sync": "Run Full Synchronization",
+    "match_coupling": "Match-Based Coupling",
+    "delete_records": "Delete Coupled Records",
+    "reconcile": "Reconciliation",
+    "reconcile_delete_blank": "Reconciliation: Delete Blank Records",
+    "ping": "Check Worker",
+}
+
+
+# Kinds that synchronize one mapping: their name is the mapping's name, as in BC's job log.
+MAPPING_SYNC_KINDS = {JobKind.MAPPING, "sync_mapping"}
+
+
+def job_caption(kind: str) -> str:
+    return JOB_CAPTIONS.get(kind) or kind.replace("_", " ").capitalize()
 
 
 COUNTERS = ("inserted", "modified", "deleted", "unchanged", "skipped", "failed", "conflicts")
@@ -106,7 +131,21 @@ class SyncJob(models.Model):
         indexes = [models.Index(fields=["mapping", "status"], name="job_mapping_status")]
 
     def __str__(self) -> str:
-        return f"{self.mapping_name or self.kind} #{self.pk} ({self.status_label})"
+        return f"{self.name} #{self.pk} ({self.status_label})"
+
+    @property
+    def kind_caption(self) -> str:
+        return job_caption(self.kind)
+
+    @property
+    def name(self) -> str:
+        """The job's name on pages: its mapping for a synchronization, else what it does (with
+        the mapping it did it to)."""
+        if self.kind in MAPPING_SYNC_KINDS and self.mapping_name:
+            return self.mapping_name
+        if self.mapping_name:
+            return f"{self.mapping_name} · {self.kind_caption}"
+        return self.kind_caption
 
     @property
     def is_active(self) -> bool:

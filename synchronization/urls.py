@@ -54,7 +54,14 @@ urlpatterns += [
     path("item-availability/", views_leadtocash.item_availability, name="item_availability"),
     path("item-availability/use-endpoint/", views_leadtocash.use_availability_endpoint,
          name="use_availability_endpoint"),
+    # The OData service Sales is given: its root (service document, with or without the slash
+    # OData clients add), $metadata, the entity set for the connection's company, and per company.
     path("availability/<id:pk>/ODataV4", views_leadtocash.odata_root, name="odata_root"),
+    path("availability/<id:pk>/ODataV4/", views_leadtocash.odata_root, name="odata_root_slash"),
+    path("availability/<id:pk>/ODataV4/$metadata", views_leadtocash.odata_metadata,
+         name="odata_metadata"),
+    path("availability/<id:pk>/ODataV4/ItemAvailability", views_leadtocash.odata_item_availability,
+         name="odata_default_company_availability"),
     re_path(r"^availability/(?P<pk>\d+)/ODataV4/Company\('(?P<company>[^']{1,100})'\)"
             r"/ItemAvailability$", views_leadtocash.odata_item_availability,
             name="odata_item_availability"),

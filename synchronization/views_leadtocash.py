@@ -136,18 +136,40 @@ def endpoint_url(request: HttpRequest, connection: ConnectionSetup) -> str:
         reverse("synchronization:odata_root", kwargs={"pk": connection.pk}))
 
 
-@login_not_required
-@require_GET
-def odata_item_availability(request: HttpRequest, pk: int, company: str) -> HttpResponse:
-    """``<OData URL>/Company('<name>')/ItemAvailability``: BC's page, for Sales, with basic
-    authentication by the connection's OData Web Service Username and Accesskey."""
+def _service_connection(request: HttpRequest, pk: int) -> tuple[ConnectionSetup | None,
+                                                                  HttpResponse | None]:
+    """The connection whose availability service is asked, or the OData error to answer: 404
+    when the service is off, 401 (with a Basic challenge) unless the request carries the
+    connection's OData Web Service Username and Accesskey."""
     connection = ConnectionSetup.objects.filter(pk=pk, item_availability_enabled=True).first()
     if connection is None:
-        return _odata_error(404, "The item availability web service is not enabled.")
+        return None, _odata_error(404, "The item availability web service is not enabled.")
     if not availability.credentials_match(connection, request.headers.get("Authorization", "")):
         response = _odata_error(401, "The user name or access key is not valid.")
         response["WWW-Authenticate"] = 'Basic realm="Business Central OData"'
-        return response
+        return None, response
+    return connection, None
+
+
+def _root_url(request: HttpRequest, pk: int) -> str:
+    return request.build_absolute_uri(reverse("synchronization:odata_root", kwargs={"pk": pk}))
+
+
+def _odata(response: HttpResponse) -> HttpResponse:
+    response["OData-Version"] = "4.0"
+    return response
+
+
+@login_not_required
+@require_GET
+def odata_item_availability(request: HttpRequest, pk: int, company: str = "") -> HttpResponse:
+    """``<OData URL>/Company('<name>')/ItemAvailability`` (or ``<OData URL>/ItemAvailability``
+    for the connection's company, or ``?company=``): BC's page, for Sales, with basic
+    authentication by the connection's OData Web Service Username and Accesskey."""
+    connection, refused = _service_connection(request, pk)
+    if refused:
+        return refused
+    company = company or request.GET.get("company") or connection.bc_company_name
     if company.lower() != connection.bc_company_name.lower():
         return _odata_error(404, f"Cannot find the company '{company}'.")
     try:
@@ -159,17 +181,28 @@ def odata_item_availability(request: HttpRequest, pk: int, company: str) -> Http
             rows = availability.read(bc, query)
     except ClientError as exc:
         return _odata_error(502, f"Business Central did not answer: {exc}")
-    context = request.build_absolute_uri(
-        reverse("synchronization:odata_root", kwargs={"pk": pk})) + "/$metadata#ItemAvailability"
-    return JsonResponse({"@odata.context": context, "value": rows})
+    context = _root_url(request, pk) + "/$metadata#ItemAvailability"
+    return _odata(JsonResponse({"@odata.context": context, "value": rows}))
 
 
 @login_not_required
 @require_GET
 def odata_root(request: HttpRequest, pk: int) -> HttpResponse:
-    """The service document: which pages this OData root publishes."""
-    return JsonResponse({"value": [{"name": availability.PAGE, "kind": "EntitySet",
-                                    "url": availability.PAGE}]})
+    """The service document: which entity sets this OData root publishes."""
+    _connection, refused = _service_connection(request, pk)
+    if refused:
+        return refused
+    return _odata(JsonResponse(availability.service_document(_root_url(request, pk))))
+
+
+@login_not_required
+@require_GET
+def odata_metadata(request: HttpRequest, pk: int) -> HttpResponse:
+    """``$metadata``: the CSDL document describing the ItemAvailability entity."""
+    _connection, refused = _service_connection(request, pk)
+    if refused:
+        return refused
+    return _odata(HttpResponse(availability.metadata(), content_type="application/xml"))
 
 
 def _odata_error(status: int, message: str) -> HttpResponse:

@@ -19,6 +19,17 @@ from dataclasses import dataclass
 PAGE = "ItemAvailability"
 FIELDS = ("No", "Description", "Inventory", "Qty_on_Sales_Order", "Qty_on_Purch_Order",
           "Available_Inventory", "Base_Unit_of_Measure")
+# The page's fields as BC's $metadata types them (code and text lengths of the Item table).
+FIELD_TYPES = {
+    "No": ('Edm.String', 'Nullable="false" MaxLength="20"'),
+    "Description": ("Edm.String", 'MaxLength="100"'),
+    "Inventory": ("Edm.Decimal", 'Scale="Variable"'),
+    "Qty_on_Sales_Order": ("Edm.Decimal", 'Scale="Variable"'),
+    "Qty_on_Purch_Order": ("Edm.Decimal", 'Scale="Variable"'),
+    "Available_Inventory": ("Edm.Decimal", 'Scale="Variable"'),
+    "Base_Unit_of_Measure": ("Edm.String", 'MaxLength="10"'),
+}
+assert tuple(FIELD_TYPES) == FIELDS
 # The filters Sales sends: one item number, or several joined with "or".
 NUMBER_FILTER = re.compile(r"^No eq '([^']{1,20})'$")
 MAX_ROWS = 1000
@@ -88,3 +99,31 @@ def by_number(bc_client, numbers: list[str]) -> dict[str, dict]:
         query = Query(tuple(numbers[start:start + 50]), MAX_ROWS)
         found.update((row["No"], row) for row in read(bc_client, query))
     return found
+
+
+def service_document(root_url: str) -> dict:
+    """The OData V4 service document of the service root: the one entity set it publishes."""
+    return {"@odata.context": f"{root_url}/$metadata",
+            "value": [{"name": PAGE, "kind": "EntitySet", "url": PAGE}]}
+
+
+def metadata() -> str:
+    """The CSDL document of ``$metadata``: the ItemAvailability entity and its entity set, in
+    BC's ``NAV`` namespace (the ``@odata.context`` of the answers points here)."""
+    properties = "\n".join(f'        <Property Name="{name}" Type="{edm_type}" {facets}/>'
+                           for name, (edm_type, facets) in FIELD_TYPES.items())
+    return f"""<?xml version="1.0" encoding="utf-8"?>
+<edmx:Edmx Version="4.0" xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx">
+  <edmx:DataServices>
+    <Schema Namespace="NAV" xmlns="http://docs.oasis-open.org/odata/ns/edm">
+      <EntityType Name="{PAGE}">
+        <Key><PropertyRef Name="No"/></Key>
+{properties}
+      </EntityType>
+      <EntityContainer Name="NAV">
+        <EntitySet Name="{PAGE}" EntityType="NAV.{PAGE}"/>
+      </EntityContainer>
+    </Schema>
+  </edmx:DataServices>
+</edmx:Edmx>
+"""

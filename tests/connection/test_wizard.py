@@ -154,3 +154,33 @@ def test_an_unknown_count_is_never_taken_for_an_empty_table():
     item = {"option": False}
     assert recommend(None, 0, [], item) != NOTHING
     assert recommend(0, 0, [], item) == NOTHING
+
+
+def test_each_step_label_is_its_own_item_with_its_number(admin_client):
+    from html.parser import HTMLParser
+
+    from connection import wizard
+
+    class Steps(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.items, self.depth, self.inside = [], 0, False
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "ol" and ("class", "wizard-steps") in attrs:
+                self.inside = True
+            elif self.inside and tag == "li":
+                self.items.append("")
+
+        def handle_endtag(self, tag):
+            if tag == "ol":
+                self.inside = False
+
+        def handle_data(self, data):
+            if self.inside and self.items:
+                self.items[-1] += data
+
+    parser = Steps()
+    parser.feed(admin_client.get("/connection/assisted-setup/", follow=True).content.decode())
+    texts = [" ".join(item.split()) for item in parser.items]
+    assert texts == [f"{n}. {title}" for n, title in wizard.STEPS.items()]

@@ -42,7 +42,10 @@ PK_KIND = {"mappings:options": "options_mapping", "mappings:delete_option": "opt
            "synchronization:job": "job", "synchronization:job_partial": "job",
            "synchronization:job_cancel": "job", "synchronization:reconcile_mapping": "mapping",
            "synchronization:reconcile_repair": "mapping", "synchronization:odata_root":
-           "connection", "synchronization:odata_item_availability": "connection"}
+           "connection", "synchronization:odata_item_availability": "connection",
+           "synchronization:odata_root_slash": "connection",
+           "synchronization:odata_metadata": "connection",
+           "synchronization:odata_default_company_availability": "connection"}
 
 
 def fuzz_settings(examples: int):

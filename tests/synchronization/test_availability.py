@@ -93,3 +93,16 @@ def test_the_item_couplings_page_links_to_availability(admin_client, connection)
     item_product = mapping(connection, "ITEM-PRODUCT")
     response = admin_client.get(reverse("mappings:couplings"), {"mapping": item_product.pk})
     assert reverse("synchronization:item_availability").encode() in response.content
+
+
+def test_the_entity_set_the_service_document_names_answers_for_the_connections_company(
+        client, connection):
+    path = reverse("synchronization:odata_root", kwargs={"pk": connection.pk})
+    auth = basic("ODATA-USER", KEY)
+    (entity_set,) = client.get(path, HTTP_AUTHORIZATION=auth).json()["value"]
+    response = client.get(f"{path}/{entity_set['url']}?$filter=No eq '1896-S'",
+                          HTTP_AUTHORIZATION=auth)
+    assert response.status_code == 200
+    assert [row["No"] for row in response.json()["value"]] == ["1896-S"]
+    assert response.json()["@odata.context"].endswith("/ODataV4/$metadata#ItemAvailability")
+    assert client.get(f"{path}/ItemAvailability").status_code == 401

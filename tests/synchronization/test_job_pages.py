@@ -211,3 +211,18 @@ def test_the_chart_stays_inside_its_box_and_is_empty_without_jobs(admin_client, 
             assert 0 <= bar.x <= 300 - drawn.bar_width
             assert bar.y >= 0 and bar.y + bar.height == pytest.approx(drawn.baseline, abs=0.11)
     assert drawn.columns[0].bars[0].height == drawn.baseline  # the busiest day fills the height
+
+
+def test_jobs_are_named_with_the_captions_users_know(admin_client, customer):
+    make_job(customer)  # a mapping's synchronization keeps the mapping's name
+    make_job(customer, kind="match_coupling")
+    statistics = SyncJob.objects.create(kind="customer_statistics", status=JobStatus.FINISHED,
+                                        connection=customer.connection)
+    ping = SyncJob.objects.create(kind="ping", status=JobStatus.FINISHED)
+    html = admin_client.get("/sync/jobs/").content.decode()
+    assert "<td>Customer Statistics</td>" in html and "<td>Check Worker</td>" in html
+    assert "<td>CUSTOMER</td>" in html and "<td>CUSTOMER · Match-Based Coupling</td>" in html
+    assert "customer_statistics" not in html and ">ping<" not in html
+    card = admin_client.get(f"/sync/jobs/{statistics.pk}/").content.decode()
+    assert f"<h1>Customer Statistics · job {statistics.pk}</h1>" in card
+    assert str(ping) == f"Check Worker #{ping.pk} ({ping.status_label})"

@@ -18,6 +18,12 @@ from sandbox.config import SettingsError
 from sandbox.demo import SIZE_KEYS
 
 
+def default_port() -> int:
+    """``SANDBOX_PORT`` as the project reads it (the port `make run` starts the sandbox on), so
+    ``--show-credentials`` in another shell prints the URLs of the running sandbox."""
+    return int(getattr(django_settings, "SANDBOX_PORT", None) or 8443)
+
+
 def default_data_dir() -> Path:
     """``<DATA_DIR>/sandbox`` when the project defines DATA_DIR, else ``./.data/sandbox``."""
     base = getattr(django_settings, "DATA_DIR", None) or ".data"
@@ -30,7 +36,9 @@ class Command(BaseCommand):
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--port", type=int, default=8443)
+        parser.add_argument(
+            "--port", type=int, default=None, help="HTTPS port (default: SANDBOX_PORT, else 8443)"
+        )
         parser.add_argument("--data", type=Path, default=None, help="storage directory")
         parser.add_argument(
             "--show-credentials",
@@ -65,7 +73,8 @@ class Command(BaseCommand):
         if options["reseed"] and not sizes:
             sizes = {"customers": 0}
         try:
-            sandbox = Sandbox(data_dir, options["port"], _settings(options), sizes)
+            port = options["port"] or default_port()
+            sandbox = Sandbox(data_dir, port, _settings(options), sizes)
         except SettingsError as error:
             raise CommandError(str(error)) from error
         if options["show_credentials"]:
