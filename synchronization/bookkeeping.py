@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from mappings.models import Coupling
 from synchronization.models import ErrorKind, SyncError
-from synchronization.sides import Outcome
+from synchronization.writes import Outcome
 
 if TYPE_CHECKING:
     from synchronization.engine import DirectionRun, Plan

@@ -33,8 +33,9 @@ from synchronization.bookkeeping import Bookkeeping, failed_inserts
 from synchronization.match_fields import FieldMatcher
 from synchronization.models import JobStatus, SyncDirection, SyncJob, SyncMode
 from synchronization.pacing import Heartbeat, prefetched
-from synchronization.sides import BcSide, Outcome, SalesSide, Side, Write, deterministic_id
+from synchronization.sides import BcSide, SalesSide, Side
 from synchronization.transform import BaseCurrency, TransferError, Transformer
+from synchronization.writes import Outcome, Write, deterministic_id
 
 log = logging.getLogger(__name__)
 

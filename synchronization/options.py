@@ -20,7 +20,8 @@ from connection import services
 from connection.clients.errors import ClientError
 from mappings.models import Coupling, IntegrationTableMapping, OptionMapping, SyncResult
 from synchronization.models import SyncDirection, SyncError, SyncJob
-from synchronization.sides import BcSide, Write
+from synchronization.sides import BcSide
+from synchronization.writes import Write
 
 log = logging.getLogger(__name__)
 INSERT_ATTEMPTS = 3  # a transient fault (429, 503, a dropped answer) on InsertOptionValue

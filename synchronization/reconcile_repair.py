@@ -12,7 +12,7 @@ from django.db import transaction
 from mappings.models import Coupling, IntegrationTableMapping
 from synchronization import jobs, reconcile, runs
 from synchronization.models import ReconcileReport, SyncDirection, SyncJob, SyncMode
-from synchronization.sides import Write
+from synchronization.writes import Write
 
 DELETE_BLANK_KIND = "reconcile_delete_blank"
 

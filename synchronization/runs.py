@@ -37,7 +37,8 @@ from synchronization.models import (
     SyncJob,
     SyncMode,
 )
-from synchronization.sides import BcSide, SalesSide, Write
+from synchronization.sides import BcSide, SalesSide
+from synchronization.writes import Write
 
 log = logging.getLogger(__name__)
 SYNC_KIND = "sync_mapping"

@@ -11,15 +11,14 @@ import math
 import uuid
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
 
 from connection.clients.business_central import BcOperation, odata_datetime
 from connection.clients.dataverse_batch import BatchOperation
-from connection.clients.errors import ClientError, describe_request
-from connection.clients.results import OperationResult
+from connection.clients.errors import ClientError
 from mappings import catalogues
 from mappings.filters import (
     Catalogue,
@@ -42,6 +41,14 @@ from synchronization.bc_tables import (
     options_of,
     page_field,
 )
+from synchronization.writes import (
+    VERSION_FIELD,
+    Outcome,
+    Write,
+    outcome_of,
+    parse_time,
+    parse_version,
+)
 
 # How far back a modified-on filter reaches, as BC does (`modifiedon > watermark - 999 ms`), so a
 # record written in the same second as the watermark is not missed.
@@ -54,65 +61,6 @@ MIN_SPLIT_BATCH = 100
 BC_PAGE_SIZE = 5000
 # Rows read to tell whether a sleeping mapping has work: more than this is work for certain.
 CHANGE_PROBE_ROWS = 50
-# Every Dataverse row's change counter (protocols.md 3.5): finer than modifiedon's whole seconds.
-VERSION_FIELD = "versionnumber"
-
-
-def parse_time(value: Any) -> datetime | None:
-    if not value or str(value).startswith("0001-01-01"):
-        return None
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-
-
-@dataclass
-class Write:
-    """One change to make on a side. ``id`` is the destination id (chosen for inserts)."""
-
-    kind: str  # "insert" | "update" | "delete"
-    id: str
-    body: dict[str, Any] = field(default_factory=dict)
-    number: str = ""  # BC pages address records by number/code, not by id
-
-
-@dataclass
-class Outcome:
-    """What the destination said about one Write."""
-
-    ok: bool
-    id: str
-    modified_on: datetime | None = None
-    record: dict[str, Any] | None = None
-    code: str = ""
-    message: str = ""
-    version: int | None = None
-    # For a failure: the id Microsoft support asks for, and the request (``METHOD address``).
-    correlation_id: str = ""
-    request: str = ""
-
-    @classmethod
-    def failed(cls, id: str, exc: ClientError, prefix: str = "") -> Outcome:
-        """The outcome of a write whose request raised ``exc`` (after the client's retries)."""
-        method, url = getattr(exc, "method", ""), getattr(exc, "url", "")
-        return cls(False, id, code=getattr(exc, "code", "") or type(exc).__name__,
-                   message=f"{prefix}{exc}", correlation_id=getattr(exc, "correlation_id", ""),
-                   request=describe_request(method, url))
-
-
-def parse_version(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _outcome(write: Write, result: OperationResult, modified_field: str) -> Outcome:
-    body = result.body or {}
-    if result.ok:
-        return Outcome(True, write.id, parse_time(body.get(modified_field)), body or None,
-                       version=parse_version(body.get(VERSION_FIELD)))
-    message = result.error_message or f"HTTP {result.status}"
-    return Outcome(False, write.id, code=result.error_code, message=message,
-                   correlation_id=result.correlation_id, request=result.request)
 
 
 class Side:
@@ -341,7 +289,7 @@ class BcSide(Side):
         api_writes = [Write(w.kind, w.id, {k: v for k, v in w.body.items() if k not in card_only},
                             w.number) for w in chunk]
         results = self.client.batch([self._operation(w) for w in api_writes])
-        outcomes = [_outcome(w, r, self.modified_field)
+        outcomes = [outcome_of(w, r, self.modified_field)
                     for w, r in zip(api_writes, results, strict=True)]
         outcomes = self._retry_existing(api_writes, outcomes)
         return [self._write_card(w, o, card_only) for w, o in zip(chunk, outcomes, strict=True)]
@@ -364,7 +312,7 @@ class BcSide(Side):
         updates = [Write("update", chunk[i].id, chunk[i].body) for i in again]
         results = self.client.batch([self._operation(w) for w in updates])
         for i, write, result in zip(again, updates, results, strict=True):
-            outcomes[i] = _outcome(write, result, self.modified_field)
+            outcomes[i] = outcome_of(write, result, self.modified_field)
         return outcomes
 
     def _write_card(self, write: Write, outcome: Outcome, card_only: set[str]) -> Outcome:
@@ -499,7 +447,7 @@ class SalesSide(Side):
     def _send(self, chunk: list[Write]) -> list[Outcome]:
         operations = [self._operation(w) for w in chunk]
         results = self.client.batch(operations, continue_on_error=True)
-        return [_outcome(w, r, self.modified_field) for w, r in zip(chunk, results, strict=True)]
+        return [outcome_of(w, r, self.modified_field) for w, r in zip(chunk, results, strict=True)]
 
     def _operation(self, write: Write) -> BatchOperation:
         # Ask for the new modifiedon and versionnumber back, so the coupling records the write
@@ -511,9 +459,3 @@ class SalesSide(Side):
         if write.kind == "delete":
             return BatchOperation.delete(self.entity_set, write.id)
         return BatchOperation("PATCH", url, write.body, {"If-Match": "*", **prefer})
-
-
-def deterministic_id(mapping: IntegrationTableMapping, source_id: str) -> str:
-    """The id a record created from ``source_id`` gets: the same on every attempt."""
-    name = f"bcsales:{mapping.connection_id}:{mapping.name}:{source_id.lower()}"
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, name))

@@ -24,7 +24,7 @@ from synchronization.leadtocash.documents import (
     SalesDocument,
     read_document,
 )
-from synchronization.sides import deterministic_id, parse_time
+from synchronization.writes import deterministic_id, parse_time
 
 SUBMITTED, ACTIVE = 1, 0
 SUBMITTED_STATUS, NEW_STATUS = 3, 1

@@ -6,7 +6,7 @@ import pytest
 
 from mappings.models import Coupling, UpdateConflictResolution
 from synchronization.models import ErrorKind, JobStatus, SyncError, SyncMode
-from synchronization.sides import deterministic_id
+from synchronization.writes import deterministic_id
 from tests.synchronization.engine_support import (
     admin_dataverse,
     bc,

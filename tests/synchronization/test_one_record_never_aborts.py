@@ -6,7 +6,8 @@ import pytest
 
 from mappings.models import Coupling
 from synchronization.models import JobStatus, SyncError
-from synchronization.sides import BcSide, deterministic_id
+from synchronization.sides import BcSide
+from synchronization.writes import deterministic_id
 from tests.synchronization.engine_support import bc, full, integration_dataverse, mapping
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -1,0 +1,81 @@
+"""What the engine asks a side to write, and what came of it: the Write and Outcome records
+shared by the sides, the engine and its bookkeeping, and the ids creations get.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from connection.clients.errors import ClientError, describe_request
+from connection.clients.results import OperationResult
+from mappings.models import IntegrationTableMapping
+
+# Every Dataverse row's change counter (protocols.md 3.5): finer than modifiedon's whole seconds.
+VERSION_FIELD = "versionnumber"
+
+
+def parse_time(value: Any) -> datetime | None:
+    if not value or str(value).startswith("0001-01-01"):
+        return None
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+@dataclass
+class Write:
+    """One change to make on a side. ``id`` is the destination id (chosen for inserts)."""
+
+    kind: str  # "insert" | "update" | "delete"
+    id: str
+    body: dict[str, Any] = field(default_factory=dict)
+    number: str = ""  # BC pages address records by number/code, not by id
+
+
+@dataclass
+class Outcome:
+    """What the destination said about one Write."""
+
+    ok: bool
+    id: str
+    modified_on: datetime | None = None
+    record: dict[str, Any] | None = None
+    code: str = ""
+    message: str = ""
+    version: int | None = None
+    # For a failure: the id Microsoft support asks for, and the request (``METHOD address``).
+    correlation_id: str = ""
+    request: str = ""
+
+    @classmethod
+    def failed(cls, id: str, exc: ClientError, prefix: str = "") -> Outcome:
+        """The outcome of a write whose request raised ``exc`` (after the client's retries)."""
+        method, url = getattr(exc, "method", ""), getattr(exc, "url", "")
+        return cls(False, id, code=getattr(exc, "code", "") or type(exc).__name__,
+                   message=f"{prefix}{exc}", correlation_id=getattr(exc, "correlation_id", ""),
+                   request=describe_request(method, url))
+
+
+def parse_version(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def outcome_of(write: Write, result: OperationResult, modified_field: str) -> Outcome:
+    """The Outcome of one operation of a batch."""
+    body = result.body or {}
+    if result.ok:
+        return Outcome(True, write.id, parse_time(body.get(modified_field)), body or None,
+                       version=parse_version(body.get(VERSION_FIELD)))
+    message = result.error_message or f"HTTP {result.status}"
+    return Outcome(False, write.id, code=result.error_code, message=message,
+                   correlation_id=result.correlation_id, request=result.request)
+
+
+def deterministic_id(mapping: IntegrationTableMapping, source_id: str) -> str:
+    """The id a record created from ``source_id`` gets: the same on every attempt."""
+    name = f"bcsales:{mapping.connection_id}:{mapping.name}:{source_id.lower()}"
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, name))
