@@ -16,7 +16,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from connection import services
+from connection import sales_metadata, services
 from connection.clients.errors import ClientError
 from mappings.models import Coupling, IntegrationTableMapping, OptionMapping, SyncResult
 from synchronization.models import SyncDirection, SyncError, SyncJob
@@ -215,7 +215,7 @@ def repair_blank_accounts(connection, started_by: str = "Repair") -> BlankRepair
     couplings = Coupling.objects.filter(mapping__in=option_mappings)
     client = services.dataverse_client(connection)
     try:
-        integration_user = client.whoami().user_id.lower()
+        integration_user = sales_metadata.integration_user(connection, client).user_id.lower()
         for coupling in couplings:
             _repair_one(client, coupling, integration_user, report)
     finally:

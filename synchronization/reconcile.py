@@ -19,7 +19,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from connection import services
+from connection import sales_metadata, services
 from connection.models import ConnectionSetup
 from mappings.models import Coupling, IntegrationTableMapping
 from synchronization import fullsync_lines, jobs
@@ -50,9 +50,13 @@ class Services:
     @classmethod
     def of(cls, connection: ConnectionSetup) -> Services:
         sales = services.dataverse_client(connection)
-        base = next(iter(sales.query("organizations", select=["_basecurrencyid_value"])), {})
-        return cls(services.business_central_client(connection), sales,
-                   sales.whoami().user_id.lower(), str(base.get("_basecurrencyid_value") or ""))
+        try:  # read once per connection, as the jobs do (connection.sales_metadata)
+            base = sales_metadata.base_currency(connection, sales)
+        except sales_metadata.BaseCurrencyUnavailable:
+            base = ""
+        who = sales_metadata.integration_user(connection, sales)
+        return cls(services.business_central_client(connection), sales, who.user_id.lower(),
+                   base)
 
     def sides(self, mapping: IntegrationTableMapping) -> tuple[BcSide, SalesSide]:
         return (BcSide(mapping, self.bc_client),
