@@ -11,7 +11,6 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import resolve_url
-from django.urls import register_converter
 from django.utils.http import url_has_allowed_host_and_scheme
 
 # Ids are 64-bit signed integers in every database we support (BigAutoField).
@@ -43,8 +42,6 @@ class IdConverter:
     def to_url(self, value: int) -> str:
         return str(value)
 
-
-register_converter(IdConverter, "id")
 
 
 class IdChoiceField(forms.ModelChoiceField):

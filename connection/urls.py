@@ -1,11 +1,6 @@
 from django.urls import path
 
-from connection import (
-    action_views,
-    inputs,  # noqa: F401 - registers the <id:...> path converter
-    views,
-    wizard_views,
-)
+from connection import action_views, views, wizard_views
 
 app_name = "connection"
 urlpatterns = [

@@ -1,6 +1,5 @@
 from django.urls import path
 
-from connection import inputs  # noqa: F401 - registers the <id:...> path converter
 from mappings.views import couplings, exchange, fields, tables
 
 app_name = "mappings"
