@@ -10,12 +10,14 @@ from django.views.decorators.http import require_POST
 
 from connection.access import administrator_required, is_administrator
 from connection.current import get_current_connection
+from lists.controls import configure, csv_response, records
 from mappings import actions, remote
 from mappings.defaults import apply_default_setup
 from mappings.filtersets import MappingFilterSet, mapping_queryset
 from mappings.forms import JobQueueEntryForm, MappingForm, ResetForm
 from mappings.models import IntegrationTableMapping
 from mappings.sales_filters import sales_filter
+from mappings.tables import MappingTable
 
 
 def mapping_list(request: HttpRequest) -> HttpResponse:
@@ -24,9 +26,14 @@ def mapping_list(request: HttpRequest) -> HttpResponse:
     if connection is None:
         return render(request, "mappings/list.html", {"connection": None})
     filterset = MappingFilterSet(request.GET or None, queryset=mapping_queryset(connection))
+    table = MappingTable(filterset.qs)
+    for problem in configure(request, table, per_page=100):
+        messages.warning(request, problem)
+    if table.export_requested:
+        return csv_response(table)
     return render(request, "mappings/list.html", {
-        "connection": connection, "filterset": filterset, "mappings": filterset.qs,
-        **actions.action_urls()})
+        "connection": connection, "filterset": filterset, "table": table,
+        "mappings": records(table), **actions.action_urls()})
 
 
 def mapping_detail(request: HttpRequest, pk: int) -> HttpResponse:

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from lists import views
+
+app_name = "lists"
+urlpatterns = [
+    path("<slug:table>/columns/", views.save_columns, name="columns"),
+]
