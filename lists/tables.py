@@ -39,6 +39,7 @@ class BaseTable(tables.Table):
         attrs = {"class": "list"}
         template_name = "lists/table.html"
         empty_text = "Nothing matches."
+        default = "\N{EN DASH}"
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import django_tables2 as tables
+from django.utils.html import format_html
 
 from lists.tables import BaseTable, register
 
 CELLS = "mappings/cells/"
 NUM = {"th": {"class": "num"}, "td": {"class": "num"}}
+
+
+ARROWS = {"ToIntegrationTable": "BC → Sales", "FromIntegrationTable": "Sales → BC",
+          "Bidirectional": "BC ⇄ Sales"}
+
+
+def short_direction(value: str, caption: str):
+    """The direction as an arrow between the two systems, BC's caption on hover: the caption
+    ran to five lines in a narrow column."""
+    return format_html('<span title="{}">{}</span>', caption, ARROWS.get(value, caption))
 
 
 @register
@@ -53,6 +64,12 @@ class MappingTable(BaseTable):
     actions = tables.TemplateColumn(verbose_name="Actions", orderable=False, empty_values=(),
                                     template_name=f"{CELLS}mapping_actions.html",
                                     attrs={"td": {"class": "row-actions"}})
+
+    def render_direction(self, record) -> str:
+        return short_direction(record.direction, record.get_direction_display())
+
+    def value_direction(self, record) -> str:
+        return record.get_direction_display()
 
     class Meta(BaseTable.Meta):
         attrs = {"class": "list mapping-list"}

@@ -9,18 +9,19 @@ from django.views.decorators.http import require_POST
 
 from connection.access import administrator_required
 from connection.current import get_current_connection
+from lists.controls import configure, csv_response, records
 from synchronization.filtersets import JobFilterSet
+from synchronization.list_tables import JobTable
 from synchronization.models import JobStatus, SyncJob
 from synchronization.tables import (
     COUNTER_COLUMNS,
     chart,
     daily_outcomes,
-    describe_jobs,
     format_duration,
     link_error_records,
     paginate,
 )
-from synchronization.views_common import jobs_of, query_without_page, warn
+from synchronization.views_common import jobs_of, warn
 
 JOBS_PER_PAGE = 50
 ERRORS_PER_PAGE = 25
@@ -33,12 +34,12 @@ def job_list(request: HttpRequest) -> HttpResponse:
     connection = get_current_connection(request)
     filterset = JobFilterSet(request.GET or None, queryset=jobs_of(connection),
                              connection=connection)
-    page, problem = paginate(request, filterset.qs, JOBS_PER_PAGE)
-    warn(request, [*filterset.problems(), problem])
-    describe_jobs(page.object_list)
+    table = JobTable(filterset.qs)
+    warn(request, [*filterset.problems(), *configure(request, table, JOBS_PER_PAGE)])
+    if table.export_requested:
+        return csv_response(table)
     return render(request, "synchronization/jobs.html", {
-        "filterset": filterset, "page": page, "jobs": page.object_list,
-        "counters": COUNTER_COLUMNS, "query": query_without_page(request),
+        "filterset": filterset, "table": table, "jobs": records(table),
         "chart": chart(daily_outcomes(jobs_of(connection).exclude(connection=None)))})
 
 

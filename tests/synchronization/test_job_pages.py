@@ -220,8 +220,8 @@ def test_jobs_are_named_with_the_captions_users_know(admin_client, customer):
                                         connection=customer.connection)
     ping = SyncJob.objects.create(kind="ping", status=JobStatus.FINISHED)
     html = admin_client.get("/sync/jobs/").content.decode()
-    assert "<td>Customer Statistics</td>" in html and "<td>Check Worker</td>" in html
-    assert "<td>CUSTOMER</td>" in html and "<td>CUSTOMER · Match-Based Coupling</td>" in html
+    assert ">Customer Statistics</td>" in html and ">Check Worker</td>" in html
+    assert ">CUSTOMER</td>" in html and ">CUSTOMER · Match-Based Coupling</td>" in html
     assert "customer_statistics" not in html and ">ping<" not in html
     card = admin_client.get(f"/sync/jobs/{statistics.pk}/").content.decode()
     assert f"<h1>Customer Statistics · job {statistics.pk}</h1>" in card

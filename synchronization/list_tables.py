@@ -1,0 +1,93 @@
+"""The tables of the jobs and errors lists (django-tables2, see lists/tables.py)."""
+
+from __future__ import annotations
+
+import django_tables2 as tables
+from django.utils.html import format_html
+
+from lists.tables import BaseTable, register
+from mappings.tables import NUM, short_direction
+from synchronization.tables import COUNTER_COLUMNS, format_duration
+
+CELLS = "synchronization/cells/"
+
+
+def counter(field: str, caption: str) -> tables.Column:
+    """A counter column; skipped, failed and conflicts link to the records behind them."""
+    if field in ("skipped", "failed", "conflicts"):
+        return tables.TemplateColumn(verbose_name=caption, attrs=NUM,
+                                     template_name=f"{CELLS}job_{field}.html")
+    return tables.Column(verbose_name=caption, attrs=NUM)
+
+
+CAPTIONS = dict(COUNTER_COLUMNS)
+
+
+@register
+class JobTable(BaseTable):
+    """Integration Synchronization Jobs, newest first."""
+
+    name = "jobs"
+    caption = "Integration Synchronization Jobs"
+    default_columns = ("finished_at", "job_name", "direction", "status", "inserted", "modified",
+                       "deleted", "unchanged", "skipped", "failed", "conflicts", "duration",
+                       "message")
+    always = ("started_at",)
+    sticky_start = "started_at"
+
+    started_at = tables.TemplateColumn(
+        verbose_name="Start Date/Time", order_by=("created_at", "id"),
+        template_code='<a class="nowrap" href="{% url "synchronization:job" record.pk %}">'
+                      '{{ record.started_at|default:record.created_at|date:"Y-m-d H:i" }}</a>')
+    finished_at = tables.DateTimeColumn(verbose_name="Finish Date/Time", format="Y-m-d H:i",
+                                        attrs={"td": {"class": "nowrap"}})
+    job_name = tables.Column(verbose_name="Name", accessor="mapping_name", empty_values=(),
+                             order_by=("mapping_name", "kind"))
+    direction = tables.Column(verbose_name="Direction")
+    status = tables.TemplateColumn(verbose_name="Status", template_name=f"{CELLS}job_status.html")
+    inserted = counter("inserted", CAPTIONS["inserted"])
+    modified = counter("modified", CAPTIONS["modified"])
+    deleted = counter("deleted", CAPTIONS["deleted"])
+    unchanged = counter("unchanged", CAPTIONS["unchanged"])
+    skipped = counter("skipped", CAPTIONS["skipped"])
+    failed = counter("failed", CAPTIONS["failed"])
+    conflicts = counter("conflicts", CAPTIONS["conflicts"])
+    duration = tables.Column(verbose_name="Duration", attrs=NUM, orderable=False,
+                             empty_values=())
+    records_per_second = tables.Column(verbose_name="Records/s", attrs=NUM, orderable=False,
+                                       empty_values=())
+    message = tables.Column(verbose_name="Message", orderable=False,
+                            attrs={"td": {"class": "job-message"}})
+
+    class Meta(BaseTable.Meta):
+        attrs = {"class": "list job-list"}
+        sequence = ("started_at", "finished_at", "job_name", "direction", "status",
+                    *(field for field, _ in COUNTER_COLUMNS), "duration",
+                    "records_per_second", "message")
+        empty_text = "No jobs match these filters."
+
+    def render_job_name(self, record) -> str:
+        return record.name
+
+    def value_job_name(self, record) -> str:
+        return record.name
+
+    def render_direction(self, record):
+        return short_direction(record.direction, record.get_direction_display())
+
+    def value_direction(self, record) -> str:
+        return record.get_direction_display()
+
+    def render_duration(self, record) -> str:
+        return format_duration(record.duration) or "-"
+
+    def render_records_per_second(self, record) -> str:
+        rate = record.records_per_second
+        return "-" if rate is None else f"{rate:.1f}"
+
+    def render_message(self, value: str):
+        text = value if len(value) <= 100 else value[:99] + "…"
+        return format_html('<span title="{}">{}</span>', value, text)
+
+    def value_message(self, value: str) -> str:
+        return value
