@@ -74,3 +74,61 @@ class MappingTable(BaseTable):
     class Meta(BaseTable.Meta):
         attrs = {"class": "list mapping-list"}
         empty_text = "No integration table mappings match."
+
+
+def result_badge(value: str, caption: str):
+    """A last-result cell: a badge with the word (empty when never synchronized)."""
+    if not value:
+        return ""
+    return format_html('<span class="badge {}">{}</span>',
+                       "error" if value == "failure" else "ok", caption)
+
+
+@register
+class CouplingTable(BaseTable):
+    """Couplings (BC's CRM Integration Records): the record ids are there to choose."""
+
+    name = "couplings"
+    caption = "Couplings"
+    default_columns = ("display_name", "mapping", "bc_modified_on", "sales_modified_on",
+                       "last_result", "last_sales_result", "skipped")
+    always = ("select", "bc_number")
+    sticky_start = "bc_number"
+    not_exported = ("select",)
+
+    select = tables.TemplateColumn(
+        verbose_name="Select", orderable=False, empty_values=(),
+        template_code='<input type="checkbox" name="coupling" value="{{ record.pk }}" '
+                      'form="selection" aria-label="Select '
+                      '{{ record.bc_number|default:record.bc_id }}">')
+    bc_number = tables.Column(verbose_name="No.", order_by=("bc_number", "pk"))
+    display_name = tables.Column(verbose_name="Name")
+    mapping = tables.Column(verbose_name="Mapping", accessor="mapping__name",
+                            order_by=("mapping__position", "bc_number", "pk"))
+    bc_id = tables.TemplateColumn(verbose_name="Business Central ID",
+                                  template_code="<code>{{ record.bc_id }}</code>")
+    sales_id = tables.TemplateColumn(verbose_name="Sales ID",
+                                     template_code="<code>{{ record.sales_id }}</code>")
+    bc_modified_on = tables.DateTimeColumn(verbose_name="Last Synch. Modified On",
+                                           format="Y-m-d H:i:s")
+    sales_modified_on = tables.DateTimeColumn(verbose_name="Last Synch. CRM Modified On",
+                                              format="Y-m-d H:i:s")
+    last_result = tables.Column(verbose_name="To Business Central")
+    last_sales_result = tables.Column(verbose_name="To Sales")
+    skipped = tables.Column(verbose_name="Skipped")
+
+    class Meta(BaseTable.Meta):
+        attrs = {"class": "list coupling-list"}
+        empty_text = "No couplings match."
+
+    def render_last_result(self, record):
+        return result_badge(record.last_result, record.get_last_result_display())
+
+    def render_last_sales_result(self, record):
+        return result_badge(record.last_sales_result, record.get_last_sales_result_display())
+
+    def render_skipped(self, value: bool):
+        return format_html('<span class="badge warning">Skipped</span>') if value else ""
+
+    def value_skipped(self, value: bool) -> str:
+        return "Yes" if value else "No"

@@ -9,13 +9,15 @@ from django.views.decorators.http import require_POST
 
 from connection.access import administrator_required
 from connection.current import get_current_connection
+from lists.controls import configure, csv_response, records
 from mappings import actions, remote
 from mappings.coupling_forms import CouplingSetupForm, DeleteCouplingsForm, MatchForm
 from mappings.filtersets import CouplingFilterSet
 from mappings.matching import run_match_based_coupling
 from mappings.models import Coupling, IntegrationTableMapping
+from mappings.tables import CouplingTable
 
-PAGE_SIZE = 200
+PAGE_SIZE = 100
 
 
 def coupling_list(request: HttpRequest) -> HttpResponse:
@@ -25,12 +27,15 @@ def coupling_list(request: HttpRequest) -> HttpResponse:
         return render(request, "mappings/couplings.html", {"connection": None})
     queryset = Coupling.objects.filter(mapping__connection=connection).select_related("mapping")
     filterset = CouplingFilterSet(request.GET or None, queryset=queryset, connection=connection)
-    couplings = filterset.qs.order_by("mapping__position", "bc_number", "pk")
-    total = couplings.count()
+    table = CouplingTable(filterset.qs.order_by("mapping__position", "bc_number", "pk"))
+    for problem in configure(request, table, PAGE_SIZE):
+        messages.warning(request, problem)
+    if table.export_requested:
+        return csv_response(table)
     mapping = filterset.form.cleaned_data.get("mapping") if filterset.is_valid() else None
     return render(request, "mappings/couplings.html", {
-        "connection": connection, "filterset": filterset, "couplings": couplings[:PAGE_SIZE],
-        "total": total, "shown": min(total, PAGE_SIZE), "mapping": mapping,
+        "connection": connection, "filterset": filterset, "table": table,
+        "couplings": records(table), "total": table.paginator.count, "mapping": mapping,
         **actions.action_urls()})
 
 
