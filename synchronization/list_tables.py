@@ -7,6 +7,7 @@ from django.utils.html import format_html
 
 from lists.tables import BaseTable, register
 from mappings.tables import NUM, short_direction
+from synchronization.models import SyncDirection
 from synchronization.tables import COUNTER_COLUMNS, format_duration
 
 CELLS = "synchronization/cells/"
@@ -91,3 +92,75 @@ class JobTable(BaseTable):
 
     def value_message(self, value: str) -> str:
         return value
+
+
+def record_ids(error) -> tuple[str, str]:
+    """(Business Central id, Sales id) of an error's record, by the job's direction."""
+    if error.direction == SyncDirection.FROM_SALES:
+        return error.destination_id, error.source_id
+    return error.source_id, error.destination_id
+
+
+LINK = "synchronization/_record_link.html"
+
+
+@register
+class ErrorTable(BaseTable):
+    """Integration Synchronization Errors, newest first; both records link to their pages."""
+
+    name = "errors"
+    caption = "Integration Synchronization Errors"
+    default_columns = ("mapping", "direction", "record", "bc_record", "sales_record", "message",
+                       "job")
+    always = ("select", "created_at")
+    sticky_start = "created_at"
+    not_exported = ("select",)
+
+    select = tables.TemplateColumn(
+        verbose_name="Select", orderable=False, empty_values=(),
+        template_code='<input type="checkbox" name="error" value="{{ record.pk }}" '
+                      'form="selection" aria-label="Select error {{ record.pk }}">')
+    created_at = tables.DateTimeColumn(verbose_name="Date/Time", format="Y-m-d H:i:s",
+                                       order_by=("created_at", "id"),
+                                       attrs={"td": {"class": "nowrap"}})
+    mapping = tables.Column(verbose_name="Mapping", accessor="mapping__name")
+    direction = tables.Column(verbose_name="Direction")
+    record = tables.TemplateColumn(verbose_name="Record", accessor="source_label",
+                                   template_name=f"{CELLS}error_record.html")
+    bc_record = tables.TemplateColumn(
+        verbose_name="Business Central", orderable=False, empty_values=(),
+        template_code='{% include "' + LINK + '" with record=record.bc_record %}')
+    sales_record = tables.TemplateColumn(
+        verbose_name="Sales", orderable=False, empty_values=(),
+        template_code='{% include "' + LINK + '" with record=record.sales_record %}')
+    message = tables.TemplateColumn(verbose_name="Error Message", orderable=False,
+                                    template_name=f"{CELLS}error_message.html",
+                                    attrs={"td": {"class": "error-message"}})
+    error_code = tables.TemplateColumn(verbose_name="Code",
+                                       template_name=f"{CELLS}error_code.html")
+    job = tables.TemplateColumn(
+        verbose_name="Job", accessor="job_id", attrs=NUM,
+        template_code='<a href="{% url "synchronization:job" record.job_id %}">'
+                      '{{ record.job_id }}</a>')
+
+    class Meta(BaseTable.Meta):
+        attrs = {"class": "list error-list"}
+        empty_text = "No errors match these filters."
+
+    def render_direction(self, record):
+        return short_direction(record.direction, record.get_direction_display())
+
+    def value_direction(self, record) -> str:
+        return record.get_direction_display()
+
+    def value_bc_record(self, record) -> str:
+        return record_ids(record)[0]
+
+    def value_sales_record(self, record) -> str:
+        return record_ids(record)[1]
+
+    def value_message(self, record) -> str:
+        return record.message
+
+    def value_record(self, record) -> str:
+        return record.source_label

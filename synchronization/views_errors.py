@@ -8,14 +8,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from connection.access import administrator_required
+from connection.access import administrator_required, is_administrator
 from connection.current import get_current_connection
+from lists.controls import configure, csv_response, records
 from synchronization import runs
 from synchronization.filtersets import ErrorFilterSet
 from synchronization.forms import DeleteErrorsForm, ErrorSelectionForm
+from synchronization.list_tables import ErrorTable
 from synchronization.models import SyncError
-from synchronization.tables import link_error_records, paginate
-from synchronization.views_common import first_error, query_without_page, warn
+from synchronization.tables import link_error_records
+from synchronization.views_common import first_error, warn
 
 ERRORS_PER_PAGE = 50
 
@@ -25,12 +27,14 @@ def error_list(request: HttpRequest) -> HttpResponse:
     connection = get_current_connection(request)
     errors = SyncError.objects.filter(job__connection=connection).select_related("mapping")
     filterset = ErrorFilterSet(request.GET or None, queryset=errors, connection=connection)
-    page, problem = paginate(request, filterset.qs, ERRORS_PER_PAGE)
-    warn(request, [*filterset.problems(), problem])
-    link_error_records(page.object_list, connection)
+    selectable = is_administrator(request.user)
+    table = ErrorTable(filterset.qs, exclude=() if selectable else ("select",))
+    warn(request, [*filterset.problems(), *configure(request, table, ERRORS_PER_PAGE)])
+    if table.export_requested:
+        return csv_response(table)
+    link_error_records(records(table), connection)
     return render(request, "synchronization/errors.html", {
-        "filterset": filterset, "page": page, "errors": page.object_list,
-        "query": query_without_page(request)})
+        "filterset": filterset, "table": table, "errors": records(table)})
 
 
 @require_POST
