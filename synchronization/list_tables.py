@@ -31,8 +31,7 @@ class JobTable(BaseTable):
     name = "jobs"
     caption = "Integration Synchronization Jobs"
     default_columns = ("finished_at", "job_name", "direction", "status", "inserted", "modified",
-                       "deleted", "unchanged", "skipped", "failed", "conflicts", "duration",
-                       "message")
+                       "deleted", "unchanged", "skipped", "failed", "duration", "message")
     always = ("started_at",)
     sticky_start = "started_at"
 
