@@ -18,7 +18,8 @@ ARROWS = {"ToIntegrationTable": "BC â†’ Sales", "FromIntegrationTable": "Sales â
 def short_direction(value: str, caption: str):
     """The direction as an arrow between the two systems, BC's caption on hover: the caption
     ran to five lines in a narrow column."""
-    return format_html('<span title="{}">{}</span>', caption, ARROWS.get(value, caption))
+    return format_html('<span class="nowrap" title="{}">{}</span>', caption,
+                       ARROWS.get(value, caption))
 
 
 @register
