@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import django_tables2 as tables
-from django.utils.html import format_html
 
 from lists.tables import BaseTable, register
 from mappings.tables import NUM, short_direction
@@ -56,8 +55,9 @@ class JobTable(BaseTable):
                              empty_values=())
     records_per_second = tables.Column(verbose_name="Records/s", attrs=NUM, orderable=False,
                                        empty_values=())
-    message = tables.Column(verbose_name="Message", orderable=False,
-                            attrs={"td": {"class": "job-message"}})
+    message = tables.TemplateColumn(verbose_name="Message", orderable=False,
+                                    template_name=f"{CELLS}job_message.html",
+                                    attrs={"td": {"class": "job-message"}})
 
     class Meta(BaseTable.Meta):
         attrs = {"class": "list job-list"}
@@ -85,12 +85,12 @@ class JobTable(BaseTable):
         rate = record.records_per_second
         return "-" if rate is None else f"{rate:.1f}"
 
-    def render_message(self, value: str):
-        text = value if len(value) <= 100 else value[:99] + "…"
-        return format_html('<span title="{}">{}</span>', value, text)
-
-    def value_message(self, value: str) -> str:
-        return value
+    def value_message(self, record) -> str:
+        if record.parameters.get("dry_run"):
+            forecast = (record.result or {}).get("forecast") or {}
+            counted = ", ".join(f"{key} {value}" for key, value in sorted(forecast.items()))
+            return f"Dry run: {counted or 'nothing to do'}. {record.message}".strip()
+        return record.message
 
 
 def record_ids(error) -> tuple[str, str]:
