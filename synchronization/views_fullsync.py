@@ -13,14 +13,17 @@ from connection import recommendations
 from connection.access import administrator_required
 from connection.current import get_current_connection
 from synchronization import fullsync, fullsync_review
+from synchronization.fullsync import FULL_SYNC_KIND
 from synchronization.fullsync_forms import ConnectionForm, KeepLiftedForm, RunForm, StartForm
-from synchronization.models import FullSyncRun
+from synchronization.initial_sync import INITIAL_SYNC_KIND
+from synchronization.models import ACTIVE_STATUSES, FullSyncRun, SyncJob
 from synchronization.tables import COUNTER_COLUMNS, format_duration
 from synchronization.views_common import first_error
 
 # htmx stops polling when a response has this status (https://htmx.org/docs/#polling).
 STOP_POLLING = 286
 REVIEW = "synchronization:full_sync"
+RUN_STARTERS = (FULL_SYNC_KIND, INITIAL_SYNC_KIND)
 
 
 def full_sync_review(request: HttpRequest) -> HttpResponse:
@@ -150,15 +153,25 @@ def _lines_context(connection) -> dict:
     rows = fullsync_review.rows_for(connection, run, with_counts=not active)
     for row in rows:
         row.duration_text = format_duration(row.duration)
+    starting = _starting_job(connection)
     return {
-        "run": run, "rows": rows, "counters": COUNTER_COLUMNS,
-        "polling_done": fullsync_review.polling_done(run, rows),
+        "run": run, "rows": rows, "counters": COUNTER_COLUMNS, "starting": starting,
+        "polling_done": fullsync_review.polling_done(run, rows) and starting is None,
         "lock_problem": fullsync.lock_problem(run) if active else "",
         "show_forecast": any(row.forecast for row in rows),
         "can_restart": run is not None and not run.is_running and any(
             row.status in ("error", "cancelled") for row in rows),
         "ask_keep_lifted": _ask_keep_lifted(run, rows),
     }
+
+
+def _starting_job(connection) -> SyncJob | None:
+    """A job that will start a run when a worker takes it (Run Full Synchronization from the
+    card or the assisted setup, which couples records first): while it waits the page says so,
+    rather than "no full synchronization has been started" beside "started (job #N)"."""
+    return (SyncJob.objects.filter(connection=connection, kind__in=RUN_STARTERS,
+                                   status__in=ACTIVE_STATUSES)
+            .order_by("-created_at", "-id").first())
 
 
 def _ask_keep_lifted(run: FullSyncRun | None, rows) -> bool:
