@@ -116,6 +116,13 @@ class FieldMappingForm(forms.ModelForm):
                   "status", "transformation", "use_for_match_based_coupling",
                   "case_sensitive_matching", "match_priority"]
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # BC's field mapping captions, without the table-level explanation in brackets: in a
+        # grid of fourteen columns the long captions were cut off inside their selects.
+        self.fields["direction"].choices = [(value, label.split(" (")[0])
+                                            for value, label in self.fields["direction"].choices]
+
     def clean(self) -> dict:
         data = super().clean()
         if data.get("clear_value_on_failed_sync") and data.get("not_null"):
