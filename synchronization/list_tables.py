@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import django_tables2 as tables
+from django.utils.html import format_html
 
 from lists.tables import BaseTable, register
-from mappings.tables import NUM, short_direction
+from mappings.tables import NUM, result_badge, short_direction
 from synchronization.models import SyncDirection
 from synchronization.tables import COUNTER_COLUMNS, format_duration
 
 CELLS = "synchronization/cells/"
+DASH = "\N{EN DASH}"
 
 
 def counter(field: str, caption: str) -> tables.Column:
@@ -163,3 +165,68 @@ class ErrorTable(BaseTable):
 
     def value_record(self, record) -> str:
         return record.source_label
+
+
+@register
+class CoupledErrorTable(BaseTable):
+    """Coupled Data Synchronization Errors: couplings skipped, failing or in conflict."""
+
+    name = "coupled-errors"
+    caption = "Coupled Data Synchronization Errors"
+    default_columns = ("mapping", "display_name", "bc_record", "sales_record", "skipped",
+                       "last_result", "last_sales_result", "last_error")
+    always = ("select", "bc_number")
+    sticky_start = "bc_number"
+    not_exported = ("select",)
+
+    select = tables.TemplateColumn(
+        verbose_name="Select", orderable=False, empty_values=(),
+        template_code='<input type="checkbox" name="coupling" value="{{ record.pk }}" '
+                      'form="selection" aria-label="Select '
+                      '{{ record.bc_number|default:record.bc_id }}">')
+    bc_number = tables.Column(verbose_name="No.", order_by=("bc_number", "pk"))
+    mapping = tables.Column(verbose_name="Mapping", accessor="mapping__name",
+                            order_by=("mapping__position", "bc_number", "pk"))
+    display_name = tables.Column(verbose_name="Name")
+    bc_record = tables.TemplateColumn(
+        verbose_name="Business Central", orderable=False, empty_values=(),
+        template_code='{% include "' + LINK + '" with record=record.bc_record %}')
+    sales_record = tables.TemplateColumn(
+        verbose_name="Sales", orderable=False, empty_values=(),
+        template_code='{% include "' + LINK + '" with record=record.sales_record %}')
+    skipped = tables.Column(verbose_name="Skipped")
+    last_result = tables.Column(verbose_name="To Business Central")
+    last_sales_result = tables.Column(verbose_name="To Sales")
+    last_error = tables.TemplateColumn(
+        verbose_name="Last error", orderable=False, empty_values=(),
+        attrs={"td": {"class": "error-message"}},
+        template_code='{% if record.open_conflict %}<span class="badge warning">Conflict</span> '
+                      '{{ record.conflict_message }}{% if record.last_error %}<br>{% endif %}'
+                      '{% endif %}{{ record.last_error }}')
+
+    class Meta(BaseTable.Meta):
+        attrs = {"class": "list coupled-errors"}
+        empty_text = "No coupled records match these filters."
+
+    def render_skipped(self, value: bool):
+        return format_html('<span class="badge warning">Skipped</span>') if value else DASH
+
+    def value_skipped(self, value: bool) -> str:
+        return "Yes" if value else "No"
+
+    def render_last_result(self, record):
+        return result_badge(record.last_result, record.get_last_result_display()) or DASH
+
+    def render_last_sales_result(self, record):
+        return (result_badge(record.last_sales_result, record.get_last_sales_result_display())
+                or DASH)
+
+    def value_bc_record(self, record) -> str:
+        return str(record.bc_id)
+
+    def value_sales_record(self, record) -> str:
+        return str(record.sales_id)
+
+    def value_last_error(self, record) -> str:
+        return " ".join(filter(None, [getattr(record, "conflict_message", ""),
+                                      record.last_error]))

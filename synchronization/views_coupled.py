@@ -8,15 +8,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from connection.access import administrator_required
+from connection.access import administrator_required, is_administrator
 from connection.current import get_current_connection
+from lists.controls import configure, csv_response, records
 from mappings.models import Coupling
 from synchronization import runs
 from synchronization.filtersets import CoupledErrorFilterSet, coupled_errors
 from synchronization.forms import COUPLED_ACTIONS, CoupledActionForm
+from synchronization.list_tables import CoupledErrorTable
 from synchronization.models import ErrorKind, SyncError
-from synchronization.tables import link_coupling_records, paginate
-from synchronization.views_common import first_error, query_without_page, warn
+from synchronization.tables import link_coupling_records
+from synchronization.views_common import first_error, warn
 
 COUPLINGS_PER_PAGE = 50
 CONFIRM_SHOWN = 100
@@ -27,14 +29,16 @@ def coupled_error_list(request: HttpRequest) -> HttpResponse:
     connection = get_current_connection(request)
     filterset = CoupledErrorFilterSet(request.GET or None, queryset=coupled_errors(connection),
                                       connection=connection)
-    couplings = filterset.qs.order_by("mapping__position", "bc_number", "pk")
-    page, problem = paginate(request, couplings, COUPLINGS_PER_PAGE)
-    warn(request, [*filterset.problems(), problem])
-    link_coupling_records(page.object_list, connection)
+    selectable = is_administrator(request.user)
+    table = CoupledErrorTable(filterset.qs.order_by("mapping__position", "bc_number", "pk"),
+                              exclude=() if selectable else ("select",))
+    warn(request, [*filterset.problems(), *configure(request, table, COUPLINGS_PER_PAGE)])
+    if table.export_requested:
+        return csv_response(table)
+    link_coupling_records(records(table), connection)
     return render(request, "synchronization/coupled_errors.html", {
-        "filterset": filterset, "page": page, "couplings": page.object_list,
-        "query": query_without_page(request), "coupled_actions": SELECTION_ACTIONS,
-        "filter_values": _filter_values(filterset)})
+        "filterset": filterset, "table": table, "couplings": records(table),
+        "coupled_actions": SELECTION_ACTIONS, "filter_values": _filter_values(filterset)})
 
 
 @require_POST
