@@ -8,8 +8,11 @@ at phone width (sticky, see static/bcsales.css).
 from __future__ import annotations
 
 import django_tables2 as tables
+from django.utils.html import format_html
 
 REGISTRY: dict[str, type[BaseTable]] = {}
+# The header of a selection column: read by screen readers, not shown.
+SELECT = format_html('<span class="visually-hidden">{}</span>', "Select")
 
 
 def register(table: type[BaseTable]) -> type[BaseTable]:

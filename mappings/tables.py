@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_tables2 as tables
 from django.utils.html import format_html
 
-from lists.tables import BaseTable, register
+from lists.tables import SELECT, BaseTable, register
 
 CELLS = "mappings/cells/"
 NUM = {"th": {"class": "num"}, "td": {"class": "num"}}
@@ -98,7 +98,7 @@ class CouplingTable(BaseTable):
     not_exported = ("select",)
 
     select = tables.TemplateColumn(
-        verbose_name="Select", orderable=False, empty_values=(),
+        verbose_name=SELECT, orderable=False, empty_values=(),
         template_code='<input type="checkbox" name="coupling" value="{{ record.pk }}" '
                       'form="selection" aria-label="Select '
                       '{{ record.bc_number|default:record.bc_id }}">')

@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_tables2 as tables
 from django.utils.html import format_html
 
-from lists.tables import BaseTable, register
+from lists.tables import SELECT, BaseTable, register
 from mappings.tables import NUM, result_badge, short_direction
 from synchronization.models import SyncDirection
 from synchronization.tables import COUNTER_COLUMNS, format_duration
@@ -118,7 +118,7 @@ class ErrorTable(BaseTable):
     not_exported = ("select",)
 
     select = tables.TemplateColumn(
-        verbose_name="Select", orderable=False, empty_values=(),
+        verbose_name=SELECT, orderable=False, empty_values=(),
         template_code='<input type="checkbox" name="error" value="{{ record.pk }}" '
                       'form="selection" aria-label="Select error {{ record.pk }}">')
     created_at = tables.DateTimeColumn(verbose_name="Date/Time", format="Y-m-d H:i:s",
@@ -180,7 +180,7 @@ class CoupledErrorTable(BaseTable):
     not_exported = ("select",)
 
     select = tables.TemplateColumn(
-        verbose_name="Select", orderable=False, empty_values=(),
+        verbose_name=SELECT, orderable=False, empty_values=(),
         template_code='<input type="checkbox" name="coupling" value="{{ record.pk }}" '
                       'form="selection" aria-label="Select '
                       '{{ record.bc_number|default:record.bc_id }}">')
