@@ -46,8 +46,7 @@ def save_columns(request: HttpRequest, table: str) -> HttpResponse:
 
 def _back(request: HttpRequest, form: ColumnsForm) -> str:
     """The list the form came from, if it is a page of this site; else the home page."""
-    target = (form.cleaned_data.get("next") or "") if form.is_bound and hasattr(
-        form, "cleaned_data") else ""
+    target = form.cleaned_data.get("next") or "" if hasattr(form, "cleaned_data") else ""
     if target.startswith("/") and url_has_allowed_host_and_scheme(
             target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
