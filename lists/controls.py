@@ -77,6 +77,7 @@ def configure(request: HttpRequest, table: BaseTable, per_page: int = 50) -> lis
     # The page's rows are read once, here: the template and the view's context share them.
     table.page.object_list = list(table.page.object_list)
     table.export_requested = form.value("export") == "csv"
+    table.per_page_choices = PER_PAGE_CHOICES
     return problems
 
 

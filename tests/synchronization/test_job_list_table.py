@@ -58,3 +58,13 @@ def test_a_column_choice_outside_the_table_changes_nothing(admin_client, custome
                                  {"columns": ["password"], "next": "https://evil.example/"})
     assert response.status_code == 302 and response.url == "/"
     assert admin_client.post("/lists/nope/columns/", {}).status_code == 404
+
+
+def test_rows_per_page_are_chosen_and_the_filters_kept(admin_client, customer):
+    for _ in range(30):
+        make_job(customer)
+    response = admin_client.get(f"/sync/jobs/?mapping={customer.name}&per_page=25")
+    assert len(response.context["jobs"]) == 25
+    html = response.content.decode()
+    assert 'name="per_page"' in html and f'name="mapping" value="{customer.name}"' in html
+    assert len(admin_client.get("/sync/jobs/?per_page=25&page=2").context["jobs"]) == 5
