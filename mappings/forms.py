@@ -42,9 +42,9 @@ class MappingForm(forms.ModelForm):
         widgets = {"table_filter": forms.Textarea(MONO),
                    "integration_table_filter": forms.Textarea(MONO)}
         help_texts = {
-            "table_filter": "Business Central filter, one field per line: "
-                            "Blocked: <>All · No.: 10000..20000|3* · Name: @*ski* · "
-                            "Company No.: <>''",
+            "table_filter": "One field per line, as Field: filter or Field = filter, with "
+                            "BC's field captions: Blocked = ' ' · No.: 10000..20000|3* · "
+                            "Name: @*ski* · Balance (LCY)>0 · Company No. <> ''",
             "integration_table_filter": "Written as a Business Central filter "
                                         "(StateCode: Active) or as an OData $filter "
                                         "(statecode eq 0), as chosen below.",
