@@ -232,3 +232,39 @@ class DataverseClient:
     def get_json(self, path: str) -> dict[str, Any]:
         """GET a path under the Web API root and return its JSON (metadata and functions)."""
         return self.http.request("GET", self._url(path), headers=READ_HEADERS).json()
+
+
+# ---------------------------------------------------------------------------------------------
+# Record search (the coupling pickers) and column display names (the filter rows)
+
+
+def search_rows(client: DataverseClient, entity_set: str, *, fields: Sequence[str], text: str,
+                within: str | None = None, select: Sequence[str] | None = None,
+                limit: int = 20) -> list[dict[str, Any]]:
+    """At most ``limit`` rows whose ``fields`` contain ``text`` (Dataverse compares text
+    case-insensitively), among those ``within`` (a ``$filter``) selects; ``text`` is always sent
+    as a quoted literal."""
+    from itertools import islice
+
+    from connection.clients.odata import quoted_literal
+
+    found = " or ".join(f"contains({name},{quoted_literal(text)})" for name in fields) \
+        if text else ""
+    query = " and ".join(f"({part})" for part in (within, found) if part) or None
+    rows = client.query(entity_set, filter=query, select=list(select or []), page_size=limit)
+    return list(islice(rows, limit))
+
+
+def attribute_display_names(client: DataverseClient, logical_name: str) -> dict[str, str]:
+    """``{logical name: display name}`` of a table's columns in the user's language (columns
+    without a label are left out)."""
+    from connection.clients.odata import quoted_literal
+
+    path = with_query(f"EntityDefinitions(LogicalName={quoted_literal(logical_name)})/Attributes",
+                      {"$select": ["LogicalName", "DisplayName"]})
+    names = {}
+    for row in client.get_json(path).get("value", []):
+        label = (row.get("DisplayName") or {}).get("UserLocalizedLabel") or {}
+        if label.get("Label"):
+            names[row["LogicalName"]] = label["Label"]
+    return names
