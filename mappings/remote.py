@@ -73,6 +73,25 @@ def sales_attributes(mapping) -> list[tuple[str, str]]:
     return catalogues.attribute_names(_call(dataverse.entity_metadata, mapping.sales_entity))
 
 
+def sales_display_names(mapping) -> dict[str, str]:
+    """``{logical name: display name}`` of the Sales entity's columns ({} when unreadable);
+    kept an hour in the cache, as labels change only when someone customizes Sales."""
+    from django.core.cache import cache
+
+    from connection.clients.dataverse import attribute_display_names
+
+    key = f"mappings:display-names:{mapping.connection_id}:{mapping.sales_entity}"
+    names = cache.get(key)
+    if names is None:
+        try:
+            _, dataverse = clients(mapping.connection)
+            names = _call(attribute_display_names, dataverse, mapping.sales_entity)
+        except RemoteUnavailable:
+            return {}
+        cache.set(key, names, 3600)
+    return names
+
+
 def sales_catalogue_or_none(mapping):
     """The catalogue, or None when metadata cannot be read (then only syntax is checked)."""
     try:
