@@ -220,7 +220,7 @@ def search_sales(mapping, text: str, limit: int = 20) -> list[Candidate]:
     compiled = compile_sales_filter(mapping)
     _, dataverse = clients(mapping.connection)
     metadata = _call(dataverse.entity_metadata, mapping.sales_entity)
-    number = sales_number_attribute(mapping)
+    number = sales_number_attribute(mapping) or _number_column(metadata)
     columns = [c for c in (metadata.primary_name_attribute, number) if c]
     rows = _call(search_rows, dataverse, mapping.sales_entity_set, fields=columns, text=text,
                  within=compiled.filter_text or None, limit=limit)
@@ -239,7 +239,14 @@ def sales_candidate(mapping, record_id: str) -> Candidate | None:
         if isinstance(exc.__cause__, NotFound):
             return None
         raise
-    return _sales_candidate(row, metadata, sales_number_attribute(mapping))
+    return _sales_candidate(row, metadata,
+                            sales_number_attribute(mapping) or _number_column(metadata))
+
+
+def _number_column(metadata) -> str:
+    """The entity's own number column (accountnumber, productnumber) when it has one."""
+    name = f"{metadata.logical_name}number"
+    return name if name in metadata.attributes else ""
 
 
 def _sales_candidate(row: dict[str, Any], metadata, number: str) -> Candidate:
