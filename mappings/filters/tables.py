@@ -88,12 +88,16 @@ def parse_friendly(text: str, catalogue: Catalogue | None = None, *,
 
 def _segments(text: str, catalogue: Catalogue | None) -> Iterator[tuple[int, int]]:
     """(start, end) of each non-blank ``Field: expression`` segment, split outside quotes."""
-    start, in_quotes = 0, False
+    start, in_quotes, in_name = 0, False, False
     for pos, char in enumerate(text):
-        if char == "'":
+        if char == "'" and not in_name:
             in_quotes = not in_quotes
-        elif char == "\n" or (not in_quotes and _is_separator(text, pos, catalogue)):
-            in_quotes = False  # a quote left open ends with its line, so the error stays there
+        elif char == '"' and not in_quotes:
+            in_name = not in_name  # a "quoted field name" may hold ; , and '
+        elif char == "\n" or (not in_quotes and not in_name
+                              and _is_separator(text, pos, catalogue)):
+            # A quote left open ends with its line, so the error stays there.
+            in_quotes = in_name = False
             yield from _non_blank(text, start, pos)
             start = pos + 1
     yield from _non_blank(text, start, len(text))

@@ -3,6 +3,8 @@
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mappings import catalogues
 from mappings.filters import (
@@ -72,3 +74,15 @@ def test_an_unknown_name_with_parentheses_is_reported_as_unknown():
 def test_a_comment_after_a_value_is_still_a_comment():
     parsed = parse_table_filter("Blocked = ' ' (not blocked), Balance (LCY)>0", CUSTOMER)
     assert [item.field for item in parsed.fields] == ["Blocked", "Balance (LCY)"]
+
+
+names = st.text(alphabet="ab ()[].:=<>|&',;@*", min_size=1, max_size=6).filter(
+    lambda name: name.strip() and not name.startswith(" ") and not name.endswith(" "))
+
+
+@given(st.lists(st.tuples(names, st.sampled_from([">0", "''", "1..2|5", "@*x*"])), max_size=3,
+                unique_by=lambda item: item[0].casefold()))
+def test_any_field_name_reads_back_from_the_canonical_text(items):
+    table = TableFilter(tuple(FieldFilter(name, parse_friendly(f"x: {expr}").fields[0].expr)
+                              for name, expr in items))
+    assert parse_friendly(format_friendly(table)) == table
