@@ -49,8 +49,10 @@ def coupling_setup(request: HttpRequest, pk: int) -> HttpResponse:
     form = CouplingSetupForm(request.POST or None, mapping=mapping)
     if request.method == "POST" and form.is_valid():
         coupling = form.save(describe=lambda bc_id: _describe_bc(mapping, bc_id))
-        messages.success(request, f"{coupling.bc_number or coupling.bc_id} "
-                                  f"{coupling.display_name} is coupled to {coupling.sales_id}.")
+        record = " ".join(filter(None, [coupling.bc_number or str(coupling.bc_id),
+                                        coupling.display_name]))
+        messages.success(request, f"{mapping.bc_table} {record} is coupled to Dynamics 365 "
+                                  f"Sales {mapping.sales_entity} {coupling.sales_id}.")
         return redirect(f"{_list_url()}?mapping={mapping.pk}")
     return render(request, "mappings/coupling_setup.html", {
         "mapping": mapping, "form": form, "picker_form": picker_form,

@@ -41,6 +41,8 @@ def couple_from_sales(page, url, search, sales_name, bc_name):
     page.click("#start-side button[type=submit]")
     page.get_by_role("link", name=f"Choose {sales_name}").first.click()
     page.wait_for_selector("#match-results")
+    assert fits(page), "sideways scroll"
+    page.screenshot(path="/tmp/coupling-picker-from-sales.png", full_page=True)
     page.get_by_label(bc_name, exact=True).first.check()
     page.click("button[name=couple]")
     page.wait_for_selector(".message.success, .messages .success")
@@ -51,11 +53,13 @@ def test_coupling_by_picking_from_both_sides_then_syncing(signed_in_page, live_s
     page = signed_in_page
     salespeople = connection.table_mappings.get(name="SALESPEOPLE")
     customer = connection.table_mappings.get(name="CUSTOMER")
+    page.set_viewport_size({"width": 390, "height": 844})
     couple_from_sales(page, f"{live_server.url}/mappings/{salespeople.pk}/couplings/new/",
                       "saddow", "Peter Saddow", "Peter Saddow")
     assert salespeople.couplings.get().bc_number == "PS"
 
     url = f"{live_server.url}/mappings/{customer.pk}/couplings/new/"
+    page.set_viewport_size({"width": 1366, "height": 900})
     page.goto(url)
     assert page.locator("#start-results a[aria-label*='Trey Research']").count() == 1
     page.type("#start-search", "adatum")  # htmx searches as one types: no submit
