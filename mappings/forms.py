@@ -56,6 +56,11 @@ class MappingForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.sales_catalogue = sales_catalogue
         self.translation = None
+        # Both notations the default mappings use are accepted; the caption says so (the
+        # model's choice label stays, so no migration is needed for a caption).
+        self.fields["integration_table_filter_syntax"].choices = [
+            ("bc", "Business Central filter (Field: filter or Field = filter)"),
+            ("odata", "OData $filter")]
 
     def clean_table_filter(self) -> str:
         text = self.cleaned_data["table_filter"].strip()

@@ -122,3 +122,13 @@ def test_a_sales_row_is_validated_against_the_metadata_and_saved(admin_client, l
     data.update(rows_data("salesrow", [("statecode", "Sometimes")], initial=2))
     response = admin_client.post(f"/mappings/{customer.pk}/", data)
     assert "is not an option of statecode" in response.content.decode()
+
+
+def test_viewers_see_the_rows_but_cannot_change_them(viewer_client, defaults):
+    rows = viewer_client.get(f"/mappings/{defaults['CUSTOMER'].pk}/").context["bc_rows"]
+    assert all(field.disabled for form in rows.formset.forms for field in form.fields.values())
+
+
+def test_the_syntax_choice_names_both_notations(admin_client, defaults):
+    response = admin_client.get(f"/mappings/{defaults['CUSTOMER'].pk}/")
+    assert b"Field: filter or Field = filter" in response.content
