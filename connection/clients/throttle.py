@@ -24,6 +24,9 @@ REQUESTS_LEFT = "x-ms-ratelimit-burst-remaining-xrm-requests"
 TIME_LEFT = "x-ms-ratelimit-time-remaining-xrm-requests"
 # Dataverse allows 52 concurrent requests per user and web server; a hint is never taken above.
 MAX_PARALLELISM = 52
+# A probe still out after this long was admitted (a 429 comes back at once): the window is open
+# again, so the other lanes go too instead of waiting for the probe's whole batch.
+PROBE_PATIENCE = 1.0
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,7 @@ class ThrottleGauge:
         self._reading = GaugeReading(service, identity)
         self._hold_until = 0.0
         self._probing = False
+        self._probe_sent = 0.0
 
     def reading(self) -> GaugeReading:
         """The current state (a copy)."""
@@ -106,11 +110,15 @@ class ThrottleGauge:
         with self._cond:
             while (hold := 0.0 if held else self._hold_until - self._clock()) > 0 or \
                     (self._spent() and self._probing):
+                if hold <= 0 and self._clock() - self._probe_sent > PROBE_PATIENCE:
+                    self._update(time_left=None, requests_left=None)  # the probe got in
+                    break
                 started = self._clock()
-                self._cond.wait(min(hold, 1.0) if hold > 0 else 1.0)
+                self._cond.wait(min(hold, PROBE_PATIENCE) if hold > 0 else PROBE_PATIENCE)
                 waited += self._clock() - started
             probe = self._spent()
-            self._probing = self._probing or probe
+            if probe:
+                self._probing, self._probe_sent = True, self._clock()
             r = self._reading
             self._update(in_flight=r.in_flight + 1, requests=r.requests + 1,
                          peak_in_flight=max(r.peak_in_flight, r.in_flight + 1),
@@ -134,7 +142,10 @@ class ThrottleGauge:
             if status == 429:
                 values["throttled"] = r.throttled + 1
                 if retry_after is not None:
+                    # Every lane waits out the Retry-After; then the budget is unknown again and
+                    # all of them go, as each would after its own 429.
                     self._hold_until = max(self._hold_until, self._clock() + retry_after)
+                    values.update(time_left=None, requests_left=None)
             self._update(**values)
             if probe:
                 self._probing = False
