@@ -152,6 +152,11 @@ def report_job(job, elapsed: float, pss: PssSampler, counters: dict, service: st
           f"{seen['operations']:,} operations, {seen['throttled']:,} x 429; job counted "
           f"{job.requests:,} requests, {job.throttle_waits:,} throttle waits "
           f"({job.throttle_seconds:.1f} s), {job.retries:,} retries")
+    for name, identities in sorted((job.throttle or {}).items()):
+        for reading in identities.values():
+            print(f"  gauge {name:<16} peak {reading['peak_in_flight']} in flight (hint "
+                  f"{reading['dop_hint']}), {reading['throttled']} x 429, "
+                  f"{reading['waited_seconds']:.1f} s waited over all lanes")
     print(f"  worker family PSS    peak {pss.peak_total / MB:.0f} MB (worker + work horse + "
           f"scheduler, {pss.samples} samples; largest process {pss.peak_single / MB:.0f} MB; "
           f"target < 200 MB)")
