@@ -87,7 +87,7 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--mapping", choices=sorted(DEPENDENCIES), default="CUSTOMER")
     parser.add_argument("--reference", type=int, default=None,
                         help="accounts the reference client writes (default: as many as the "
-                             "product)")
+                             "product, and at least 52,000 so its 52 lanes of 1,000 are full)")
     parser.add_argument("--per-record", type=int, default=4000,
                         help="accounts the one-request-per-record client writes")
     parser.add_argument("--time-scale", type=float, default=7.5)
@@ -105,7 +105,7 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     if args.quick:
         args.customers = min(args.customers, 5_000)
         args.per_record = min(args.per_record, 1_500)
-    args.reference = args.reference or args.customers
+    args.reference = args.reference or max(args.customers, 52_000)
     return args
 
 
