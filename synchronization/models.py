@@ -123,6 +123,10 @@ class SyncJob(models.Model):
     retries = models.PositiveIntegerField(default=0)
     throttle_waits = models.PositiveIntegerField("Throttle waits", default=0)
     throttle_seconds = models.FloatField(default=0)
+    # The live throttle gauge, per service and identity (synchronization.throttle): what the
+    # services' headers say is left of their limits, requests in flight, 429s, time waited.
+    # Updated while the job runs and kept after it ends.
+    throttle = models.JSONField(default=dict, blank=True)
     # Resume point of an interrupted run: the last page the destination confirmed.
     cursor = models.JSONField(default=dict, blank=True)
 

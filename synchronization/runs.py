@@ -38,6 +38,7 @@ from synchronization.models import (
     SyncMode,
 )
 from synchronization.sides import BcSide, SalesSide
+from synchronization.throttle import ThrottleRecorder
 from synchronization.writes import Write
 
 log = logging.getLogger(__name__)
@@ -233,7 +234,8 @@ def _run_direction(job: SyncJob) -> dict:
     _count_total(job, bc if job.direction == SyncDirection.TO_SALES else sales)
     try:
         base_currency = partial(sales_metadata.base_currency, connection, sales_client)
-        result = DirectionRun(job, mapping, bc, sales, base_currency).run()
+        with ThrottleRecorder(job, {"dataverse": sales_client, "business_central": bc_client}):
+            result = DirectionRun(job, mapping, bc, sales, base_currency).run()
     except Cancelled:
         job.refresh_from_db()
         SyncJob.objects.filter(pk=job.pk).update(status=JobStatus.CANCELLED,
@@ -302,11 +304,27 @@ def _delete_surviving(coupling: Coupling) -> None:
         bc.write([Write("delete", str(coupling.bc_id))])
 
 
+# What the services allow (protocols.md 3.9-3.10, 4.6-4.7): Dataverse runs 1,000 operations per
+# $batch, Business Central 100 per $batch and 5 requests at once per user (more wait in its queue).
+SERVICE_LIMITS = {"sales_batch_size": 1000, "bc_batch_size": 100, "bc_concurrency": 5}
+
+
 def _tuning(connection) -> dict[str, int]:
-    """Batch sizes and parallel batches, per connection, within the services' limits."""
-    return {"bc_batch": connection.bc_batch_size, "bc_concurrency": connection.bc_concurrency,
-            "sales_batch": connection.sales_batch_size,
-            "sales_concurrency": connection.sales_concurrency}
+    """Batch sizes and parallel batches, per connection, within the services' limits.
+
+    A setting left at its default means "as much as the service allows"; a value the
+    administrator chose (to leave room for other integrations on the same user) is kept. How
+    many Dataverse batches are in flight follows its ``x-ms-dop-hint`` once an answer carried
+    one (SalesSide.lanes); the setting is what is used before.
+    """
+    def chosen(name: str) -> int:
+        value = getattr(connection, name)
+        default = type(connection)._meta.get_field(name).default
+        return SERVICE_LIMITS.get(name, value) if value == default else value
+
+    return {"bc_batch": chosen("bc_batch_size"), "bc_concurrency": chosen("bc_concurrency"),
+            "sales_batch": chosen("sales_batch_size"),
+            "sales_concurrency": chosen("sales_concurrency")}
 
 
 def _count_total(job: SyncJob, source) -> None:

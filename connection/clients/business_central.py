@@ -28,6 +28,7 @@ from connection.clients.results import (
     described,
     roll_back_all,
 )
+from connection.clients.throttle import GaugeReading
 
 MAX_PAGE_SIZE = 20000
 MAX_BATCH = 100
@@ -107,6 +108,16 @@ class BusinessCentralClient:
     def close(self) -> None:
         """Close pooled connections."""
         self.http.close()
+
+    def parallelism(self, default: int) -> int:
+        """Requests to keep in flight: Business Central runs 5 per user at once and queues
+        the rest, so more never helps (protocols.md 4.7).
+        https://learn.microsoft.com/dynamics365/business-central/dev-itpro/api-reference/v2.0/dynamics-rate-limits"""
+        return max(1, min(default, self.http.max_concurrency))
+
+    def throttle(self) -> GaugeReading:
+        """The identity's state from the last answers: in flight, 429s, time waited."""
+        return self.http.gauge.reading()
 
     def companies(self) -> list[Company]:
         """The companies of the environment."""

@@ -30,11 +30,12 @@ from connection.clients.results import (
     WhoAmI,
     described,
 )
+from connection.clients.throttle import MAX_PARALLELISM, GaugeReading
 
 MAX_PAGE_SIZE = 5000
-# Dataverse allows 52 concurrent requests per user; stay well under so other users of the same
-# application user (BC itself, plug-ins) are not starved. protocols.md 3.10.
-DEFAULT_CONCURRENCY = 16
+# Dataverse allows 52 concurrent requests per user and web server (protocols.md 3.10); how many
+# a job keeps in flight follows the service's x-ms-dop-hint (ThrottleGauge), this is the cap.
+DEFAULT_CONCURRENCY = MAX_PARALLELISM
 HEADERS = {"Accept": "application/json", "OData-MaxVersion": "4.0", "OData-Version": "4.0"}
 # Recommended on reads so expanded collections are never served stale (protocols.md 3.1).
 READ_HEADERS = {"If-None-Match": "null"}
@@ -72,6 +73,16 @@ class DataverseClient:
     def close(self) -> None:
         """Close pooled connections."""
         self.http.close()
+
+    def parallelism(self, default: int) -> int:
+        """Requests to keep in flight: the environment's ``x-ms-dop-hint`` once an answer
+        carried it (capped at the 52 concurrent requests a user may send), else ``default``.
+        https://learn.microsoft.com/power-apps/developer/data-platform/send-parallel-requests"""
+        return min(self.http.gauge.parallelism(default), self.http.max_concurrency)
+
+    def throttle(self) -> GaugeReading:
+        """The identity's limit state from the last answers: budget left, in flight, 429s."""
+        return self.http.gauge.reading()
 
     def _url(self, path: str) -> str:
         return f"{self.api_url}/{path.lstrip('/')}"
