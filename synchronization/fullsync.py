@@ -32,6 +32,7 @@ from synchronization.models import (
     LINE_ENDED,
     FullSyncLine,
     FullSyncRun,
+    JobKind,
     JobStatus,
     LineStatus,
     RunStatus,
@@ -40,8 +41,8 @@ from synchronization.models import (
 )
 
 log = logging.getLogger(__name__)
-FULL_SYNC_KIND = "full_sync"
-MODIFIED_SYNC_KIND = "sync_modified"
+FULL_SYNC_KIND = JobKind.FULL_SYNC
+MODIFIED_SYNC_KIND = JobKind.SYNC_MODIFIED
 NUDGE_EVERY = 30  # seconds
 PENDING_TOO_LONG = timedelta(seconds=60)
 
@@ -353,7 +354,6 @@ def _is_next(job: SyncJob) -> bool:
     return before is None or not before.is_active
 
 
-@jobs.when_finished
 def job_finished(job: SyncJob) -> None:
     """Any job ended: advance the connection's runs (a line's job, or a job a line waited for)."""
     if job.connection_id is None:
@@ -372,20 +372,18 @@ def _runs_to_advance(job: SyncJob) -> Iterable[int]:
 
 
 # -- the connection page's actions ---------------------------------------------------------
-@jobs.handler(FULL_SYNC_KIND)
 def run_full_sync_job(job: SyncJob) -> dict:
     """Run Full Synchronization from the connection page or the assisted setup."""
-    connection = ConnectionSetup.objects.get(pk=job.parameters["connection_id"])
+    connection = jobs.connection_of(job)
     started_by = job.started_by or job.parameters.get("started_by") or "Connection setup"
     run = start_run(connection, started_by, counts=fullsync_review.cached_counts(connection))
     return {"full_sync_run": run.pk}
 
 
-@jobs.handler(MODIFIED_SYNC_KIND)
 def run_modified_job(job: SyncJob) -> dict:
     """Synchronize Modified Records: every mapping in BC's priority order (3.3, last paragraph),
     skipping mappings that already have an active job."""
-    connection = ConnectionSetup.objects.get(pk=job.parameters["connection_id"])
+    connection = jobs.connection_of(job)
     started_by = job.started_by or job.parameters.get("started_by") or "Connection setup"
     started, skipped = [], []
     for mapping in fullsync_lines.modified_priority(connection):

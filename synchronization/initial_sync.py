@@ -17,10 +17,10 @@ from connection.models import ConnectionSetup
 from mappings.models import Coupling, IntegrationTableMapping
 from synchronization import fullsync, fullsync_review, jobs, rules
 from synchronization.match_fields import FieldMatcher
-from synchronization.models import SyncDirection, SyncJob
+from synchronization.models import JobKind, SyncDirection, SyncJob
 from synchronization.reconcile import Services
 
-INITIAL_SYNC_KIND = "initial_sync"
+INITIAL_SYNC_KIND = JobKind.INITIAL_SYNC
 
 
 def couple_first(connection: ConnectionSetup, mapping: IntegrationTableMapping,
@@ -49,10 +49,9 @@ def _one_per_sales_id(couplings: list[Coupling]) -> list[Coupling]:
     return [c for c in couplings if not (c.sales_id in seen or seen.add(c.sales_id))]
 
 
-@jobs.handler(INITIAL_SYNC_KIND)
 def run_initial_sync(job: SyncJob) -> dict:
     """Couple the Couple Records mappings on their match fields, then start the full sync."""
-    connection = ConnectionSetup.objects.get(pk=job.parameters["connection_id"])
+    connection = jobs.connection_of(job)
     counts = fullsync_review.compute_counts(connection)
     to_couple = [m for m in IntegrationTableMapping.objects.filter(connection=connection)
                  .order_by("position") if counts.get(m.name, {}).get("recommendation")

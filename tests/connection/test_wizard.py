@@ -138,9 +138,9 @@ def test_viewers_see_the_wizard_but_cannot_submit_it(viewer_client):
 
 
 def test_recommendations_count_tables_published_as_pages(sandbox_connection):
-    from connection import bridges, recommendations
+    from connection import recommendations, registry
 
-    plan = bridges.default_mapping_plan(sandbox_connection)
+    plan = registry.mappings().default_mapping_plan(sandbox_connection)
     rows = {r["name"]: r for r in recommendations.compute(
         sandbox_connection, plan, [item["name"] for item in plan])}
     assert rows["RESOURCE-PRODUCT"]["bc_count"] > 0

@@ -2,7 +2,7 @@
 
 import pytest
 
-from connection import bridges
+from connection import registry
 from synchronization import fullsync
 from synchronization.models import FullSyncRun, LineStatus, RunStatus
 from tests.synchronization.test_full_sync_support import InlineQueue, install_inline_queue
@@ -142,12 +142,12 @@ def test_the_json_status_lists_lines_statuses_and_counters(synced_connection, vi
 
 def test_the_connection_page_summarises_the_last_full_synchronization(synced_connection,
                                                                       admin_client, queue):
-    assert bridges.last_full_sync(synced_connection) == ""
+    assert registry.last_full_sync(synced_connection) == ""
     run = fullsync.start_run(synced_connection, "alice")
-    assert bridges.last_full_sync(synced_connection).startswith("running since")
+    assert registry.last_full_sync(synced_connection).startswith("running since")
     queue.drain()
     run.refresh_from_db()
-    summary = bridges.last_full_sync(synced_connection)
+    summary = registry.last_full_sync(synced_connection)
     assert summary.startswith("finished ") and "with errors" in summary
     page = admin_client.get(f"/connection/{synced_connection.pk}/")
     assert summary.encode() in page.content
