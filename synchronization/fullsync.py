@@ -332,11 +332,20 @@ def _restore(line: FullSyncLine, keep: bool) -> None:
     _set(line, lifted=False)
 
 
+def tick() -> None:
+    """The worker's tick: catch up every full synchronization In Process (a page never does)."""
+    for run in FullSyncRun.objects.filter(status=RunStatus.RUNNING).select_related("connection"):
+        try:
+            nudge(run)
+        except Exception:  # one broken run must not stop the others
+            log.exception("full synchronization run %s could not advance", run.pk)
+
+
 def nudge(run: FullSyncRun) -> None:
-    """Catch up after a worker died between two steps (the page and ``fullsync --wait`` call it
-    while they watch): start what can start, and enqueue again the run's jobs that have been
-    pending for a while (the message may be lost; a job runs once however often it is sent).
-    At most once per NUDGE_EVERY per run."""
+    """Catch up after a worker died between two steps (the worker's tick, and ``fullsync
+    --wait`` while it watches, call it): start what can start, and enqueue again the run's jobs
+    that have been pending for a while (the message may be lost; a job runs once however often
+    it is sent). At most once per NUDGE_EVERY per run."""
     key = f"fullsync-nudge:{run.pk}:{run.created_at.timestamp()}"
     if not run.is_running or not cache.add(key, 1, NUDGE_EVERY):
         return
@@ -376,8 +385,9 @@ def run_full_sync_job(job: SyncJob) -> dict:
     """Run Full Synchronization from the connection page or the assisted setup."""
     connection = jobs.connection_of(job)
     started_by = job.started_by or job.parameters.get("started_by") or "Connection setup"
-    run = start_run(connection, started_by, counts=fullsync_review.cached_counts(connection))
-    return {"full_sync_run": run.pk}
+    counts = fullsync_review.cached_counts(connection)
+    run = start_run(connection, started_by, counts=counts)
+    return {"full_sync_run": run.pk, "counts": counts}
 
 
 def run_modified_job(job: SyncJob) -> dict:

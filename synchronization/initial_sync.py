@@ -65,7 +65,7 @@ def run_initial_sync(job: SyncJob) -> dict:
     run = fullsync.start_run(connection, started_by, counts=counts)
     job.message = _summary(coupled, run.pk)
     job.add(modified=sum(c["coupled"] for c in coupled.values()))
-    return {"coupled": coupled, "full_sync_run": run.pk}
+    return {"coupled": coupled, "full_sync_run": run.pk, "counts": counts}
 
 
 def _summary(coupled: dict[str, dict], run_id: int) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 
 import django_rq
 from django.db import transaction
-from rq import get_current_job
+from rq import Worker, get_current_job
 from rq.job import Job as RqJob
 
 from connection.models import ConnectionSetup
@@ -131,6 +131,16 @@ def in_queue() -> set[int]:
            *queue.started_job_registry.get_job_ids()]
     found = RqJob.fetch_many(ids, connection=queue.connection, serializer=queue.serializer)
     return {job.args[0] for job in found if job is not None and job.args}
+
+
+def ping_redis() -> None:
+    """Raise unless the queue's Redis answers (the health page)."""
+    django_rq.get_connection(QUEUE).ping()
+
+
+def worker_count() -> int:
+    """Workers registered in Redis; RQ drops a worker whose heartbeat stops."""
+    return Worker.count(connection=django_rq.get_connection(QUEUE))
 
 
 def run(job_id: int) -> None:

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from connection import sales_metadata, services
 from mappings.models import Direction, EntryStatus, JobKind, JobQueueEntry
-from synchronization import jobs, runs
+from synchronization import fullsync, jobs, runs
 from synchronization.models import (
     ACTIVE_STATUSES,
     FullSyncRun,
@@ -45,6 +45,7 @@ def tick(now: datetime | None = None) -> None:
     now = now or timezone.now()
     recover_abandoned(now)
     requeue_lost(now)
+    fullsync.tick()  # advance full synchronization runs and recover stuck ones
     for entry in due_entries(now):
         try:
             run_entry(entry, now)
