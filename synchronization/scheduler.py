@@ -45,12 +45,12 @@ def tick(now: datetime | None = None) -> None:
     now = now or timezone.now()
     recover_abandoned(now)
     requeue_lost(now)
-    fullsync.tick()  # advance full synchronization runs and recover stuck ones
     for entry in due_entries(now):
         try:
             run_entry(entry, now)
         except Exception:  # one broken connection must not stop the others' schedules
             log.exception("job queue entry %s could not run", entry.pk)
+    fullsync.tick()  # advance full synchronization runs and recover stuck ones
 
 
 def due_entries(now: datetime):

@@ -69,7 +69,8 @@ def full_sync_start(request: HttpRequest) -> HttpResponse:
     return render(request, "synchronization/full_sync_confirm.html", {
         "form": form, "connection": connection,
         "to_couple": [r for r in rows if r.recommendation == recommendations.COUPLE],
-        "running": fullsync.running_run(connection)},
+        "running": fullsync.running_run(connection),
+        "counted": fullsync_review.counts_job(connection) is not None},
         status=400 if form.errors else 200)
 
 
