@@ -45,6 +45,8 @@ class SynchronizationFeatures:
     start_initial_sync: Callable[..., Any]
     set_jobs_on_hold: Callable[[ConnectionSetup, bool], int]
     last_full_sync: Callable[[ConnectionSetup], str]
+    recommend: Callable[[ConnectionSetup, list[dict[str, Any]], list[str]],
+                        list[dict[str, Any]]]
 
 
 @dataclass
@@ -97,6 +99,16 @@ def set_jobs_on_hold(connection: ConnectionSetup, on_hold: bool) -> int:
     if _registry.synchronization is None:
         return 0
     return _registry.synchronization.set_jobs_on_hold(connection, on_hold)
+
+
+def recommend(connection: ConnectionSetup, plan: list[dict[str, Any]],
+              selected: list[str]) -> list[dict[str, Any]]:
+    """Record counts and the initial synchronization recommendation of the selected tables of
+    ``plan`` (rows with ``couple`` set where both sides hold records); none without the
+    synchronization app."""
+    if _registry.synchronization is None:
+        return []
+    return _registry.synchronization.recommend(connection, plan, selected)
 
 
 def last_full_sync(connection: ConnectionSetup) -> str:

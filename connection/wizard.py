@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db import transaction
 
-from connection import audit, lifecycle, recommendations, registry, salespeople, solution
+from connection import audit, lifecycle, registry, salespeople, solution
 from connection.checks import TestReport, run_test_connection
 from connection.clients.errors import ClientError
 from connection.models import ConnectionSetup, OwnershipModel
@@ -177,7 +177,7 @@ def apply_synchronization(form: SynchronizationStepForm, connection: ConnectionS
         notes.append(f"Installed the default synchronization setup ({count - removed} "
                      "integration table mappings).")
     connection.wizard_data["mappings"] = data["mappings"]
-    connection.wizard_data["recommendations"] = recommendations.compute(
+    connection.wizard_data["recommendations"] = registry.recommend(
         connection, plan, data["mappings"])
     following = next_step(connection, 5)
     reached(connection, following)
@@ -235,4 +235,4 @@ def load_companies(connection: ConnectionSetup) -> list[list[str]]:
 def preview_recommendations(connection: ConnectionSetup, plan: list[dict]) -> list[dict]:
     """Recommendations for the tables chosen so far (all of them at first)."""
     selected = connection.wizard_data.get("mappings") or [item["name"] for item in plan]
-    return recommendations.compute(connection, plan, selected)
+    return registry.recommend(connection, plan, selected)

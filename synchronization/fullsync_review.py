@@ -14,10 +14,9 @@ from django.core.cache import cache
 from django.db.models import Count
 from django.utils import timezone
 
-from connection import recommendations
 from connection.models import ConnectionSetup
 from mappings.models import Coupling, IntegrationTableMapping
-from synchronization import fullsync_lines
+from synchronization import fullsync_lines, recommendations
 from synchronization.models import (
     LINE_ACTIVE,
     FullSyncLine,

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import uuid
 
-from connection import recommendations
 from connection.models import ConnectionSetup
 from mappings.models import Coupling, IntegrationTableMapping
-from synchronization import fullsync, fullsync_review, jobs, rules
+from synchronization import fullsync, fullsync_review, jobs, recommendations, rules
 from synchronization.match_fields import FieldMatcher
 from synchronization.models import JobKind, SyncDirection, SyncJob
 from synchronization.reconcile import Services

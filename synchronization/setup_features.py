@@ -10,7 +10,7 @@ from __future__ import annotations
 from connection.models import ConnectionSetup
 from connection.registry import SynchronizationFeatures
 from mappings.models import JobQueueEntry
-from synchronization import fullsync_review, jobs
+from synchronization import fullsync_review, jobs, recommendations
 from synchronization.models import JobKind, SyncJob
 
 
@@ -37,5 +37,5 @@ def set_jobs_on_hold(connection: ConnectionSetup, on_hold: bool) -> int:
 FEATURES = SynchronizationFeatures(
     start_full_sync=start_full_sync, start_modified_sync=start_modified_sync,
     start_initial_sync=start_initial_sync, set_jobs_on_hold=set_jobs_on_hold,
-    last_full_sync=fullsync_review.summary,
+    last_full_sync=fullsync_review.summary, recommend=recommendations.compute,
 )

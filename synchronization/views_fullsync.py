@@ -9,10 +9,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from connection import recommendations
 from connection.access import administrator_required
 from connection.current import get_current_connection
-from synchronization import fullsync, fullsync_counts, fullsync_review
+from synchronization import fullsync, fullsync_counts, fullsync_review, recommendations
 from synchronization.fullsync_forms import ConnectionForm, KeepLiftedForm, RunForm, StartForm
 from synchronization.models import FullSyncRun
 from synchronization.tables import COUNTER_COLUMNS, format_duration
