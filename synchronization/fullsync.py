@@ -3,7 +3,7 @@
 Business Central's CRM Full Synch. Review (bc-integration.md 3.3), re-created. Start creates a
 run with one line per mapping; a line starts (one SyncJob per direction, mode All, Synch. Only
 Coupled Records lifted) once every line it depends on has Finished. No worker ever waits: each
-time any job ends, the ``when_finished`` listener below refreshes the lines from their job rows
+time any job ends, the ``job_finished`` listener below refreshes the lines from their job rows
 and starts the lines that became startable, so independent lines run in parallel on as many
 workers as are running. A line whose dependency ended with Error stays not started and says why
 until **Restart failed lines**.

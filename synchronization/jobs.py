@@ -1,7 +1,9 @@
-"""The only module that talks to RQ: enqueue job rows on commit and run them by id.
+"""The job spine: the only module that creates job rows and the only one that talks to RQ.
 
-A job row is created first and its id travels through Redis; the worker claims the row with a
-conditional UPDATE, so a job enqueued twice, or picked up by two workers, still runs once.
+``start`` creates the row and enqueues its id once the transaction commits (or chains it after
+another job); only the id travels through Redis. The worker's ``run`` claims the row with a
+conditional UPDATE, so a job enqueued twice, or picked up by two workers, still runs once, and
+calls the handler the table of ``synchronization.handlers`` names for the row's kind.
 """
 
 import logging
