@@ -86,8 +86,7 @@ def full_sync_count(request: HttpRequest) -> HttpResponse:
     except fullsync.ConnectionDisabled as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Counting the records of every mapping (job #{job.pk}); "
-                                  "refresh the page in a moment.")
+        messages.success(request, f"Counting the records of every mapping (job #{job.pk}).")
     return redirect(REVIEW)
 
 
@@ -172,11 +171,13 @@ def _lines_context(connection) -> dict:
     for row in rows:
         row.duration_text = format_duration(row.duration)
     counted = fullsync_review.counts_job(connection)
+    counting = fullsync_counts.counting(connection)
     return {
         "run": run, "rows": rows, "counters": COUNTER_COLUMNS,
         "counted_at": counted.finished_at if counted else None,
-        "counting": fullsync_counts.counting(connection),
-        "polling_done": fullsync_review.polling_done(run, rows),
+        "counting": counting,
+        # A count job in progress keeps the lines polling: its counts show when it ends.
+        "polling_done": fullsync_review.polling_done(run, rows) and counting is None,
         "lock_problem": fullsync.lock_problem(run) if active else "",
         "show_forecast": any(row.forecast for row in rows),
         "can_restart": run is not None and not run.is_running and any(
