@@ -1,0 +1,97 @@
+"""What the scale-out, restart and benchmark runs check afterwards: the reconciliation report,
+both services read back, the job rows and the workers' logs."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from collections import Counter
+from io import StringIO
+
+from django.core.management import call_command
+
+# RQ logs "default: synchronization.jobs.run(42) (<rq job id>)" when a worker takes a job.
+DISPATCH = re.compile(r"synchronization\.jobs\.run\((\d+)\) \(([0-9a-f-]{8,})\)")
+PROBLEM_COUNTS = {"duplicates": ("duplicates_bc", "duplicates_sales"), "blank": ("blank",),
+                  "dangling": ("dangling",)}
+CUSTOMERS = "CUSTOMER"
+
+
+def reconcile_report(connection) -> dict:
+    """``manage.py reconcile --connection NAME --json``: the whole report."""
+    out = StringIO()
+    with contextlib.suppress(SystemExit):  # exit status 1 means problems: the report says
+        call_command("reconcile", "--connection", connection.name, "--json", stdout=out)
+    return json.loads(out.getvalue())
+
+
+def reconcile_counts(report: dict) -> dict[str, int]:
+    """Problems, duplicates, blank and dangling over every mapping of a reconciliation report,
+    and the customers one side holds and the other does not (uncoupled after a full
+    synchronization: missing)."""
+    mappings = report["mappings"]
+    counts = {"problems": report["problems"]}
+    for name, keys in PROBLEM_COUNTS.items():
+        counts[name] = sum(m["counts"].get(k, 0) for m in mappings for k in keys)
+    customer = next(m for m in mappings if m["mapping"] == CUSTOMERS)["counts"]
+    counts["missing"] = customer.get("uncoupled_bc", 0) + customer.get("uncoupled_sales", 0)
+    return dict(sorted(counts.items()))
+
+
+def findings(report: dict) -> dict[str, dict]:
+    """The findings of each mapping that has any, to say what went wrong in a failure."""
+    return {m["mapping"]: {k: v for k, v in m["findings"].items() if v}
+            for m in report["mappings"] if any(m.get("findings", {}).values())}
+
+
+def customers_on_both_sides(sandbox) -> tuple[list[str], list[str]]:
+    """Names of BC customers and of active Sales customer accounts, read from the sandbox's
+    storage (not counted as API traffic), sorted."""
+    bc = sandbox.records("business_central", "customers")["records"]
+    sales = sandbox.records("dataverse", "accounts", customertypecode=3, statecode=0)["records"]
+    return (sorted(str(r.get("displayName") or "") for r in bc),
+            sorted(str(r.get("name") or "") for r in sales))
+
+
+def duplicated(names: list[str]) -> int:
+    """How many records share a name with another one."""
+    return sum(n for n in Counter(names).values() if n > 1)
+
+
+def assert_no_job_ran_twice(worker_names: set[str], logs: list[str]) -> None:
+    """Each job row was claimed once, by one of our workers, and never resumed; RQ handed each
+    of its queue entries to one worker only (a row may be queued again while its mapping is
+    busy: its claim then waits, and only one claim can move it from pending to running)."""
+    from synchronization.models import SyncJob
+
+    ran = SyncJob.objects.exclude(started_at=None).exclude(kind="reconcile")
+    strangers = set(ran.values_list("worker_name", flat=True)) - worker_names
+    assert not strangers, f"jobs claimed by unknown workers {strangers}"
+    resumed = ran.exclude(resumed_from=None).values("pk", "resumed_from", "message")
+    assert not resumed.exists(), list(resumed)
+    rq_jobs = Counter(rq_id for log in logs for _, rq_id in DISPATCH.findall(log))
+    twice = {rq_id: n for rq_id, n in rq_jobs.items() if n > 1}
+    assert rq_jobs and not twice, f"RQ jobs taken by more than one worker: {twice}"
+
+
+def overlapping_runs() -> list[tuple[int, int]]:
+    """Pairs of jobs of one mapping that ran at the same time (its lock lost)."""
+    from synchronization.models import SyncJob
+
+    rows = (SyncJob.objects.exclude(started_at=None).exclude(mapping=None)
+            .order_by("mapping_id", "started_at").values("pk", "mapping_id", "started_at",
+                                                         "finished_at"))
+    found, previous = [], None
+    for row in rows:
+        if (previous and previous["mapping_id"] == row["mapping_id"]
+                and (previous["finished_at"] is None
+                     or previous["finished_at"] > row["started_at"])):
+            found.append((previous["pk"], row["pk"]))
+        previous = row
+    return found
+
+
+def assert_each_mapping_ran_alone() -> None:
+    """No two jobs of one mapping ran at once: the mapping lock was never lost."""
+    assert overlapping_runs() == []
