@@ -26,17 +26,34 @@ def reconcile_report(connection) -> dict:
     return json.loads(out.getvalue())
 
 
-def reconcile_counts(report: dict) -> dict[str, int]:
-    """Problems, duplicates, blank and dangling over every mapping of a reconciliation report,
-    and the customers one side holds and the other does not (uncoupled after a full
-    synchronization: missing)."""
+def reconcile_counts(connection, report: dict) -> dict[str, int]:
+    """Problems, duplicates, blank and dangling over every mapping of a reconciliation report;
+    the customers one side holds and the other does not after a full synchronization, split
+    into those that failed visibly (an open synchronization error says why, e.g. a salesperson
+    nobody coupled) and the missing ones (nothing says why)."""
     mappings = report["mappings"]
     counts = {"problems": report["problems"]}
     for name, keys in PROBLEM_COUNTS.items():
         counts[name] = sum(m["counts"].get(k, 0) for m in mappings for k in keys)
     customer = next(m for m in mappings if m["mapping"] == CUSTOMERS)["counts"]
-    counts["missing"] = customer.get("uncoupled_bc", 0) + customer.get("uncoupled_sales", 0)
+    uncoupled = customer.get("uncoupled_bc", 0) + customer.get("uncoupled_sales", 0)
+    counts["failed_visibly"] = len(failed_customers(connection))
+    counts["missing"] = uncoupled - counts["failed_visibly"]
     return dict(sorted(counts.items()))
+
+
+def failed_customers(connection) -> dict[str, str]:
+    """Uncoupled customers with an open synchronization error: record id -> message."""
+    from mappings.models import Coupling, IntegrationTableMapping
+    from synchronization.models import SyncError
+
+    mapping = IntegrationTableMapping.objects.get(connection=connection, name=CUSTOMERS)
+    coupled = {str(i).lower() for pair in Coupling.objects.filter(mapping=mapping)
+               .values_list("bc_id", "sales_id") for i in pair}
+    errors = SyncError.objects.filter(mapping=mapping, resolved=False).order_by("created_at")
+    return {str(source).lower(): message
+            for source, message in errors.values_list("source_id", "message")
+            if str(source).lower() not in coupled}
 
 
 def findings(report: dict) -> dict[str, dict]:
@@ -95,3 +112,15 @@ def overlapping_runs() -> list[tuple[int, int]]:
 def assert_each_mapping_ran_alone() -> None:
     """No two jobs of one mapping ran at once: the mapping lock was never lost."""
     assert overlapping_runs() == []
+
+
+def job_lines(connection) -> list[str]:
+    """One line per job of ``connection``, to say what ran in a failure."""
+    from synchronization.models import SyncJob
+
+    rows = SyncJob.objects.filter(connection=connection).order_by("pk")
+    return [f"#{j.pk} {j.kind} {j.mapping_name} {j.direction} {j.mode} {j.status} "
+            f"ins={j.inserted} mod={j.modified} unch={j.unchanged} fail={j.failed} "
+            f"skip={j.skipped} by={j.worker_name} {j.started_at:%H:%M:%S.%f} "
+            f"{j.finished_at:%H:%M:%S.%f} {j.message[:100]}" if j.started_at else
+            f"#{j.pk} {j.kind} {j.mapping_name} {j.status} (never started)" for j in rows]
