@@ -63,10 +63,12 @@ def findings(report: dict) -> dict[str, dict]:
 
 
 def customers_on_both_sides(sandbox) -> tuple[list[str], list[str]]:
-    """Names of BC customers and of active Sales customer accounts, read from the sandbox's
-    storage (not counted as API traffic), sorted."""
-    bc = sandbox.records("business_central", "customers")["records"]
-    sales = sandbox.records("dataverse", "accounts", customertypecode=3, statecode=0)["records"]
+    """Names of the BC customers the CUSTOMER mapping takes (its default table filter leaves
+    blocked ones out) and of Sales accounts, read from the sandbox's storage (not counted as
+    API traffic), sorted."""
+    bc = [r for r in sandbox.records("business_central", "customers")["records"]
+          if str(r.get("blocked") or "").strip() == ""]
+    sales = sandbox.records("dataverse", "accounts")["records"]
     return (sorted(str(r.get("displayName") or "") for r in bc),
             sorted(str(r.get("name") or "") for r in sales))
 

@@ -81,6 +81,8 @@ class WebServer(Process):
         self.port = free_port()
         super().__init__(readme.web_command(notes, self.port), env, log)
         self.url = f"http://127.0.0.1:{self.port}"
+        # The public name the proxy forwards (any other Host header is refused and logged).
+        self.host = notes.settings["ALLOWED_HOSTS"].split(",")[0]
         self._wait_until_ready()
 
     def _wait_until_ready(self) -> None:
@@ -89,7 +91,8 @@ class WebServer(Process):
             if not self.alive():
                 raise RuntimeError(f"gunicorn exited early:\n{self.output()}")
             try:
-                requests.get(f"{self.url}/healthz", timeout=2)
+                requests.get(f"{self.url}/healthz", timeout=2, headers={
+                    "Host": self.host, "X-Forwarded-Proto": "https"})
                 return
             except requests.RequestException:
                 time.sleep(0.2)
