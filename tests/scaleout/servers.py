@@ -13,6 +13,7 @@ import glob
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -65,13 +66,15 @@ class RedisServer:
 class PostgresCluster:
     """A private PostgreSQL cluster (trust authentication, user ``postgres``) on a free port."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self) -> None:
         found = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
         if not found:
             raise RuntimeError("no PostgreSQL server binaries on this machine")
         self.bin = Path(found[-1])
-        self.folder = folder
-        self.data = folder / "data"
+        # A folder of its own in the temporary directory: the postgres account may not enter
+        # pytest's per-user folders.
+        self.folder = Path(tempfile.mkdtemp(prefix="bcsales-postgres-"))
+        self.data = self.folder / "data"
         self.port = free_port()
         # PostgreSQL refuses to run as root: the cluster then belongs to the postgres account.
         self.as_owner = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
@@ -83,7 +86,6 @@ class PostgresCluster:
         subprocess.run([*self.as_owner, *command], check=True, capture_output=True)
 
     def init(self) -> PostgresCluster:
-        self.folder.mkdir(parents=True, exist_ok=True)
         if self.as_owner:
             shutil.chown(self.folder, "postgres")
         self._run(str(self.bin / "initdb"), "-D", str(self.data), "-A", "trust", "-U",
