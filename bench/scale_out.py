@@ -159,7 +159,8 @@ def report(options, connections, sandboxes, runs, browsers, workers) -> None:
     summary = pollers.summarize(browsers)
     print(f"\npages: {summary.requests} requests from {len(browsers)} browsers, "
           f"p50 {summary.p50_ms:.0f} ms, p95 {summary.p95_ms:.0f} ms, "
-          f"errors {len(summary.errors)} ({summary.error_rate:.2%})")
+          f"errors {len(summary.errors)} ({summary.error_rate:.2%}); review pages saying a "
+          f"run lost its lock: {sum(b.lock_lost_seen for b in browsers)}")
     for sample in summary.errors[:5]:
         print(f"  error: {sample.path} -> {sample.status} {sample.error}")
     print(f"\n{'connection':<12} {'status':<10} {'records':>8} {'seconds':>8} {'rec/s':>7} "

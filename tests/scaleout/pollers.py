@@ -22,6 +22,8 @@ import requests
 STOP_POLLING = 286
 POLLED = ("/sync/full-sync/", "/sync/full-sync/lines/", "/sync/full-sync/status.json",
           "/sync/jobs/")
+# What the review page says when a run lost its connection lock (fullsync.lock_problem).
+LOCK_LOST = ("Its lock expired", "Its worker stopped")
 JOB_LINK = re.compile(r'href="(/sync/jobs/\d+/)"')
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
@@ -90,6 +92,7 @@ class Poller(threading.Thread):
         self.client = client
         self.pause = pause
         self.samples: list[Sample] = []
+        self.lock_lost_seen = 0  # review pages that said the run lost its lock
         self._halt = threading.Event()
 
     def run(self) -> None:
@@ -115,6 +118,8 @@ class Poller(threading.Thread):
         sample = Sample(path, response.status_code, time.perf_counter() - started)
         if path == "/sync/jobs/":
             sample.body = response.text
+        if path.startswith("/sync/full-sync/") and any(s in response.text for s in LOCK_LOST):
+            self.lock_lost_seen += 1
         self.samples.append(sample)
 
     def stop(self) -> None:

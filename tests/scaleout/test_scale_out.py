@@ -121,4 +121,5 @@ def test_three_connections_full_sync_at_once_on_three_workers_while_browsers_pol
     assert len(set(SyncJob.objects.values_list("worker_name", flat=True))) > 1
     summary = pollers.summarize(browsers)
     assert summary.requests > 0 and summary.errors == []
+    assert sum(browser.lock_lost_seen for browser in browsers) == 0  # no run lost its lock
     assert "Traceback" not in web.output()
