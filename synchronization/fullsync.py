@@ -228,11 +228,24 @@ def advance(run_id: int) -> None:
     for line in lines:
         if line.status == LineStatus.BLANK:
             _start_if_ready(run, line, by_name)
-    # A line that waits for another job of its mapping starts when that job ends: not done yet.
-    waiting = any(line.status == LineStatus.BLANK and line.message.startswith(BUSY_PREFIX)
-                  for line in lines)
-    if not waiting and not any(line.status in LINE_ACTIVE for line in lines):
+    if _work_left(run, lines):
+        return
+    # This snapshot is stale when another worker (or the page) advanced the run at the same
+    # time: a line it claimed first still reads Blank here. Read the lines again before ending.
+    lines = refresh(run)
+    if not _work_left(run, lines):
         _finish(run, lines)
+
+
+def _work_left(run: FullSyncRun, lines: list[FullSyncLine]) -> bool:
+    """A line runs, waits for another job of its mapping, or could start now."""
+    by_name = {line.name: line for line in lines}
+    return any(
+        line.status in LINE_ACTIVE
+        or (line.status == LineStatus.BLANK
+            and (line.message.startswith(BUSY_PREFIX)
+                 or not fullsync_lines.blockers(line, by_name, ignore=run.dry_run)))
+        for line in lines)
 
 
 def refresh(run: FullSyncRun) -> list[FullSyncLine]:
