@@ -2,22 +2,26 @@
 
 Per page (design.md "How a sync runs"): the couplings of the whole page come in one query, the
 destination rows that may change in a few reads, bodies are computed in memory, writes go out as
-batches (several at once), then couplings, errors, counters and the watermark are saved in one
-transaction. Creates carry an id derived from the source id, so a page retried after a crash
-updates what the first attempt made instead of duplicating it; the watermark moves only after the
-destination confirmed the page. No RQ and no request objects here.
+batches (several at once). Each batch is confirmed as soon as the destination answers it: its
+couplings, errors and counters are saved in one transaction, so a worker killed in the middle of
+a page loses at most the batches in flight. The cursor moves per page, once every batch of it is
+confirmed; a page read again costs no writes, because its confirmed records are coupled and
+unchanged. Creates carry an id derived from the source id, so a resumed job first adopts what
+the killed attempt wrote in flight (synchronization.adoption) and a retried write updates
+instead of duplicating. No RQ and no request objects here.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from mappings.models import (
@@ -29,6 +33,7 @@ from mappings.models import (
     UpdateConflictResolution,
 )
 from synchronization import rules
+from synchronization.adoption import Adoption
 from synchronization.bookkeeping import Bookkeeping, failed_inserts
 from synchronization.match_fields import FieldMatcher
 from synchronization.models import JobStatus, SyncDirection, SyncJob, SyncMode
@@ -42,6 +47,8 @@ log = logging.getLogger(__name__)
 
 # The error code of a record coupled to a deleted record (a deletion conflict).
 DELETED_RECORD = "DeletedRecord"
+# The plan actions that write to the destination.
+WRITING = ("insert", "update")
 
 
 class Cancelled(Exception):
@@ -95,6 +102,7 @@ class DirectionRun:
         self.latest_seen: datetime | None = None
         self.counted = _client_counters(bc, sales)
         self.field_matcher: FieldMatcher | None = None
+        self.adoption = Adoption.of(self)
 
     def _settings(self) -> Settings:
         params = self.job.parameters
@@ -166,15 +174,21 @@ class DirectionRun:
 
     # -- one page ------------------------------------------------------------------------
     def _process(self, records: list[dict]) -> None:
-        plans = self._plan(records)
+        records = [r for r in records if self.source.record_id(r)]
+        # Before anything reads the other side: couple what a killed attempt wrote.
+        adopted = self.adoption.adopt(records) if self.adoption else {}
+        plans = self._plan([r for r in records if self.source.record_id(r) not in adopted])
         if self.settings.dry_run:
             self._tally(plans)
             return
-        outcomes = self._write(plans)
-        self._record(plans, outcomes, records)
-        self.table_rules.after_page([(p.record, outcomes[i].id or p.destination_id)
-                                     for i, p in enumerate(plans)
-                                     if i in outcomes and outcomes[i].ok])
+        self._mark_writing(plans)
+        written = list(adopted.values())
+        for batch, outcomes in self._write_batches(plans):
+            self._confirm(batch, outcomes)
+            written += [(p.record, outcomes[i].id or p.destination_id)
+                        for i, p in enumerate(batch) if outcomes[i].ok]
+        self._record([p for p in plans if p.action not in WRITING], records)
+        self.table_rules.after_page(written)
 
     def _tally(self, plans: list[Plan]) -> None:
         """Dry run: what a real run would do with each record, nothing written."""
@@ -186,7 +200,6 @@ class DirectionRun:
         self.job.add(requests=self._requests_since_last_page()["requests"])
 
     def _plan(self, records: list[dict]) -> list[Plan]:
-        records = [r for r in records if self.source.record_id(r)]
         couplings = self._couplings([self.source.record_id(r) for r in records])
         plans = [self._first_look(r, couplings.get(self.source.record_id(r))) for r in records]
         self._match_uncoupled(plans)
@@ -342,18 +355,51 @@ class DirectionRun:
                         "Choose which side to keep.")
 
     # -- writes and bookkeeping ----------------------------------------------------------
-    def _write(self, plans: list[Plan]) -> dict[int, Outcome]:
-        writes = [(i, Write(p.action, p.destination_id, p.body,
-                            p.record.get("_destination_number", "")))
-                  for i, p in enumerate(plans) if p.action in ("insert", "update")]
-        if not writes:
-            return {}
-        outcomes = self.destination.write([w for _, w in writes])
-        return {i: o for (i, _), o in zip(writes, outcomes, strict=True)}
+    def _mark_writing(self, plans: list[Plan]) -> None:
+        """Before a page's creates go out, keep in the cursor how far its records reach (their
+        latest modified-on): a job resumed after a kill adopts uncoupled records up to there."""
+        inserts = [p.record for p in plans if p.action == "insert"]
+        if not inserts:
+            return
+        stamps = [s for s in map(self.source.modified_on, inserts) if s]
+        until = max(stamps).isoformat() if len(stamps) == len(inserts) else Adoption.ALL
+        previous = self.job.cursor.get("until")
+        if previous and until != Adoption.ALL and previous != Adoption.ALL:
+            until = max(until, previous)  # a resumed job still owes its predecessor's page
+        if previous == Adoption.ALL:
+            until = Adoption.ALL
+        self._save_cursor({**self.job.cursor, "until": until})
 
-    def _record(self, plans: list[Plan], outcomes: dict[int, Outcome], records: list[dict]
-                ) -> None:
+    def _write_batches(self, plans: list[Plan]
+                       ) -> Iterator[tuple[list[Plan], dict[int, Outcome]]]:
+        """The page's writes, batch by batch as the destination answers them: the plans of
+        each batch and their outcomes by position in it."""
+        writing = [p for p in plans if p.action in WRITING]
+        writes = [Write(p.action, p.destination_id, p.body, p.record.get("_destination_number", ""))
+                  for p in writing]
+        if not writes:
+            return
+        for indices, outcomes in self.destination.write_batches(writes):
+            yield [writing[i] for i in indices], dict(enumerate(outcomes))
+
+    def _confirm(self, plans: list[Plan], outcomes: dict[int, Outcome]) -> None:
+        """Save one written batch (couplings, errors, counters) at once, in one transaction;
+        only while the job is still ours (not taken for abandoned and resumed elsewhere)."""
         book = Bookkeeping(self, plans, outcomes)
+        with transaction.atomic():
+            book.save()
+            if not self._add_while_running(book.counters):
+                raise Cancelled  # rolled back: the job that resumed this one adopts the batch
+
+    def _add_while_running(self, counters: dict[str, int]) -> bool:
+        changes = {name: F(name) + value for name, value in counters.items() if value}
+        return bool(SyncJob.objects.filter(pk=self.job.pk, status=JobStatus.RUNNING).update(
+            heartbeat_at=timezone.now(), **changes))
+
+    def _record(self, plans: list[Plan], records: list[dict]) -> None:
+        """The page's records that wrote nothing (unchanged, skipped, failed, conflicts), its
+        request counters, and the cursor past the page: the page is confirmed."""
+        book = Bookkeeping(self, plans, {})
         requests = self._requests_since_last_page()
         with transaction.atomic():
             book.save()
@@ -375,7 +421,13 @@ class DirectionRun:
         if stamps:
             self.latest_seen = max([*stamps, self.latest_seen] if self.latest_seen else stamps)
         if self.latest_seen and self.settings.mode != SyncMode.SELECTED:
-            self.job.beat(cursor={"since": self.latest_seen.isoformat()})
+            self._save_cursor({"since": self.latest_seen.isoformat()})
+        elif "until" in self.job.cursor:
+            self._save_cursor({k: v for k, v in self.job.cursor.items() if k != "until"})
+
+    def _save_cursor(self, cursor: dict[str, str]) -> None:
+        self.job.cursor = cursor
+        self.job.beat(cursor=cursor)
 
     def _close_watermark(self) -> None:
         if self.settings.mode == SyncMode.SELECTED or self.latest_seen is None:
@@ -396,6 +448,3 @@ def _counter_delta(before: tuple[int, int, float, int], after: tuple[int, int, f
     return {"requests": after[0] - before[0], "throttle_waits": after[1] - before[1],
             "throttle_seconds": after[2] - before[2], "retries": after[3] - before[3]}
 
-
-def now() -> datetime:
-    return timezone.now()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import uuid
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -109,9 +109,32 @@ class Side:
 
     def write(self, writes: Sequence[Write]) -> list[Outcome]:
         """Apply writes in batches, several batches at a time; one Outcome per write, in order."""
+        outcomes: list[Outcome | None] = [None] * len(writes)
+        for indices, done in self.write_batches(writes):
+            for index, outcome in zip(indices, done, strict=True):
+                outcomes[index] = outcome
+        return outcomes  # type: ignore[return-value]  # every index is in exactly one batch
+
+    def write_batches(self, writes: Sequence[Write]) -> Iterator[tuple[list[int], list[Outcome]]]:
+        """Apply writes in batches, several at a time, and yield each batch as it completes:
+        the indices (into ``writes``) of its writes and their outcomes, in the caller's thread,
+        so the caller can confirm every batch (couplings, counters) the moment it is written."""
         size = self._even_batch_size(len(writes))
-        chunks = [list(writes[i:i + size]) for i in range(0, len(writes), size)]
-        return self._concurrently(chunks, self._send_guarded)
+        batches = [list(range(i, min(i + size, len(writes))))
+                   for i in range(0, len(writes), size)]
+        if len(batches) <= 1 or self.concurrency == 1:
+            for indices in batches:
+                yield indices, self._send_guarded([writes[i] for i in indices])
+            return
+        pool = ThreadPoolExecutor(max_workers=self.concurrency)
+        try:
+            futures = {pool.submit(self._send_guarded, [writes[i] for i in indices]): indices
+                       for indices in batches}
+            for future in as_completed(futures):
+                yield futures[future], future.result()
+        finally:
+            # A caller that stops early (the job was taken over) sends no further batch.
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def _even_batch_size(self, count: int) -> int:
         """At most batch_size, and as many batches as fill every parallel lane in every wave:
