@@ -15,10 +15,11 @@ from django.utils import timezone
 
 from mappings.models import Coupling
 from synchronization.models import ErrorKind, SyncError
+from synchronization.plans import WRITING, Action, Plan
 from synchronization.writes import Outcome
 
 if TYPE_CHECKING:
-    from synchronization.engine import DirectionRun, Plan
+    from synchronization.engine import DirectionRun
 
 
 class Bookkeeping:
@@ -104,12 +105,12 @@ class Bookkeeping:
 
     def _account(self, plan: Plan, outcome: Outcome | None) -> None:
         action = plan.action
-        if action == "ignore":
+        if action == Action.IGNORE:
             return
-        if action in ("insert", "update") and outcome is not None and not outcome.ok:
+        if action in WRITING and outcome is not None and not outcome.ok:
             plan.message, plan.code = outcome.message, outcome.code
             plan.correlation_id, plan.request = outcome.correlation_id, outcome.request
-            action = "fail"
+            action = Action.FAIL
         handler = getattr(self, f"_{action}")
         handler(plan, outcome)
 
@@ -180,7 +181,7 @@ class Bookkeeping:
         bc_id, sales_id = ((plan.source_id, destination_id) if run.to_sales
                            else (destination_id, plan.source_id))
         number = run.bc.number(plan.record) if run.to_sales \
-            else plan.record.get("_destination_number", "")
+            else plan.destination_number
         return Coupling(mapping=run.mapping, bc_id=bc_id, sales_id=sales_id,
                         bc_number=number[:50],
                         display_name=run.source.label(plan.record)[:250])

@@ -38,6 +38,7 @@ from synchronization.bookkeeping import Bookkeeping, failed_inserts
 from synchronization.match_fields import FieldMatcher
 from synchronization.models import JobStatus, SyncDirection, SyncJob, SyncMode
 from synchronization.pacing import Heartbeat, prefetched
+from synchronization.plans import WRITING, Action, Plan
 from synchronization.sides import BcSide, SalesSide, Side
 from synchronization.transform import BaseCurrency, TransferError, Transformer
 from synchronization.writes import Outcome, Write, deterministic_id
@@ -47,29 +48,10 @@ log = logging.getLogger(__name__)
 
 # The error code of a record coupled to a deleted record (a deletion conflict).
 DELETED_RECORD = "DeletedRecord"
-# The plan actions that write to the destination.
-WRITING = ("insert", "update")
 
 
 class Cancelled(Exception):
     """Someone asked the job to stop; it stopped after a confirmed page."""
-
-
-@dataclass
-class Plan:
-    """What to do with one source record."""
-
-    record: dict
-    source_id: str
-    action: str  # insert | update | unchanged | skip | fail | conflict | ignore
-    coupling: Coupling | None = None
-    destination_id: str = ""
-    body: dict[str, Any] = field(default_factory=dict)
-    message: str = ""
-    code: str = ""
-    # Of the write that failed: the service's correlation id and ``METHOD address``.
-    correlation_id: str = ""
-    request: str = ""
 
 
 @dataclass
@@ -204,9 +186,9 @@ class DirectionRun:
         plans = [self._first_look(r, couplings.get(self.source.record_id(r))) for r in records]
         self._match_uncoupled(plans)
         current = self._current_destinations(plans)
-        self.transformer.prepare([p.record for p in plans if p.action in ("insert", "update")])
+        self.transformer.prepare([p.record for p in plans if p.action in WRITING])
         for plan in plans:
-            if plan.action in ("insert", "update"):
+            if plan.action in WRITING:
                 self._complete_guarded(plan, current)
         return plans
 
@@ -216,7 +198,7 @@ class DirectionRun:
             self._complete(plan, current)
         except Exception as exc:
             log.exception("job %s: record %s could not be prepared", self.job.pk, plan.source_id)
-            plan.action, plan.message = "fail", f"{type(exc).__name__}: {exc}"
+            plan.action, plan.message = Action.FAIL, f"{type(exc).__name__}: {exc}"
 
     def _couplings(self, ids: list[str]) -> dict[str, Coupling]:
         if self.to_sales:
@@ -227,21 +209,22 @@ class DirectionRun:
 
     def _first_look(self, record: dict, coupling: Coupling | None) -> Plan:
         source_id = self.source.record_id(record)
-        plan = Plan(record, source_id, "update", coupling)
+        plan = Plan(record, source_id, Action.UPDATE, coupling)
         reason = self.table_rules.ignore(record)
         if reason or (not self.settings.force and self._changed_by_us(record)):
-            plan.action, plan.message = "ignore", reason or ""
+            plan.action, plan.message = Action.IGNORE, reason or ""
         elif coupling is None:
-            plan.action = "skip" if self.settings.only_coupled else "insert"
+            plan.action = Action.SKIP if self.settings.only_coupled else Action.INSERT
             plan.message = "The record is not coupled." if self.settings.only_coupled else ""
         elif coupling.skipped and self.settings.mode != SyncMode.SELECTED:
-            plan.action, plan.message = "skip", "The record is skipped after repeated errors."
+            plan.action, plan.message = Action.SKIP, "The record is skipped after repeated errors."
         elif not self.settings.force and not self._source_changed(record, coupling):
-            plan.action = "unchanged"
+            plan.action = Action.UNCHANGED
         if coupling is not None:
             plan.destination_id = str(coupling.sales_id if self.to_sales else coupling.bc_id)
-        if plan.action == "skip" and coupling is None and self.settings.mode == SyncMode.MODIFIED:
-            plan.action = "ignore"  # BC: uncoupled rows are not processed by a scheduled run
+        if plan.action == Action.SKIP and coupling is None \
+                and self.settings.mode == SyncMode.MODIFIED:
+            plan.action = Action.IGNORE  # BC: uncoupled rows are not processed by a scheduled run
         return plan
 
     def _changed_by_us(self, record: dict) -> bool:
@@ -255,7 +238,7 @@ class DirectionRun:
 
     def _match_uncoupled(self, plans: list[Plan]) -> None:
         """Couple uncoupled records to existing destination rows the table rules recognise."""
-        uncoupled = [p for p in plans if p.action == "insert"]
+        uncoupled = [p for p in plans if p.action == Action.INSERT]
         if not uncoupled:
             return
         matches = self.table_rules.match([p.record for p in uncoupled])
@@ -265,7 +248,7 @@ class DirectionRun:
         for plan in uncoupled:
             match = matches.get(plan.source_id)
             if match and match not in taken:
-                plan.action, plan.destination_id = "update", match
+                plan.action, plan.destination_id = Action.UPDATE, match
                 taken.add(match)
 
     def _match_on_fields(self, plans: list[Plan], matches: dict[str, str]) -> None:
@@ -276,7 +259,7 @@ class DirectionRun:
         found, several = self.field_matcher.match([p.record for p in plans])
         matches.update(found)
         for plan in (p for p in plans if p.source_id in several):
-            plan.action, plan.message = "skip", self.field_matcher.several_message()
+            plan.action, plan.message = Action.SKIP, self.field_matcher.several_message()
 
     def _already_coupled(self, destination_ids: set[str]) -> set[str]:
         if not destination_ids:
@@ -287,19 +270,19 @@ class DirectionRun:
         return {str(v) for v in rows.values_list(column, flat=True)}
 
     def _current_destinations(self, plans: list[Plan]) -> dict[str, dict]:
-        ids = [p.destination_id for p in plans if p.action == "update" and p.destination_id]
+        ids = [p.destination_id for p in plans if p.action == Action.UPDATE and p.destination_id]
         return self.destination.fetch(ids) if ids else {}
 
     def _complete(self, plan: Plan, current: dict[str, dict]) -> None:
         existing = current.get(plan.destination_id)
-        inserting = plan.action == "insert" or existing is None
+        inserting = plan.action == Action.INSERT or existing is None
         try:
             body = self.table_rules.body_for(self.transformer.transform(plan.record), plan.record,
                                            inserting)
         except TransferError as exc:
-            plan.action, plan.message = "fail", str(exc)
+            plan.action, plan.message = Action.FAIL, str(exc)
             return
-        if plan.action == "insert":
+        if plan.action == Action.INSERT:
             plan.destination_id = deterministic_id(self.mapping, plan.source_id)
             plan.body = body
             return
@@ -307,9 +290,9 @@ class DirectionRun:
             self._destination_deleted(plan, body)
             return
         plan.body = self.transformer.changes(body, existing)
-        plan.record["_destination_number"] = self.destination.number(existing)
+        plan.destination_number = self.destination.number(existing)
         if not plan.body:
-            plan.action = "unchanged"
+            plan.action = Action.UNCHANGED
         elif self._is_conflict(plan, existing):
             self._resolve_conflict(plan)
 
@@ -317,12 +300,12 @@ class DirectionRun:
         policy = self.job.parameters.get("deletion_policy") \
             or self.mapping.deletion_conflict_resolution
         if policy == DeletionConflictResolution.RESTORE:
-            plan.action, plan.body = "insert", body  # recreated with the coupled id
+            plan.action, plan.body = Action.INSERT, body  # recreated with the coupled id
         elif policy == DeletionConflictResolution.REMOVE_COUPLING:
-            plan.action, plan.message = "uncouple", "The coupled record was deleted; " \
+            plan.action, plan.message = Action.UNCOUPLE, "The coupled record was deleted; " \
                                                     "the coupling was removed."
         else:
-            plan.action, plan.code = "fail", DELETED_RECORD
+            plan.action, plan.code = Action.FAIL, DELETED_RECORD
             plan.message = ("The record cannot be updated because it is coupled to a deleted "
                             "record. Restore the record or remove the coupling.")
 
@@ -346,10 +329,10 @@ class DirectionRun:
         if policy == wins:
             return  # this direction's data wins: write it
         if policy != UpdateConflictResolution.NONE:
-            plan.action = "skip"  # the other direction's run will write its data
+            plan.action = Action.SKIP  # the other direction's run will write its data
             plan.message = "Conflict resolved in favour of the other side."
             return
-        plan.action = "conflict"
+        plan.action = Action.CONFLICT
         plan.message = ("Both the Business Central record and the Sales record have been changed "
                         "since the last synchronization, and a bidirectional field differs. "
                         "Choose which side to keep.")
@@ -358,7 +341,7 @@ class DirectionRun:
     def _mark_writing(self, plans: list[Plan]) -> None:
         """Before a page's creates go out, keep in the cursor how far its records reach (their
         latest modified-on): a job resumed after a kill adopts uncoupled records up to there."""
-        inserts = [p.record for p in plans if p.action == "insert"]
+        inserts = [p.record for p in plans if p.action == Action.INSERT]
         if not inserts:
             return
         stamps = [s for s in map(self.source.modified_on, inserts) if s]
@@ -375,7 +358,7 @@ class DirectionRun:
         """The page's writes, batch by batch as the destination answers them: the plans of
         each batch and their outcomes by position in it."""
         writing = [p for p in plans if p.action in WRITING]
-        writes = [Write(p.action, p.destination_id, p.body, p.record.get("_destination_number", ""))
+        writes = [Write(str(p.action), p.destination_id, p.body, p.destination_number)
                   for p in writing]
         if not writes:
             return
