@@ -3,7 +3,8 @@ demo plus 10,000 generated customers, a new worker started each time: right afte
 job starts, right after its resumption starts, twice in the middle of its writes, and in its
 From Integration Table direction. The run ends Finished, and both systems hold exactly what the
 mappings say: reconcile (the oracle) is clean, and reading both sides back through their APIs
-finds no duplicate, no missing customer, no blank account and no dangling coupling."""
+finds no duplicate, no missing customer, no blank account and no dangling coupling. A smaller
+run does the same while a tenth of all requests fail (bench/faults.py measures the full size)."""
 
 from __future__ import annotations
 
@@ -53,6 +54,13 @@ def moments(connection) -> list[tuple[str, Callable[[], object]]]:
     ]
 
 
+def faults_and_kills(connection) -> list[tuple[str, Callable[[], object]]]:
+    return [
+        ("right after the CUSTOMER job started", lambda: running(SyncDirection.TO_SALES, False)),
+        ("with 1,000 customers confirmed", lambda: coupled(connection) >= 1_000),
+    ]
+
+
 def kill_and_replace(worker, start_worker, redis_url):
     """SIGKILL the worker and its work horse; start another (its tick resumes the job)."""
     worker.kill()
@@ -89,4 +97,35 @@ def test_five_kills_during_a_10000_customer_full_sync_leave_both_systems_right(
     # No BC customer was created from an account a killed job wrote and did not couple.
     created_in_bc = figures["bc customers"] - bc_before
     assert created_in_bc <= figures["sales accounts"] - CUSTOMERS, figures
+    assert_reconciles_clean()
+
+
+FAULTS = {"fault_rate": 0.1, "timeout_seconds": 0.3,
+          "fault_kinds": ["429", "500", "503", "timeout", "drop"]}
+
+
+def test_kills_while_a_tenth_of_requests_fail_leave_both_systems_right(
+        synced_connection, sandbox_clean, start_worker, monkeypatch, redis_url):
+    monkeypatch.setenv("SYNC_STALE_AFTER_SECONDS", str(STALE_SECONDS))
+    monkeypatch.setenv("SYNC_TICK_SECONDS", "1")
+    redis.Redis.from_url(redis_url).delete(TICK_LOCK)
+    sandbox_clean.reset(customers=2_000)
+    worker = start_worker()
+    # time_scale 60: Retry-After waits last a second or two.
+    sandbox_clean.settings(time_scale=60, dataverse=FAULTS, business_central=FAULTS)
+    try:
+        run = fullsync.start_run(synced_connection, "tester")
+        for _moment, reached in faults_and_kills(synced_connection):
+            wait_for(reached, 600, interval=0.02)
+            worker = kill_and_replace(worker, start_worker, redis_url)
+        run = wait_for(lambda: FullSyncRun.objects.filter(pk=run.pk).exclude(
+            status=RunStatus.RUNNING).first(), 900)
+        faults = sandbox_clean.counters()
+    finally:
+        sandbox_clean.reset_settings()
+    assert run.status == RunStatus.FINISHED, (run.status, run.message)
+    assert faults["dataverse"]["faults"] + faults["business_central"]["faults"] > 0
+    figures = read_back(synced_connection)
+    assert {k: figures[k] for k in PROBLEMS} == dict.fromkeys(PROBLEMS, 0), figures
+    assert figures["failed"] == DEMO_FAILURES, figures
     assert_reconciles_clean()
