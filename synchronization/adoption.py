@@ -77,7 +77,7 @@ class Adoption:
     def _candidates(self, records: list[dict]) -> list[dict]:
         run = self.run
         reached = [r for r in records if self._within(run.source.modified_on(r))]
-        coupled = run._couplings([run.source.record_id(r) for r in reached])
+        coupled = run.couplings_of([run.source.record_id(r) for r in reached])
         return [r for r in reached if run.source.record_id(r) not in coupled]
 
     def _within(self, modified: datetime | None) -> bool:

@@ -51,7 +51,8 @@ DELETED_RECORD = "DeletedRecord"
 
 
 class Cancelled(Exception):
-    """Someone asked the job to stop; it stopped after a confirmed page."""
+    """Someone asked the job to stop (it stopped after a confirmed page), or the job was taken
+    for abandoned and resumed by another worker (it stopped after its last confirmed batch)."""
 
 
 @dataclass
@@ -182,7 +183,7 @@ class DirectionRun:
         self.job.add(requests=self._requests_since_last_page()["requests"])
 
     def _plan(self, records: list[dict]) -> list[Plan]:
-        couplings = self._couplings([self.source.record_id(r) for r in records])
+        couplings = self.couplings_of([self.source.record_id(r) for r in records])
         plans = [self._first_look(r, couplings.get(self.source.record_id(r))) for r in records]
         self._match_uncoupled(plans)
         current = self._current_destinations(plans)
@@ -200,7 +201,8 @@ class DirectionRun:
             log.exception("job %s: record %s could not be prepared", self.job.pk, plan.source_id)
             plan.action, plan.message = Action.FAIL, f"{type(exc).__name__}: {exc}"
 
-    def _couplings(self, ids: list[str]) -> dict[str, Coupling]:
+    def couplings_of(self, ids: list[str]) -> dict[str, Coupling]:
+        """The couplings of these source ids, by source id (lower case)."""
         if self.to_sales:
             found = Coupling.objects.for_bc_ids(self.mapping, ids)
         else:
