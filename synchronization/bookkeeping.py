@@ -8,24 +8,20 @@ a failure is logged and marks the coupling failed, skipped when the same error r
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from mappings.models import Coupling
 from synchronization.models import ErrorKind, SyncError
-from synchronization.plans import WRITING, Action, Plan
+from synchronization.plans import WRITING, Action, Plan, RunContext
 from synchronization.writes import Outcome
-
-if TYPE_CHECKING:
-    from synchronization.engine import DirectionRun
 
 
 class Bookkeeping:
     """Turns a page's plans and write outcomes into coupling rows, errors and counters."""
 
-    def __init__(self, run: DirectionRun, plans: list[Plan], outcomes: dict[int, Outcome]):
+    def __init__(self, run: RunContext, plans: list[Plan], outcomes: dict[int, Outcome]):
         self.run = run
         self.plans = plans
         self.outcomes = outcomes

@@ -38,7 +38,7 @@ from synchronization.bookkeeping import Bookkeeping, failed_inserts
 from synchronization.match_fields import FieldMatcher
 from synchronization.models import JobStatus, SyncDirection, SyncJob, SyncMode
 from synchronization.pacing import Heartbeat, prefetched
-from synchronization.plans import WRITING, Action, Plan
+from synchronization.plans import WRITING, Action, Plan, RunContext
 from synchronization.sides import BcSide, SalesSide, Side
 from synchronization.transform import BaseCurrency, TransferError, Transformer
 from synchronization.writes import Outcome, Write, deterministic_id
@@ -86,6 +86,7 @@ class DirectionRun:
         self.counted = _client_counters(bc, sales)
         self.field_matcher: FieldMatcher | None = None
         self.adoption = Adoption.of(self)
+        self.context = RunContext(job, mapping, self.direction, self.to_sales, bc, self.source)
 
     def _settings(self) -> Settings:
         params = self.job.parameters
@@ -370,7 +371,7 @@ class DirectionRun:
     def _confirm(self, plans: list[Plan], outcomes: dict[int, Outcome]) -> None:
         """Save one written batch (couplings, errors, counters) at once, in one transaction;
         only while the job is still ours (not taken for abandoned and resumed elsewhere)."""
-        book = Bookkeeping(self, plans, outcomes)
+        book = Bookkeeping(self.context, plans, outcomes)
         with transaction.atomic():
             book.save()
             if not self._add_while_running(book.counters):
@@ -384,7 +385,7 @@ class DirectionRun:
     def _record(self, plans: list[Plan], records: list[dict]) -> None:
         """The page's records that wrote nothing (unchanged, skipped, failed, conflicts), its
         request counters, and the cursor past the page: the page is confirmed."""
-        book = Bookkeeping(self, plans, {})
+        book = Bookkeeping(self.context, plans, {})
         requests = self._requests_since_last_page()
         with transaction.atomic():
             book.save()

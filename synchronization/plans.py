@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mappings.models import Coupling
+from mappings.models import Coupling, IntegrationTableMapping
+from synchronization.models import SyncJob
+
+if TYPE_CHECKING:
+    from synchronization.sides import BcSide, Side
 
 
 class Action(StrEnum):
@@ -43,3 +47,15 @@ class Plan:
     request: str = ""
     # The number of the coupled destination record (BC pages address records by number).
     destination_number: str = ""
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What recording a page's outcomes needs to know of its run (not the whole run)."""
+
+    job: SyncJob
+    mapping: IntegrationTableMapping
+    direction: str
+    to_sales: bool
+    bc: BcSide
+    source: Side
