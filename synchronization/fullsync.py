@@ -318,11 +318,17 @@ def _start_line(run: FullSyncRun, line: FullSyncLine) -> None:
 
 
 def _finish(run: FullSyncRun, lines: list[FullSyncLine]) -> None:
+    """End the run: Finished only when every line finished, else Finished with errors."""
     blocked = sum(1 for line in lines if line.status == LineStatus.BLANK)
-    message = f"{blocked} line(s) could not start because a line they depend on did not " \
-              "finish." if blocked else ""
+    failed = [line.name for line in lines
+              if line.status in (LineStatus.ERROR, LineStatus.CANCELLED)]
+    message = " ".join(part for part in (
+        f"Lines that did not finish: {', '.join(failed)}." if failed else "",
+        f"{blocked} line(s) could not start because a line they depend on did not finish."
+        if blocked else "") if part)
+    status = RunStatus.FAILED if failed or blocked else RunStatus.FINISHED
     FullSyncRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
-        status=RunStatus.FINISHED, finished_at=timezone.now(), message=message)
+        status=status, finished_at=timezone.now(), message=message)
 
 
 def _set(line: FullSyncLine, **fields) -> None:

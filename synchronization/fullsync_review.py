@@ -375,7 +375,7 @@ def summary(connection: ConnectionSetup) -> str:
         finished = sum(1 for line in lines if line.status == LineStatus.FINISHED)
         return (f"running since {_time(run.created_at)}, {finished} of {len(lines)} lines "
                 "finished")
-    verb = "finished" if run.status == RunStatus.FINISHED else "cancelled"
+    verb = "cancelled" if run.status == RunStatus.CANCELLED else "finished"
     return f"{verb} {_time(run.finished_at or run.created_at)}, " + (
         f"{troubled} line{'s' if troubled != 1 else ''} with errors" if troubled
         else "no errors")

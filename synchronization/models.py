@@ -369,6 +369,8 @@ class RunStatus(models.TextChoices):
 
     RUNNING = "running", "In Process"
     FINISHED = "finished", "Finished"
+    # Ended, but a line ended with Error or was cancelled, or could not start because of one.
+    FAILED = "failed", "Finished with errors"
     CANCELLED = "cancelled", "Cancelled"
 
 

@@ -29,6 +29,7 @@ from mappings.matching import (
 from mappings.models import Coupling, Direction, IntegrationTableMapping, SyncResult
 from synchronization import jobs, options
 from synchronization.engine import Cancelled, DirectionRun
+from synchronization.fullsync_lines import ran_through
 from synchronization.models import (
     ACTIVE_STATUSES,
     JobKind,
@@ -185,13 +186,33 @@ def start_match_coupling(mapping: IntegrationTableMapping, options: MatchOptions
 
 # -- running (in the worker) ---------------------------------------------------------------
 def claim_sync(job: SyncJob, worker_name: str) -> bool:
-    """Claim only while no other job of the same mapping runs (lock the mapping row)."""
+    """Claim only while no other job of the same mapping runs (lock the mapping row), and only
+    once the job it is chained after finished: the opposite direction of a mapping never works
+    from couplings its first direction left incomplete."""
+    if not _predecessor_finished(job):
+        return False
     with transaction.atomic():
         IntegrationTableMapping.objects.select_for_update().filter(pk=job.mapping_id).first()
         busy = SyncJob.objects.filter(mapping_id=job.mapping_id, status=JobStatus.RUNNING)
         if busy.exclude(pk=job.pk).exists():
             return False
         return job.claim(worker_name)
+
+
+def _predecessor_finished(job: SyncJob) -> bool:
+    """Whether the job this one is chained after (the latest of its resumptions) finished, or
+    went through all its records though each failed (as BC's full synchronization goes on).
+    While it is active this job waits; when it stopped before its end, this job is cancelled."""
+    before = SyncJob.objects.filter(parameters__then=job.pk).order_by("-pk").first()
+    if before is None or before.status == JobStatus.FINISHED or ran_through(before):
+        return True
+    if before.is_active:
+        return False
+    if job.cancel(f"Not run: job #{before.pk} before it ({before.name}, "
+                  f"{before.get_direction_display() or before.kind_caption}) ended with "
+                  f"{before.status_label}."):
+        jobs.notify_finished(job)
+    return False
 
 
 def run_sync(job: SyncJob) -> dict:
@@ -225,8 +246,9 @@ def _run_direction(job: SyncJob) -> dict:
             result = DirectionRun(job, mapping, bc, sales, base_currency).run()
     except Cancelled:
         job.refresh_from_db()
-        SyncJob.objects.filter(pk=job.pk).update(status=JobStatus.CANCELLED,
-                                                 finished_at=timezone.now(), message="Cancelled.")
+        # Only a job still ours: one taken for abandoned keeps the status its resumer gave it.
+        SyncJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+            status=JobStatus.CANCELLED, finished_at=timezone.now(), message="Cancelled.")
         return {"cancelled": True}
     finally:
         bc_client.close()

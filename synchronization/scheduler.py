@@ -31,7 +31,9 @@ from synchronization.models import (
 from synchronization.sides import BcSide, SalesSide
 
 log = logging.getLogger(__name__)
-MAX_RESUMES = 3
+# A job is resumed as long as its attempts make progress; it gives up after this many resumes
+# in a row that confirmed nothing (no record written, adopted or confirmed unchanged).
+MAX_IDLE_RESUMES = 3
 QUEUE_USER = "Job Queue"
 # Entries that run only while a connection setting is on (BC creates and deletes them with it).
 SWITCHED_BY = {
@@ -188,7 +190,14 @@ def _resume(job: SyncJob) -> SyncJob | None:
     with transaction.atomic():
         if not job.abandon("The worker stopped while running this job."):
             return None  # it finished, or another scheduler took it
-        if job.kind != runs.SYNC_KIND or _resume_depth(job) >= MAX_RESUMES:
+        if job.kind != runs.SYNC_KIND:
+            return None
+        idle = idle_attempts(job)
+        if idle > MAX_IDLE_RESUMES:
+            SyncJob.objects.filter(pk=job.pk).update(
+                message=f"The worker stopped while running this job, and {idle} attempts in a "
+                        "row confirmed no record: not resumed again. Start the synchronization "
+                        "again once the cause is fixed.")
             return None
         if job.connection is not None and not job.connection.is_enabled:
             return None  # a disabled connection runs nothing, not even a resumed job
@@ -199,14 +208,17 @@ def _resume(job: SyncJob) -> SyncJob | None:
             resumed_from=job, records_total=job.records_total)
         SyncJob.objects.filter(pk=job.pk).update(
             message=f"The worker stopped while running this job; resumed as job #{replacement.pk} "
-                    "from the last confirmed page.")
+                    "from its last confirmed batch.")
     log.warning("job %s was abandoned by its worker; resumed as %s", job.pk, replacement.pk)
     return replacement
 
 
-def _resume_depth(job: SyncJob) -> int:
-    depth = 0
-    while job.resumed_from_id and depth <= MAX_RESUMES:
-        job = job.resumed_from
-        depth += 1
-    return depth
+def idle_attempts(job: SyncJob) -> int:
+    """How many attempts in a row, ending with ``job``, confirmed no record."""
+    idle = 0
+    current: SyncJob | None = job
+    while current is not None and current.records_done == 0 and idle <= MAX_IDLE_RESUMES:
+        idle += 1
+        current = SyncJob.objects.filter(pk=current.resumed_from_id).first() \
+            if current.resumed_from_id else None
+    return idle

@@ -130,12 +130,16 @@ class Side:
             for span in spans:
                 yield span, self._send_guarded([writes[i] for i in span])
             return
-        with ThreadPoolExecutor(max_workers=min(lanes, len(spans)),
-                                thread_name_prefix=f"write-{self.key}") as pool:
+        pool = ThreadPoolExecutor(max_workers=min(lanes, len(spans)),
+                                  thread_name_prefix=f"write-{self.key}")
+        try:
             running = {pool.submit(self._send_guarded, [writes[i] for i in span]): span
                        for span in spans}
             for done in as_completed(running):
                 yield running.pop(done), done.result()
+        finally:
+            # A caller that stops early (the job was taken over) sends no further batch.
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def _even_batch_size(self, count: int, lanes: int | None = None) -> int:
         """At most batch_size, and as many batches as fill every parallel lane in every wave:

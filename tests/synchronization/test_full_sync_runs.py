@@ -66,7 +66,7 @@ def test_a_line_whose_dependency_fails_stays_not_started_and_says_why(synced_con
         assert "UNIT OF MEASURE ended with Error" in by_name[blocked].message
         assert by_name[blocked].job_ids == []
     assert "Waits for ITEM-PRODUCT" in by_name["CUSTPRCGRP-PRICE"].message
-    assert run.status == RunStatus.FINISHED and "could not start" in run.message
+    assert run.status == RunStatus.FAILED and "could not start" in run.message
     assert "lines with errors" in registry.last_full_sync(synced_connection)
 
     unit.table_filter = ""

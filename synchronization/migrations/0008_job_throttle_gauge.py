@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('synchronization', '0006_reconcile_reports'),
+        ('synchronization', '0007_job_kind_choices'),
     ]
 
     operations = [
