@@ -238,7 +238,8 @@ def _run_direction(job: SyncJob) -> dict:
     integration_user = sales_metadata.integration_user(connection, sales_client).user_id
     bc = BcSide(mapping, bc_client, tuning["bc_batch"], tuning["bc_concurrency"])
     sales = SalesSide(mapping, sales_client, tuning["sales_batch"], tuning["sales_concurrency"],
-                      integration_user_id=integration_user)
+                      integration_user_id=integration_user, follow_hint=_is_default(
+                          connection, "sales_concurrency"))
     _count_total(job, bc if job.direction == SyncDirection.TO_SALES else sales)
     try:
         base_currency = partial(sales_metadata.base_currency, connection, sales_client)
@@ -326,12 +327,15 @@ def _tuning(connection) -> dict[str, int]:
     """
     def chosen(name: str) -> int:
         value = getattr(connection, name)
-        default = type(connection)._meta.get_field(name).default
-        return SERVICE_LIMITS.get(name, value) if value == default else value
+        return SERVICE_LIMITS.get(name, value) if _is_default(connection, name) else value
 
     return {"bc_batch": chosen("bc_batch_size"), "bc_concurrency": chosen("bc_concurrency"),
             "sales_batch": chosen("sales_batch_size"),
             "sales_concurrency": chosen("sales_concurrency")}
+
+
+def _is_default(connection, name: str) -> bool:
+    return getattr(connection, name) == type(connection)._meta.get_field(name).default
 
 
 def _count_total(job: SyncJob, source) -> None:

@@ -380,8 +380,11 @@ class SalesSide(Side):
     key = "sales"
 
     def __init__(self, mapping: IntegrationTableMapping, client: Any, batch_size: int = 1000,
-                 concurrency: int = 8, integration_user_id: str = "") -> None:
+                 concurrency: int = 8, integration_user_id: str = "",
+                 follow_hint: bool = True) -> None:
         super().__init__(mapping, client, min(batch_size, 1000), concurrency)
+        # An administrator's own parallelism (room left for other integrations) is kept.
+        self.follow_hint = follow_hint
         self.entity_set = mapping.sales_entity_set
         self.id_field = mapping.integration_table_uid_field
         self.modified_field = mapping.integration_table_modified_on_field or "modifiedon"
@@ -393,10 +396,12 @@ class SalesSide(Side):
 
     def lanes(self) -> int:
         """The service's ``x-ms-dop-hint`` once an answer carried it (the reads of the page did),
-        else the connection's setting.
+        else the connection's setting; a setting the administrator chose is kept as it is.
         https://learn.microsoft.com/power-apps/developer/data-platform/send-parallel-requests"""
         parallelism = getattr(self.client, "parallelism", None)
-        return parallelism(self.concurrency) if parallelism else self.concurrency
+        if not self.follow_hint or parallelism is None:
+            return self.concurrency
+        return parallelism(self.concurrency)
 
     def version(self, record: dict) -> int | None:
         return parse_version(record.get(VERSION_FIELD))
