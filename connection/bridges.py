@@ -49,6 +49,18 @@ def apply_default_setup(connection: ConnectionSetup) -> int:
     return len(mappings)
 
 
+def switch_sales_order_setup(connection: ConnectionSetup, enabled: bool) -> list[str]:
+    """Sales order integration switched on or off: add the SALESORDER-ORDER mapping and its jobs
+    (other mappings untouched), or remove its jobs. Returns sentences saying what changed."""
+    defaults = _module("mappings.defaults")
+    if not enabled:
+        removed = defaults.remove_sales_order_jobs(connection)
+        return [f"Removed {removed} sales order job queue entr{'y' if removed == 1 else 'ies'}."]
+    added = defaults.add_sales_order_setup(connection, ownership_model=connection.ownership_model)
+    return [f"Added {name}." for name in added] or [
+        "The SALESORDER-ORDER mapping and the sales order jobs were already there."]
+
+
 def default_mapping_plan(connection: ConnectionSetup) -> list[dict[str, Any]]:
     """The default mappings as the wizard shows them: name, tables and dependencies."""
     defaults = _module("mappings.defaults")

@@ -107,6 +107,12 @@ class ConnectionSetupForm(SecretFieldsMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.add_secret_fields()
         self.fields["authentication_type"].label = "Authentication type"
+        # Switching sales order integration needs a Sales administrator account and adds a
+        # mapping: it has its own action, so the box only shows the state here.
+        switch = self.fields["sales_order_integration_enabled"]
+        switch.disabled = True
+        switch.help_text = ("Use Enable (or Disable) Sales Order Integration in the action bar: "
+                            "it asks for a Sales administrator account once.")
         self.url_change: NormalisedUrl | None = None
 
     def fasttabs(self) -> list[tuple[str, list]]:
@@ -202,6 +208,15 @@ class AdministratorCredentialsForm(forms.Form):
         label="Administrator password", strip=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
     )
+
+
+class SalesOrderIntegrationForm(AdministratorCredentialsForm):
+    """Switch sales order integration on or off with a Sales administrator account (seed 001:
+    enabling it "requires that you provide credentials for an administrator user account")."""
+
+    enable = forms.TypedChoiceField(
+        choices=[("on", "Enable"), ("off", "Disable")], coerce=lambda value: value == "on",
+        widget=forms.HiddenInput, error_messages={"invalid_choice": "Choose enable or disable."})
 
 
 class ConfirmForm(forms.Form):

@@ -218,6 +218,28 @@ def set_sales_order_integration(admin, enabled: bool) -> str:
     return f"Sales order integration is {'enabled' if enabled else 'disabled'} in Sales."
 
 
+def switch_sales_order_integration(connection: ConnectionSetup, enabled: bool, admin_user: str,
+                                   admin_password: str) -> list[str]:
+    """Switch sales order integration on (deploy what it needs: roles, connection data, the
+    Sales organization's setting) or off, with an administrator account used once. The switch
+    is stored only when Sales accepted it. Raises ClientError or SolutionError."""
+    if enabled:
+        connection.sales_order_integration_enabled = True
+        try:
+            done = deploy(connection, admin_user, admin_password)
+        except Exception:
+            connection.sales_order_integration_enabled = False
+            raise
+    else:
+        admin, _who = administrator_client(connection, admin_user, admin_password)
+        done = [set_sales_order_integration(admin, False)]
+        connection.sales_order_integration_enabled = False
+        connection.auto_create_sales_orders = connection.auto_process_sales_quotes = False
+    connection.save(update_fields=["sales_order_integration_enabled", "auto_create_sales_orders",
+                                   "auto_process_sales_quotes", "updated_at"])
+    return done
+
+
 def failure_message(error: Exception, admin_user: str) -> str:
     """What went wrong in a deployment and what to do about it, in one message."""
     if isinstance(error, AuthenticationError):

@@ -148,6 +148,9 @@ def apply_advanced(form: AdvancedStepForm, connection: ConnectionSetup, user,
         elif connection.item_availability_enabled:
             client = dataverse_client(connection, interactive=True)
             notes.append(solution.write_connection_data(client, connection))
+        if connection.sales_order_integration_enabled and bridges.has_synchronization_setup(
+                connection):  # a guide run again: add the order mapping, keep the others
+            notes += bridges.switch_sales_order_setup(connection, True)
     except (ClientError, solution.SolutionError) as error:
         return Outcome(False, errors=[f"The integration solution could not be deployed: {error}"])
     if data.get("enable_connection"):
