@@ -42,6 +42,21 @@ FASTTABS = [
 ]
 
 
+# Which authentication types use a General field; fields not listed serve every type. The card
+# shows only the chosen type's fields (and its Authentication Type Details FastTab).
+AUTH_FIELDS = {
+    "client_secret": (AuthenticationType.CLIENT_SECRET,),
+    "certificate": (AuthenticationType.CERTIFICATE,),
+    "certificate_thumbprint": (AuthenticationType.CERTIFICATE,),
+    "user_name": (AuthenticationType.OFFICE365, AuthenticationType.ON_PREMISES),
+    "user_password": (AuthenticationType.OFFICE365, AuthenticationType.ON_PREMISES),
+    "onprem_authentication": (AuthenticationType.ON_PREMISES,),
+    "domain": (AuthenticationType.ON_PREMISES,),
+    "connection_string": (AuthenticationType.ON_PREMISES,),
+}
+AUTH_TABS = {"Authentication Type Details": (AuthenticationType.ON_PREMISES,)}
+
+
 def https_urls(field: models.Field, **kwargs) -> forms.Field | None:
     """Form fields of URL settings assume https:// when a person leaves the scheme out."""
     if isinstance(field, models.URLField):
@@ -118,6 +133,33 @@ class ConnectionSetupForm(SecretFieldsMixin, forms.ModelForm):
     def fasttabs(self) -> list[tuple[str, list]]:
         """The bound fields grouped like Business Central's FastTabs."""
         return [(title, [self[name] for name in names]) for title, names in FASTTABS]
+
+    @property
+    def chosen_authentication(self) -> str:
+        """The authentication type the card is showing: the submitted one, else the stored."""
+        if self.is_bound and self.data.get("authentication_type") in AuthenticationType.values:
+            return self.data["authentication_type"]
+        return self.instance.authentication_type
+
+    def card_tabs(self) -> list[dict]:
+        """FastTabs for the card: each field says which authentication types use it and whether
+        it is hidden for the chosen one (a field with an error is always shown)."""
+        chosen = self.chosen_authentication
+        tabs = []
+        for title, names in FASTTABS:
+            fields = []
+            for name in names:
+                types = AUTH_FIELDS.get(name, ())
+                bound = self[name]
+                fields.append({"field": bound, "auth": " ".join(types),
+                               "hidden": bool(types) and chosen not in types
+                               and not bound.errors})
+            types = AUTH_TABS.get(title, ())
+            hidden = bool(types) and chosen not in types and not any(
+                f["field"].errors for f in fields)
+            tabs.append({"title": title, "fields": fields, "auth": " ".join(types),
+                         "hidden": hidden})
+        return tabs
 
     def clean_server_address(self) -> str:
         raw = self.cleaned_data.get("server_address", "")
