@@ -44,6 +44,13 @@ def caption(entry: JobQueueEntry) -> str:
     return entry.description or f"{entry.get_kind_display()} - Dynamics 365 Sales synchronization"
 
 
+def short_name(entry: JobQueueEntry) -> str:
+    """The mapping's name, or the job's caption, for lists that have little room."""
+    if entry.kind == JobKind.MAPPING and entry.mapping:
+        return entry.mapping.name
+    return entry.get_kind_display()
+
+
 def run_now(entry: JobQueueEntry, user: str) -> list[SyncJob]:
     """Start the entry's jobs at once, awake or asleep, and keep its schedule from now on."""
     entry.status = EntryStatus.READY

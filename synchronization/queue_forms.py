@@ -23,10 +23,10 @@ class RecurrenceForm(forms.ModelForm):
         model = JobQueueEntry
         fields = ["no_of_minutes_between_runs", "inactivity_timeout_period", "enabled"]
         labels = {"enabled": "Recurring (runs on its schedule)"}
-        help_texts = {"no_of_minutes_between_runs": "BC's default is 30 minutes.",
+        help_texts = {"no_of_minutes_between_runs": "Business Central's default is 30 minutes.",
                       "inactivity_timeout_period":
                           "Minutes an entry sleeps after a run that changed nothing "
-                          "(BC: 720, or 1,440 for some entries). 0 never sleeps."}
+                          "(Business Central: 720, or 1,440 for some entries). 0 never sleeps."}
 
     def clean_no_of_minutes_between_runs(self) -> int:
         value = self.cleaned_data["no_of_minutes_between_runs"]

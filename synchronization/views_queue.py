@@ -79,7 +79,8 @@ def _entry(request: HttpRequest, pk: int):
 
 def _rows(entries) -> list[dict]:
     jobs = queue.last_jobs(entries)
-    return [{"entry": e, "caption": queue.caption(e), "job": jobs.get(e.pk),
+    return [{"entry": e, "caption": queue.caption(e), "name": queue.short_name(e),
+             "job": jobs.get(e.pk),
              "badge": BADGES.get(e.status, "off")} for e in entries]
 
 

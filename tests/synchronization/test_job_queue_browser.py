@@ -31,7 +31,7 @@ def test_an_administrator_holds_readies_reschedules_and_runs_an_entry(
     page.goto(f"{live_server.url}/connection/")
     page.get_by_role("button", name="Job Queue Entries").click()
     page.wait_for_url("**/sync/job-queue/")
-    row = page.locator("tr", has_text="CURRENCY - Dynamics 365 Sales synchronization job")
+    row = page.locator("tr[data-entry]", has_text="CURRENCY")
     assert "On Hold Due to Inactivity" in row.inner_text()
     row.get_by_role("link").first.click()
 
