@@ -152,7 +152,9 @@ def apply_advanced(form: AdvancedStepForm, connection: ConnectionSetup, user,
                 connection):  # a guide run again: add the order mapping, keep the others
             notes += bridges.switch_sales_order_setup(connection, True)
     except (ClientError, solution.SolutionError) as error:
-        return Outcome(False, errors=[f"The integration solution could not be deployed: {error}"])
+        return Outcome(False, errors=[
+            "The integration solution could not be deployed. "
+            + solution.failure_message(error, data.get("admin_user", ""))])
     if data.get("enable_connection"):
         report = lifecycle.enable(connection, user)
         if not report.passed:
