@@ -124,6 +124,10 @@ class ConnectionSetupForm(SecretFieldsMixin, forms.ModelForm):
         self.fields["authentication_type"].label = "Authentication type"
         # Switching sales order integration needs a Sales administrator account and adds a
         # mapping: it has its own action, so the box only shows the state here.
+        self.fields["user_mapping_required"].help_text = (
+            "While on, portal users whose e-mail is not the Primary Email of a Sales user (as "
+            "Test Connection found) have no synchronization or coupling actions; the pages say "
+            "so. While off, everyone works on behalf of the integration user.")
         switch = self.fields["sales_order_integration_enabled"]
         switch.disabled = True
         switch.help_text = ("Use Enable (or Disable) Sales Order Integration in the action bar: "

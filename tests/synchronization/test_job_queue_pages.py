@@ -87,3 +87,31 @@ def test_a_failed_run_puts_the_entry_in_error(synced_connection):
     scheduler.settle_entry(job)
     entry.refresh_from_db()
     assert entry.status == EntryStatus.ERROR
+
+
+def test_a_change_in_sales_wakes_an_entry_with_that_reason_shown_on_its_card(
+        admin_client, synced_connection, sandbox_clean):
+    from tests.synchronization.engine_support import (
+        admin_dataverse,
+        couplings,
+        full,
+        mapping,
+        run_now,
+    )
+
+    for name in ("SALESPEOPLE", "CURRENCY", "CUSTOMER"):
+        full(mapping(synced_connection, name))
+    run_now(mapping(synced_connection, "CUSTOMER"))  # its watermarks pass the sync's own writes
+    JobQueueEntry.objects.filter(connection=synced_connection).update(enabled=False)
+    entry = entry_named(synced_connection, "CUSTOMER")
+    JobQueueEntry.objects.filter(pk=entry.pk).update(
+        enabled=True, status=EntryStatus.ON_HOLD_INACTIVITY, inactive_since=timezone.now(),
+        next_run_at=timezone.now() - timedelta(seconds=1))
+    coupled = couplings(mapping(synced_connection, "CUSTOMER")).first()
+    admin_dataverse(synced_connection, sandbox_clean.credentials).update(
+        "accounts", str(coupled.sales_id), {"telephone1": "555-0142"})
+    scheduler.tick()
+    entry.refresh_from_db()
+    assert entry.woken_reason == "Records changed in Dynamics 365 Sales."
+    page = admin_client.get(f"/sync/job-queue/{entry.pk}/").content.decode()
+    assert "Records changed in Dynamics 365 Sales." in page
