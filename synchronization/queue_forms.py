@@ -14,6 +14,8 @@ class EntryActionForm(forms.Form):
 
     action = forms.ChoiceField(choices=list(ACTIONS.items()),
                                error_messages={"invalid_choice": "Choose an action."})
+    # Where the action was taken, to go back there: the entry's card or the list.
+    back = forms.ChoiceField(choices=[("card", "card"), ("list", "list")], required=False)
 
 
 class RecurrenceForm(forms.ModelForm):

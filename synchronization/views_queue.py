@@ -38,11 +38,12 @@ def entry_action(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, first_error(form))
         return redirect("synchronization:queue_entry", pk=entry.pk)
-    action = form.cleaned_data["action"]
     try:
-        _act(request, entry, action)
+        _act(request, entry, form.cleaned_data["action"])
     except queue.EntryNotStarted as problem:
         messages.error(request, str(problem))
+    if form.cleaned_data["back"] == "list":
+        return redirect("synchronization:queue")
     return redirect("synchronization:queue_entry", pk=entry.pk)
 
 

@@ -115,3 +115,18 @@ def test_a_change_in_sales_wakes_an_entry_with_that_reason_shown_on_its_card(
     assert entry.woken_reason == "Records changed in Dynamics 365 Sales."
     page = admin_client.get(f"/sync/job-queue/{entry.pk}/").content.decode()
     assert "Records changed in Dynamics 365 Sales." in page
+
+
+def test_an_entry_is_set_on_hold_and_ready_from_the_list_which_shows_again(admin_client,
+                                                                          synced_connection):
+    entry = entry_named(synced_connection, "CUSTOMER")
+    response = admin_client.post(f"/sync/job-queue/{entry.pk}/action/",
+                                 {"action": "hold", "back": "list"})
+    assert response.url == "/sync/job-queue/"
+    entry.refresh_from_db()
+    assert entry.status == EntryStatus.ON_HOLD
+    page = admin_client.get("/sync/job-queue/").content.decode()
+    assert 'value="ready"' in page
+    admin_client.post(f"/sync/job-queue/{entry.pk}/action/", {"action": "ready", "back": "list"})
+    entry.refresh_from_db()
+    assert entry.status == EntryStatus.READY and entry.enabled
