@@ -32,12 +32,16 @@ def unmapped_refusal(request: HttpRequest) -> str:
     """
     from connection.current import get_current_connection
 
-    connection = get_current_connection(request)
+    return refusal_for(get_current_connection(request), request.user)
+
+
+def refusal_for(connection, user) -> str:
+    """:func:`unmapped_refusal` for a connection already read (pages read it once)."""
     if connection is None or not connection.user_mapping_required:
         return ""
-    if connection.is_user_mapped(request.user):
+    if connection.is_user_mapped(user):
         return ""
-    email = getattr(request.user, "email", "") or "no e-mail"
+    email = getattr(user, "email", "") or "no e-mail"
     return (f"Business Central Users Must Map to Dynamics 365 Sales Users is on for "
             f"{connection.name}, and your e-mail ({email}) is not the Primary Email of a Dynamics "
             "365 Sales user, so synchronization and coupling actions are off for you. Run Test "
