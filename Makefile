@@ -51,8 +51,9 @@ test: install-dev browser
 
 # Figures, never assertions: each benchmark builds its own world (sandbox, Redis, database).
 bench: install-dev
-	$(BIN)/python bench/full_sync.py --quick
-	$(BIN)/python bench/incremental.py --quick
+	$(BIN)/python bench/full_sync.py --quick --server-ms 20 --no-incremental
+	$(BIN)/python bench/full_sync.py --quick --server-ms 50
+	$(BIN)/python bench/full_sync.py --quick --case from-sales
 	$(BIN)/python bench/reconcile.py --quick
 
 clean:

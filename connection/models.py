@@ -231,10 +231,6 @@ class ConnectionSetup(models.Model):
         return ConnectionStatus(self.status).badge
 
     @property
-    def is_on_premises(self) -> bool:
-        return self.authentication_type == AuthenticationType.ON_PREMISES
-
-    @property
     def bc_tenant(self) -> str:
         return self.bc_tenant_id or self.tenant_id
 

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from connection import audit, bridges, solution
+from connection import audit, registry, solution
 from connection.access import administrator_required
 from connection.clients.errors import ClientError
 from connection.forms import SalesOrderIntegrationForm
@@ -32,7 +32,7 @@ def sales_order_integration(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, solution.failure_message(error, data["admin_user"]))
         else:
             audit.record_changes(connection, before, request.user)
-            done += bridges.switch_sales_order_setup(connection, data["enable"])
+            done += registry.mappings().switch_sales_order_setup(connection, data["enable"])
             state = "enabled" if data["enable"] else "disabled"
             messages.success(request, f"Sales order integration is {state}. " + " ".join(done))
             return redirect("connection:card", connection.pk)

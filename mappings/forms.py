@@ -42,9 +42,9 @@ class MappingForm(forms.ModelForm):
         widgets = {"table_filter": forms.Textarea(MONO),
                    "integration_table_filter": forms.Textarea(MONO)}
         help_texts = {
-            "table_filter": "Business Central filter, one field per line: "
-                            "Blocked: <>All · No.: 10000..20000|3* · Name: @*ski* · "
-                            "Company No.: <>''",
+            "table_filter": "One field per line, as Field: filter or Field = filter, with "
+                            "BC's field captions: Blocked = ' ' · No.: 10000..20000|3* · "
+                            "Name: @*ski* · Balance (LCY)>0 · Company No. <> ''",
             "integration_table_filter": "Written as a Business Central filter "
                                         "(StateCode: Active) or as an OData $filter "
                                         "(statecode eq 0), as chosen below.",
@@ -56,6 +56,11 @@ class MappingForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.sales_catalogue = sales_catalogue
         self.translation = None
+        # Both notations the default mappings use are accepted; the caption says so (the
+        # model's choice label stays, so no migration is needed for a caption).
+        self.fields["integration_table_filter_syntax"].choices = [
+            ("bc", "Business Central filter (Field: filter or Field = filter)"),
+            ("odata", "OData $filter")]
 
     def clean_table_filter(self) -> str:
         text = self.cleaned_data["table_filter"].strip()

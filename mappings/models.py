@@ -232,10 +232,6 @@ class IntegrationFieldMapping(models.Model):
     def enabled(self) -> bool:
         return self.status == FieldStatus.ENABLED
 
-    @property
-    def is_constant(self) -> bool:
-        return not self.bc_field or not self.sales_attribute
-
 
 class OptionMapping(models.Model):
     """CRM Option Mapping (5334): a BC code record <-> a Sales option-set value.

@@ -1,6 +1,7 @@
 """What the CRM Full Synch. Review page, its polled fragment, the JSON status and the command
 show: record counts on both sides, the initial synchronization recommendation, and one row of
-statuses, progress and counters per line. Reads rows only (counts come from a short cache).
+statuses, progress and counters per line. Reads rows only: the record counts are those a job
+counted in the worker and kept in its result (``stored_counts``), never fetched by a page.
 """
 
 from __future__ import annotations
@@ -13,14 +14,15 @@ from django.core.cache import cache
 from django.db.models import Count
 from django.utils import timezone
 
-from connection import recommendations
 from connection.models import ConnectionSetup
 from mappings.models import Coupling, IntegrationTableMapping
-from synchronization import fullsync_lines
+from synchronization import fullsync_lines, recommendations
 from synchronization.models import (
     LINE_ACTIVE,
     FullSyncLine,
     FullSyncRun,
+    JobKind,
+    JobStatus,
     LineStatus,
     RunStatus,
     SyncDirection,
@@ -51,6 +53,23 @@ def cached_counts(connection: ConnectionSetup, refresh: bool = False) -> dict[st
         counts = compute_counts(connection)
         cache.set(key, counts, COUNTS_SECONDS)
     return counts
+
+
+# Job kinds whose result holds the counts they worked from (a count job, a full sync's start).
+COUNTING_KINDS = (JobKind.REVIEW_COUNTS, JobKind.FULL_SYNC, JobKind.INITIAL_SYNC)
+
+
+def counts_job(connection: ConnectionSetup) -> SyncJob | None:
+    """The latest finished job that kept counts for the connection, if any (reads rows only)."""
+    return (SyncJob.objects.filter(connection=connection, kind__in=COUNTING_KINDS,
+                                   status=JobStatus.FINISHED, result__has_key="counts")
+            .order_by("-finished_at", "-pk").first())
+
+
+def stored_counts(connection: ConnectionSetup) -> dict[str, dict]:
+    """The counts and recommendations the latest counting job kept ({} before any)."""
+    job = counts_job(connection)
+    return job.result["counts"] if job else {}
 
 
 def compute_counts(connection: ConnectionSetup) -> dict[str, dict]:
@@ -219,7 +238,7 @@ def rows_for(connection: ConnectionSetup, run: FullSyncRun | None, *, with_count
              ) -> list[Row]:
     """The lines of ``run`` (or, before any run, the mappings as lines would be), with live job
     data, couplings per mapping and, when ``with_counts``, current record counts."""
-    counts = cached_counts(connection) if with_counts else {}
+    counts = stored_counts(connection) if with_counts else {}
     coupled = _coupled(connection)
     if run is None:
         rows = [Row(m.name, None, m, wave) for m, wave in fullsync_lines.dependency_order(
@@ -341,17 +360,6 @@ def latest_run(connection: ConnectionSetup) -> FullSyncRun | None:
 def polling_done(run: FullSyncRun | None, rows: list[Row]) -> bool:
     """Nothing left to change on the page: the run ended and every line's jobs too."""
     return run is None or (not run.is_running and not any(row.is_active for row in rows))
-
-
-def line_outcome(row: Row) -> str:
-    """``ok`` / ``errors`` / ``error`` / ``blocked`` / ``running`` / ``pending`` for a line."""
-    if row.status == LineStatus.FINISHED:
-        return "errors" if row.counter("failed") or row.counter("conflicts") else "ok"
-    if row.status in (LineStatus.ERROR, LineStatus.CANCELLED):
-        return "error"
-    if row.is_active:
-        return "running"
-    return "blocked" if row.line and row.line.run.status != RunStatus.RUNNING else "pending"
 
 
 def summary(connection: ConnectionSetup) -> str:

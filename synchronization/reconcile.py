@@ -24,14 +24,14 @@ from connection.models import ConnectionSetup
 from mappings.models import Coupling, IntegrationTableMapping
 from synchronization import fullsync_lines, jobs
 from synchronization.match_fields import match_key
-from synchronization.models import ReconcileReport, SyncError, SyncJob
+from synchronization.models import JobKind, ReconcileReport, SyncError, SyncJob
 from synchronization.reconcile_drift import DriftCheck
 from synchronization.reconcile_options import check_options
 from synchronization.reconcile_scan import SideScan
 from synchronization.sides import BcSide, SalesSide
 
 log = logging.getLogger(__name__)
-RECONCILE_KIND = "reconcile"
+RECONCILE_KIND = JobKind.RECONCILE
 LIMIT = 200  # records listed per finding; the counts are always complete
 PROBLEMS = ("dangling", "duplicates_bc", "duplicates_sales", "blank", "drift",
             "missing_options_bc", "missing_options_sales")
@@ -279,16 +279,15 @@ def start_check(connection: ConnectionSetup, names: list[str] | None = None,
                 started_by: str = "") -> SyncJob:
     """Run the check in the background (all mappings, or these)."""
     return jobs.start(RECONCILE_KIND, connection=connection, started_by=started_by,
-                      mappings=list(names or []))
+                      parameters={"mappings": list(names or [])})
 
 
 def new_job(connection: ConnectionSetup, names: list[str] | None, started_by: str) -> SyncJob:
     """A job row for a check run in this process (the command): the same row as a worker's."""
-    return SyncJob.objects.create(kind=RECONCILE_KIND, connection=connection,
-                                  started_by=started_by, parameters={"mappings": names or []})
+    return jobs.start(RECONCILE_KIND, connection=connection, started_by=started_by,
+                      parameters={"mappings": names or []}, queue=False)
 
 
-@jobs.handler(RECONCILE_KIND)
 def run_check(job: SyncJob) -> dict:
     connection = job.connection
     if connection is None:

@@ -4,7 +4,7 @@ BC runs each mapping's job queue entry every 30 minutes; after a run that change
 entry goes "On Hold Due to Inactivity" for its inactivity timeout (720 or 1,440 minutes) and
 wakes when the Sales side has changes (bc-integration.md 3.1-3.2). Beyond BC, a change on either
 side wakes it, found by a one-row query per side. The tick that drives all this runs on a worker
-every SYNC_TICK_SECONDS (see jobs.ensure_tick); no RQ here.
+every SYNC_TICK_SECONDS (see synchronization.worker); no RQ here.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from connection import sales_metadata, services
 from mappings.models import Direction, EntryStatus, JobKind, JobQueueEntry
-from synchronization import jobs, runs
+from synchronization import fullsync, jobs, runs
 from synchronization.models import (
     ACTIVE_STATUSES,
     FullSyncRun,
@@ -50,6 +50,7 @@ def tick(now: datetime | None = None) -> None:
             run_entry(entry, now)
         except Exception:  # one broken connection must not stop the others' schedules
             log.exception("job queue entry %s could not run", entry.pk)
+    fullsync.tick()  # advance full synchronization runs and recover stuck ones
 
 
 def due_entries(now: datetime):
@@ -94,8 +95,7 @@ def _start(entry: JobQueueEntry) -> list[SyncJob]:
     if not jobs.can_run(entry.kind) or (switch and not getattr(entry.connection, switch)):
         return []
     try:
-        return [jobs.start(entry.kind, connection=entry.connection, started_by=QUEUE_USER,
-                           connection_id=entry.connection_id)]
+        return [jobs.start(entry.kind, connection=entry.connection, started_by=QUEUE_USER)]
     except jobs.ConnectionDisabled:
         return []
 
@@ -140,7 +140,6 @@ def changed_side(mapping) -> str:
     return "The mapping has never been synchronized."
 
 
-@jobs.when_finished
 def settle_entry(job: SyncJob) -> None:
     """After the last job of a scheduled run: sleep when it changed nothing, else stay ready."""
     entry = _entry_of(job)
@@ -209,15 +208,16 @@ def _resume(job: SyncJob) -> SyncJob | None:
             return None  # it finished, or another scheduler took it
         if job.kind != runs.SYNC_KIND or _resume_depth(job) >= MAX_RESUMES:
             return None
-        replacement = SyncJob.objects.create(
-            kind=job.kind, connection=job.connection, mapping=job.mapping,
+        if job.connection is not None and not job.connection.is_enabled:
+            return None  # a disabled connection runs nothing, not even a resumed job
+        replacement = jobs.start(
+            job.kind, connection=job.connection, mapping=job.mapping,
             mapping_name=job.mapping_name, direction=job.direction, mode=job.mode,
             parameters=job.parameters, cursor=job.cursor, started_by=job.started_by,
             resumed_from=job, records_total=job.records_total)
         SyncJob.objects.filter(pk=job.pk).update(
             message=f"The worker stopped while running this job; resumed as job #{replacement.pk} "
                     "from the last confirmed page.")
-        transaction.on_commit(lambda: jobs.enqueue(replacement.pk))
     log.warning("job %s was abandoned by its worker; resumed as %s", job.pk, replacement.pk)
     return replacement
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import uuid
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -107,17 +107,41 @@ class Side:
     def _fetch_chunk(self, ids: list[str]) -> list[dict]:
         raise NotImplementedError
 
-    def write(self, writes: Sequence[Write]) -> list[Outcome]:
-        """Apply writes in batches, several batches at a time; one Outcome per write, in order."""
-        size = self._even_batch_size(len(writes))
-        chunks = [list(writes[i:i + size]) for i in range(0, len(writes), size)]
-        return self._concurrently(chunks, self._send_guarded)
+    def lanes(self) -> int:
+        """Batches to keep in flight: what the service recommends, else the configured count."""
+        return self.concurrency
 
-    def _even_batch_size(self, count: int) -> int:
+    def write(self, writes: Sequence[Write]) -> list[Outcome]:
+        """Apply writes in batches, several at a time; one Outcome per write, in order."""
+        outcomes: list[Outcome | None] = [None] * len(writes)
+        for indices, batch in self.write_batches(writes):
+            for index, outcome in zip(indices, batch, strict=True):
+                outcomes[index] = outcome
+        return [o for o in outcomes if o is not None]
+
+    def write_batches(self, writes: Sequence[Write]) -> Iterator[tuple[list[int], list[Outcome]]]:
+        """Apply writes in batches with every lane the service allows busy; yield each batch's
+        indices (into ``writes``) and outcomes as it completes, in the caller's thread, so the
+        caller records a batch while the others are still on the wire."""
+        lanes = self.lanes()
+        size = self._even_batch_size(len(writes), lanes)
+        spans = [list(range(i, min(i + size, len(writes)))) for i in range(0, len(writes), size)]
+        if len(spans) <= 1 or lanes == 1:
+            for span in spans:
+                yield span, self._send_guarded([writes[i] for i in span])
+            return
+        with ThreadPoolExecutor(max_workers=min(lanes, len(spans)),
+                                thread_name_prefix=f"write-{self.key}") as pool:
+            running = {pool.submit(self._send_guarded, [writes[i] for i in span]): span
+                       for span in spans}
+            for done in as_completed(running):
+                yield running.pop(done), done.result()
+
+    def _even_batch_size(self, count: int, lanes: int | None = None) -> int:
         """At most batch_size, and as many batches as fill every parallel lane in every wave:
         1,000 writes in batches of 500 over 4 lanes would leave two lanes idle. Small work stays
         in few requests: no batch is cut below MIN_SPLIT_BATCH for the sake of parallelism."""
-        lanes = self.concurrency
+        lanes = lanes or self.concurrency
         waves = max(1, math.ceil(count / (self.batch_size * lanes)))
         even = math.ceil(count / (waves * lanes))
         return max(1, min(self.batch_size, max(even, MIN_SPLIT_BATCH)))
@@ -362,6 +386,13 @@ class SalesSide(Side):
 
     def number(self, record: dict) -> str:
         return str(record.get(self.metadata.primary_name_attribute) or "")
+
+    def lanes(self) -> int:
+        """The service's ``x-ms-dop-hint`` once an answer carried it (the reads of the page did),
+        else the connection's setting.
+        https://learn.microsoft.com/power-apps/developer/data-platform/send-parallel-requests"""
+        parallelism = getattr(self.client, "parallelism", None)
+        return parallelism(self.concurrency) if parallelism else self.concurrency
 
     def version(self, record: dict) -> int | None:
         return parse_version(record.get(VERSION_FIELD))

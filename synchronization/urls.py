@@ -35,6 +35,7 @@ urlpatterns = [
     path("full-sync/", views_fullsync.full_sync_review, name="full_sync"),
     path("full-sync/lines/", views_fullsync.full_sync_lines, name="full_sync_lines"),
     path("full-sync/start/", views_fullsync.full_sync_start, name="full_sync_start"),
+    path("full-sync/count/", views_fullsync.full_sync_count, name="full_sync_count"),
     path("full-sync/restart/", views_fullsync.full_sync_restart, name="full_sync_restart"),
     path("full-sync/cancel/", views_fullsync.full_sync_cancel, name="full_sync_cancel"),
     path("full-sync/only-coupled/", views_fullsync.full_sync_only_coupled,

@@ -27,7 +27,17 @@ class FieldFilter:
     position: int = field(default=0, compare=False)
 
     def __str__(self) -> str:
-        return f"{self.field}: {format_expression(self.expr)}"
+        return f"{friendly_name(self.field)}: {format_expression(self.expr)}"
+
+
+def friendly_name(name: str) -> str:
+    """A field name as the friendly form writes it: in double quotes when it holds a character
+    that would end the name (``:`` ``=`` ``<`` ``>`` ...); spaces, brackets and parentheses, as
+    in ``Balance (LCY)``, need no quotes."""
+    return f'"{name}"' if _NAME_ENDS.search(name) or name != name.strip() else name
+
+
+_NAME_ENDS = re.compile(r"[:=<>|&',;\n]")
 
 
 @dataclass(frozen=True)
@@ -78,12 +88,16 @@ def parse_friendly(text: str, catalogue: Catalogue | None = None, *,
 
 def _segments(text: str, catalogue: Catalogue | None) -> Iterator[tuple[int, int]]:
     """(start, end) of each non-blank ``Field: expression`` segment, split outside quotes."""
-    start, in_quotes = 0, False
+    start, in_quotes, in_name = 0, False, False
     for pos, char in enumerate(text):
-        if char == "'":
+        if char == "'" and not in_name:
             in_quotes = not in_quotes
-        elif char == "\n" or (not in_quotes and _is_separator(text, pos, catalogue)):
-            in_quotes = False  # a quote left open ends with its line, so the error stays there
+        elif char == '"' and not in_quotes:
+            in_name = not in_name  # a "quoted field name" may hold ; , and '
+        elif char == "\n" or (not in_quotes and not in_name
+                              and _is_separator(text, pos, catalogue)):
+            # A quote left open ends with its line, so the error stays there.
+            in_quotes = in_name = False
             yield from _non_blank(text, start, pos)
             start = pos + 1
     yield from _non_blank(text, start, len(text))
@@ -94,7 +108,11 @@ def _non_blank(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
         yield start, end
 
 
-_FIELD_START = re.compile(r"\s*(\"[^\"]+\"|[^:=<>|&'(),;\n]+?)\s*(:|=|<|>)")
+# A name runs up to the first ':' '=' '<' or '>'; parentheses and brackets belong to it, as in
+# BC's captions ``Balance (LCY)`` or ``Amount [LCY]``, so ``Balance (LCY)>0`` reads as
+# name ``Balance (LCY)`` and expression ``>0``. A name holding one of those characters is written
+# in double quotes.
+_FIELD_START = re.compile(r"\s*(\"[^\"]+\"|[^:=<>|&'\",;\n]+?)\s*(:|=|<|>)")
 
 
 def _is_separator(text: str, pos: int, catalogue: Catalogue | None) -> bool:
