@@ -62,7 +62,7 @@ def redeploy(request: HttpRequest, pk: int) -> HttpResponse:
             done = solution.deploy(connection, form.cleaned_data["admin_user"],
                                    form.cleaned_data["admin_password"])
         except (ClientError, solution.SolutionError) as error:
-            form.add_error(None, f"The deployment of the solution failed: {error}")
+            form.add_error(None, solution.failure_message(error, form.cleaned_data["admin_user"]))
         else:
             messages.success(request, "The solution, user roles, and entities have been "
                              "deployed. " + " ".join(done))
@@ -70,9 +70,9 @@ def redeploy(request: HttpRequest, pk: int) -> HttpResponse:
     return _confirm(request, connection, form, "Redeploy Integration Solution", [
         "Enter a Dynamics 365 Sales account that holds the System Administrator and Solution "
         "Customizer roles. It is used once for this deployment and is not stored.",
-        "This creates the Integration Administrator and Integration User roles where missing, "
-        "assigns both to the integration user, and overwrites the Web Client URL and OData "
-        "details on the Business Central connection row in Sales.",
+        "This creates the Integration Administrator, Integration User and Product Availability "
+        "User roles where missing, assigns them to the integration user, and overwrites the Web "
+        "Client URL and OData details on the Business Central connection row in Sales.",
     ], "Deploy", status=400 if form.errors else 200)
 
 

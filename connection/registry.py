@@ -30,6 +30,7 @@ class MappingsFeatures:
     remove_unselected_mappings: Callable[[ConnectionSetup, list[str]], int]
     couple_salespeople: Callable[[ConnectionSetup, list[dict[str, str]]], int]
     coupled_salespeople: Callable[[ConnectionSetup], dict[str, str]]
+    switch_sales_order_setup: Callable[[ConnectionSetup, bool], list[str]]
 
 
 @dataclass(frozen=True)

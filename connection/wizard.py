@@ -148,8 +148,13 @@ def apply_advanced(form: AdvancedStepForm, connection: ConnectionSetup, user,
         elif connection.item_availability_enabled:
             client = dataverse_client(connection, interactive=True)
             notes.append(solution.write_connection_data(client, connection))
+        if connection.sales_order_integration_enabled and registry.has_synchronization_setup(
+                connection):  # a guide run again: add the order mapping, keep the others
+            notes += registry.mappings().switch_sales_order_setup(connection, True)
     except (ClientError, solution.SolutionError) as error:
-        return Outcome(False, errors=[f"The integration solution could not be deployed: {error}"])
+        return Outcome(False, errors=[
+            "The integration solution could not be deployed. "
+            + solution.failure_message(error, data.get("admin_user", ""))])
     if data.get("enable_connection"):
         report = lifecycle.enable(connection, user)
         if not report.passed:

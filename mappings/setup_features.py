@@ -88,9 +88,21 @@ def coupled_salespeople(connection: ConnectionSetup) -> dict[str, str]:
     return {str(c.sales_id): str(c.bc_id) for c in mapping.couplings.all()}
 
 
+def switch_sales_order_setup(connection: ConnectionSetup, enabled: bool) -> list[str]:
+    """Sales order integration switched on or off: add the SALESORDER-ORDER mapping and its jobs
+    (other mappings untouched), or remove its jobs. Returns sentences saying what changed."""
+    if not enabled:
+        removed = defaults.remove_sales_order_jobs(connection)
+        return [f"Removed {removed} sales order job queue entr{'y' if removed == 1 else 'ies'}."]
+    added = defaults.add_sales_order_setup(connection, ownership_model=connection.ownership_model)
+    return [f"Added {name}." for name in added] or [
+        "The SALESORDER-ORDER mapping and the sales order jobs were already there."]
+
+
 FEATURES = MappingsFeatures(
     has_setup=has_setup, apply_default_setup=apply_default_setup,
     default_mapping_plan=default_mapping_plan,
     remove_unselected_mappings=remove_unselected_mappings,
     couple_salespeople=couple_salespeople, coupled_salespeople=coupled_salespeople,
+    switch_sales_order_setup=switch_sales_order_setup,
 )

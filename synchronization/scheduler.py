@@ -67,17 +67,23 @@ def due_entries(now: datetime):
             .select_related("mapping", "connection"))
 
 
-def run_entry(entry: JobQueueEntry, now: datetime) -> None:
+def run_entry(entry: JobQueueEntry, now: datetime) -> list[SyncJob]:
+    """Start the entry's jobs (unless it sleeps and nothing wakes it); return the jobs started."""
     interval = timedelta(minutes=entry.no_of_minutes_between_runs)
     entry.next_run_at = now + interval
-    if entry.status == EntryStatus.ON_HOLD_INACTIVITY and not _should_wake(entry, now):
-        entry.save(update_fields=["next_run_at"])
-        return
+    if entry.status == EntryStatus.ON_HOLD_INACTIVITY:
+        reason = _wake_reason(entry, now)
+        if not reason:
+            entry.save(update_fields=["next_run_at"])
+            return []
+        entry.woken_reason, entry.woken_at = reason, now
     started = _start(entry)
     if started:
         entry.status, entry.last_run_at = EntryStatus.IN_PROCESS, now
         entry.last_job_ids = [job.pk for job in started]
-    entry.save(update_fields=["next_run_at", "status", "last_run_at", "last_job_ids"])
+    entry.save(update_fields=["next_run_at", "status", "last_run_at", "last_job_ids",
+                              "woken_reason", "woken_at"])
+    return started
 
 
 def _start(entry: JobQueueEntry) -> list[SyncJob]:
@@ -96,35 +102,44 @@ def _start(entry: JobQueueEntry) -> list[SyncJob]:
         return []
 
 
-def _should_wake(entry: JobQueueEntry, now: datetime) -> bool:
-    """Sleeping entries run again after the inactivity timeout, or at once on a change."""
+def _wake_reason(entry: JobQueueEntry, now: datetime) -> str:
+    """Why a sleeping entry runs again ("" while it keeps sleeping): the inactivity timeout
+    elapsed, or at once on a change. The reason is stored and shown on the entry's card."""
     asleep_since = entry.inactive_since or entry.last_run_at or now
     if now - asleep_since >= timedelta(minutes=entry.inactivity_timeout_period):
-        return True
+        return (f"The inactivity timeout period ({entry.inactivity_timeout_period} minutes) "
+                "elapsed.")
     if entry.kind != JobKind.MAPPING:
-        return False
+        return ""
     try:
-        return has_changes(entry.mapping)
+        return changed_side(entry.mapping)
     except Exception:
         log.info("could not check %s for changes; waking it", entry.mapping, exc_info=True)
-        return True
+        return "The check for changes failed; the entry ran to be safe."
 
 
 def has_changes(mapping) -> bool:
     """Whether either side has records changed since its watermark (one small read per side)."""
+    return bool(changed_side(mapping))
+
+
+def changed_side(mapping) -> str:
+    """Which side has records changed since its watermark, as a sentence ("" for none)."""
     connection = mapping.connection
     directions = runs.directions_of(mapping)
     if Direction.TO_SALES in directions and mapping.bc_watermark:
         side = BcSide(mapping, services.business_central_client(connection))
         if side.has_changes_since(mapping.bc_watermark):
-            return True
+            return "Records changed in Business Central."
     if Direction.FROM_SALES in directions and mapping.sales_watermark:
         client = services.dataverse_client(connection)
         user = sales_metadata.integration_user(connection, client)
         side = SalesSide(mapping, client, integration_user_id=user.user_id)
         if side.has_changes_since(mapping.sales_watermark):
-            return True
-    return not (mapping.bc_watermark or mapping.sales_watermark)
+            return "Records changed in Dynamics 365 Sales."
+    if mapping.bc_watermark or mapping.sales_watermark:
+        return ""
+    return "The mapping has never been synchronized."
 
 
 def settle_entry(job: SyncJob) -> None:
@@ -136,7 +151,10 @@ def settle_entry(job: SyncJob) -> None:
     if any(j.is_active for j in started):
         return
     idle = all(j.inserted + j.modified + j.deleted + j.failed == 0 for j in started)
-    if idle:
+    if any(j.status == JobStatus.FAILED for j in started):
+        # BC's Error status; the entry keeps its schedule, so the next run may clear it.
+        entry.status = EntryStatus.ERROR
+    elif idle:
         entry.status = EntryStatus.ON_HOLD_INACTIVITY
         entry.inactive_since = entry.inactive_since or timezone.now()
     else:
