@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 
 from connection.inputs import IdMultipleChoiceField
@@ -23,6 +25,7 @@ class CouplingSetupForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
+        assert data is not None  # Form.clean() returns cleaned_data
         couplings = self.mapping.couplings
         if data.get("bc_id") and couplings.filter(bc_id=data["bc_id"]).exists():
             self.add_error("bc_id", "This record is already coupled; delete that coupling "
@@ -44,7 +47,7 @@ class DeleteCouplingsForm(forms.Form):
 
     def __init__(self, *args, connection, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["coupling"].queryset = Coupling.objects.filter(
+        cast(IdMultipleChoiceField, self.fields["coupling"]).queryset = Coupling.objects.filter(
             mapping__connection=connection).select_related("mapping")
 
 
@@ -81,6 +84,7 @@ class MatchForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
+        assert data is not None  # Form.clean() returns cleaned_data
         if not any(data.get(f"f{f.pk}_use") for f in self.candidates):
             raise forms.ValidationError("Choose at least one field to match on.")
         return data

@@ -90,6 +90,7 @@ def _preview(mapping: IntegrationTableMapping, form: MappingForm, catalogue) -> 
     candidate = form.instance  # carries the typed values; never saved here
     compiled = sales_filter(candidate.integration_table_filter,
                             candidate.integration_table_filter_syntax, catalogue)
+    assert form.translation is not None  # set by the valid form's clean_table_filter
     return {"bc": remote.preview_bc(mapping, form.translation),
             "sales": remote.preview_sales(mapping, compiled)}
 
