@@ -318,6 +318,7 @@ class DirectionRun:
         if self.mapping.direction != Direction.BIDIRECTIONAL or self.settings.force:
             return False
         coupling = plan.coupling
+        assert coupling is not None, "a conflict is judged against a coupling's last sync"
         modified = self.destination.modified_on(existing)
         changed = (coupling.is_sales_modified_after_last_sync(
                        modified, self.destination.version(existing)) if self.to_sales

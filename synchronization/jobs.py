@@ -119,7 +119,7 @@ def run(job_id: int) -> None:
     if job is None or job.status != JobStatus.PENDING:
         log.info("job %s is not pending; not running it", job_id)
         return
-    if job.connection_id and not job.connection.is_enabled:
+    if job.connection is not None and not job.connection.is_enabled:
         _refuse(job, disabled_message(job.connection))
         return
     current = get_current_job()
@@ -133,7 +133,7 @@ def run(job_id: int) -> None:
     _execute(job)
 
 
-def _refuse(job: SyncJob, message: str) -> None:
+def _refuse(job: SyncJob | None, message: str) -> None:
     """Cancel a pending job and the jobs chained after it, saying why."""
     while job is not None and job.cancel(message):
         log.info("job %s not run: %s", job.pk, message)

@@ -12,7 +12,7 @@ import logging
 from dataclasses import asdict
 from functools import partial
 from itertools import pairwise
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -198,7 +198,8 @@ def start_match_coupling(mapping: IntegrationTableMapping, options: MatchOptions
 def claim_sync(job: SyncJob, worker_name: str) -> bool:
     """Claim only while no other job of the same mapping runs (lock the mapping row)."""
     with transaction.atomic():
-        IntegrationTableMapping.objects.select_for_update().filter(pk=job.mapping_id).first()
+        mapping_id = cast(int, job.mapping_id)  # a sync job always names its mapping
+        IntegrationTableMapping.objects.select_for_update().filter(pk=mapping_id).first()
         busy = SyncJob.objects.filter(mapping_id=job.mapping_id, status=JobStatus.RUNNING)
         if busy.exclude(pk=job.pk).exists():
             return False
@@ -255,6 +256,7 @@ def _run_direction(job: SyncJob) -> dict:
 def run_match(job: SyncJob) -> dict:
     """Couple by matching; then synchronize what was coupled when the options say so."""
     params = job.parameters
+    assert job.mapping is not None  # a match job is for one mapping
     options = MatchOptions(tuple(MatchField(**f) for f in params["fields"]),
                            params["create_new"], params["synch_after"])
     log = run_match_based_coupling(job.mapping, options,
@@ -328,5 +330,5 @@ def _count_total(job: SyncJob, source) -> None:
 def _record_on_mapping(job: SyncJob) -> None:
     job.refresh_from_db()
     result = SyncResult.FAILURE if job.has_failures else SyncResult.SUCCESS
-    IntegrationTableMapping.objects.filter(pk=job.mapping_id).update(
+    IntegrationTableMapping.objects.filter(pk=cast(int, job.mapping_id)).update(
         last_synced_at=timezone.now(), last_sync_result=result, last_job_id=job.pk)

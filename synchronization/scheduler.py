@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import cast
 
 from django.conf import settings
 from django.db import transaction
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 MAX_RESUMES = 3
 QUEUE_USER = "Job Queue"
 # Entries that run only while a connection setting is on (BC creates and deletes them with it).
-SWITCHED_BY = {
+SWITCHED_BY: dict[str, str] = {
     JobKind.CREATE_SALES_ORDERS: "auto_create_sales_orders",
     JobKind.PROCESS_SALES_QUOTES: "auto_process_sales_quotes",
 }
@@ -79,6 +80,7 @@ def run_entry(entry: JobQueueEntry, now: datetime) -> None:
 
 def _start(entry: JobQueueEntry) -> list[SyncJob]:
     if entry.kind == JobKind.MAPPING:
+        assert entry.mapping is not None  # a mapping entry names its mapping
         try:
             return runs.start_mapping_sync(entry.mapping, SyncMode.MODIFIED,
                                            started_by=QUEUE_USER)
@@ -113,7 +115,7 @@ def has_changes(mapping) -> bool:
     connection = mapping.connection
     directions = runs.directions_of(mapping)
     if Direction.TO_SALES in directions and mapping.bc_watermark:
-        side = BcSide(mapping, services.business_central_client(connection))
+        side: BcSide | SalesSide = BcSide(mapping, services.business_central_client(connection))
         if side.has_changes_since(mapping.bc_watermark):
             return True
     if Direction.FROM_SALES in directions and mapping.sales_watermark:
@@ -207,6 +209,6 @@ def _resume(job: SyncJob) -> SyncJob | None:
 def _resume_depth(job: SyncJob) -> int:
     depth = 0
     while job.resumed_from_id and depth <= MAX_RESUMES:
-        job = job.resumed_from
+        job = cast(SyncJob, job.resumed_from)  # resumed_from_id is set
         depth += 1
     return depth

@@ -153,7 +153,7 @@ def _lines_context(connection) -> dict:
     return {
         "run": run, "rows": rows, "counters": COUNTER_COLUMNS,
         "polling_done": fullsync_review.polling_done(run, rows),
-        "lock_problem": fullsync.lock_problem(run) if active else "",
+        "lock_problem": fullsync.lock_problem(run) if run is not None and active else "",
         "show_forecast": any(row.forecast for row in rows),
         "can_restart": run is not None and not run.is_running and any(
             row.status in ("error", "cancelled") for row in rows),

@@ -224,6 +224,7 @@ class InvoiceLinePush:
         return ids
 
     def _job(self, line_ids: list[str]) -> SyncJob:
+        assert self.mapping is not None  # run() returns early without one
         parent = SyncJob.objects.filter(mapping=self.header.mapping,
                                         status=JobStatus.RUNNING).first()
         now = timezone.now()
@@ -240,6 +241,7 @@ class InvoiceLinePush:
         from synchronization.engine import DirectionRun
         from synchronization.sides import BcSide, SalesSide
 
+        assert self.mapping is not None  # run() returns early without one
         header = self.header
         bc = BcSide(self.mapping, header.bc.client, header.bc.batch_size, header.bc.concurrency)
         bc.lines_of_invoices = True  # lets InvoiceLineRules run: its headers are written
