@@ -36,6 +36,7 @@ browser:
 
 lint: install-dev
 	$(BIN)/ruff check .
+	$(BIN)/mypy .
 
 # Two passes: everything on SQLite except the deliberately slow tests, then the tests that touch
 # the database, and the slow ones, on PostgreSQL. Tests wait on the network more than they
@@ -46,6 +47,7 @@ PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --duration
 
 test: install-dev browser
 	$(BIN)/ruff check .
+	$(BIN)/mypy .
 	$(PYTEST) -m "not slow"
 	tests/with_postgres.sh $(PYTEST) -m "(database or slow) and not browser" -p no:cacheprovider
 

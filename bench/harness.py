@@ -51,10 +51,11 @@ class World:
         self.sizes = sizes
         self.keep = keep
         self.workdir = Path(tempfile.mkdtemp(prefix="bcsales-bench-"))
-        self.redis = None
-        self.sandbox = None
+        # Set by __enter__; their types are imported only once Django is set up.
+        self.redis: Any = None
+        self.sandbox: Any = None
         self.workers: list[Any] = []
-        self.connection = None
+        self.connection: Any = None
 
     def __enter__(self) -> World:
         prepare_environment(self.workdir)

@@ -92,7 +92,8 @@ class ConnectionTest:
     def __init__(self, connection: ConnectionSetup, user=None) -> None:
         self.connection, self.user = connection, user
         self.report = TestReport(checks=[Check(key, title) for key, title in TITLES])
-        self.dataverse = self.business_central = None
+        self.dataverse: Any = None
+        self.business_central: Any = None
 
     def check(self, key: str) -> Check:
         return next(c for c in self.report.checks if c.key == key)
@@ -274,7 +275,8 @@ def base_currency_known(client, code: str) -> tuple[str, str]:
     then reported as a note, not a failure.
     """
     try:
-        info = next(iter(client.query("companyInformation", select=["currencyCode"])), {})
+        info: dict[str, Any] = next(
+            iter(client.query("companyInformation", select=["currencyCode"])), {})
         lcy = info.get("currencyCode") or ""
     except NotFound:
         lcy = None

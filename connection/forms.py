@@ -1,5 +1,7 @@
 """Forms of the connection pages: the setup card, new connection, actions' confirmations."""
 
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -69,8 +71,13 @@ def bound_flag(form: forms.BaseForm, name: str) -> bool:
     widget = form.fields[name].widget
     return bool(widget.value_from_datadict(form.data, form.files, form.add_prefix(name)))
 
+if TYPE_CHECKING:
+    _SecretFormBase = forms.ModelForm[ConnectionSetup]
+else:
+    _SecretFormBase = object
 
-class SecretFieldsMixin:
+
+class SecretFieldsMixin(_SecretFormBase):
     """Write-only secret inputs: never rendered back, blank keeps the stored value."""
 
     secret_fields: tuple[str, ...] = ()
@@ -151,7 +158,7 @@ class ConnectionSetupForm(SecretFieldsMixin, forms.ModelForm):
         chosen = self.chosen_authentication
         tabs = []
         for title, names in FASTTABS:
-            fields = []
+            fields: list[dict[str, Any]] = []
             for name in names:
                 types = AUTH_FIELDS.get(name, ())
                 bound = self[name]
@@ -207,6 +214,7 @@ class ConnectionSetupForm(SecretFieldsMixin, forms.ModelForm):
 
     def clean(self) -> dict:
         data = super().clean()
+        assert data is not None  # Form.clean() returns cleaned_data
         self._clean_user_name(data)
         self._clean_dependent_switches(data)
         if data.get("item_availability_enabled") and not data.get("odata_url"):

@@ -99,6 +99,7 @@ class CoupleSalespersonsForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
+        assert data is not None  # Form.clean() returns cleaned_data
         chosen = [value for value in data.values() if value]
         twice = {self.salespeople[v].code for v in chosen if chosen.count(v) > 1}
         if twice:

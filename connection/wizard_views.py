@@ -100,6 +100,7 @@ def _submit(request, connection, step: int) -> HttpResponse:
         return redirect("synchronization:full_sync")
     if step == wizard.LAST:
         return redirect("connection:card", connection.pk)
+    assert outcome.next_step is not None  # every step before the last names the next one
     return redirect(_step_url(connection, outcome.next_step))
 
 

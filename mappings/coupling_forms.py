@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import cast
 
 from django import forms
 
@@ -66,6 +67,7 @@ class CouplingSetupForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
+        assert data is not None  # Form.clean() returns cleaned_data
         couplings = self.mapping.couplings
         if data.get("bc_id") and couplings.filter(bc_id=data["bc_id"]).exists():
             self.add_error("bc_id", "This record is already coupled; delete that coupling "
@@ -94,7 +96,7 @@ class DeleteCouplingsForm(forms.Form):
 
     def __init__(self, *args, connection, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["coupling"].queryset = Coupling.objects.filter(
+        cast(IdMultipleChoiceField, self.fields["coupling"]).queryset = Coupling.objects.filter(
             mapping__connection=connection).select_related("mapping")
 
 
@@ -131,6 +133,7 @@ class MatchForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
+        assert data is not None  # Form.clean() returns cleaned_data
         if not any(data.get(f"f{f.pk}_use") for f in self.candidates):
             raise forms.ValidationError("Choose at least one field to match on.")
         return data

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from django import forms
 from django.http import QueryDict
@@ -40,13 +41,13 @@ class FilterRowForm(forms.Form):
 
     def __init__(self, *args, choices: Sequence[tuple[str, str]] = (), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["field"].choices = [("", "—"), *choices]
+        cast(forms.ChoiceField, self.fields["field"]).choices = [("", "—"), *choices]
         self.fields["expression"].widget.attrs.update(
             {"class": "mono", "spellcheck": "false", "autocomplete": "off",
              "placeholder": ">0 · 10000..20000 · @*ski*"})
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = super().clean() or {}
         field, expression = data.get("field"), data.get("expression")
         if expression and not field:
             self.add_error("field", "Choose the field this filter is for.")
@@ -117,10 +118,12 @@ class FilterRows:
         if not self.posted:
             return data
         edited = data.get(self.text_field, "").strip() != data.get(self.shown_field, "").strip()
-        if edited or not self.formset.is_valid() or not self.formset.has_changed():  # type: ignore[union-attr]
+        formset = self.formset
+        assert formset is not None  # posted: the rows were bound
+        if edited or not formset.is_valid() or not formset.has_changed():
             return data
         merged = data.copy()
-        merged[self.text_field] = rows_text(self.formset)
+        merged[self.text_field] = rows_text(formset)
         return merged
 
 

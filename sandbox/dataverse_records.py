@@ -79,7 +79,7 @@ class Records:
             raise ServiceError(
                 412, DUPLICATE_RECORD, "A record with matching key values already exists."
             )
-        record = {a.value_name: None for a in entity.attributes.values()}
+        record: dict[str, Any] = {a.value_name: None for a in entity.attributes.values()}
         record.update(changes)
         record[entity.primary_id] = record_id
         self._stamp_new(entity, record, caller)

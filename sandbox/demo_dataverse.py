@@ -59,7 +59,7 @@ class Builder:
             f"2024-04-01T{(self.version // 3600) % 24:02d}:{(self.version // 60) % 60:02d}:"
             f"{self.version % 60:02d}Z"
         )
-        row = {a.value_name: None for a in entity.attributes.values()}
+        row: dict[str, Any] = {a.value_name: None for a in entity.attributes.values()}
         row.update(
             createdon=stamp,
             modifiedon=stamp,

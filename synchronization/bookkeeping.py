@@ -137,6 +137,7 @@ class Bookkeeping:
 
     def _uncouple(self, plan: Plan, _outcome: Outcome | None) -> None:
         self.counters["skipped"] += 1
+        assert plan.coupling is not None  # only a coupled record is uncoupled
         self.removed.append(plan.coupling.pk)
 
     def _conflict(self, plan: Plan, _outcome: Outcome | None) -> None:

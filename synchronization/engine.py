@@ -177,7 +177,7 @@ class DirectionRun:
     def _tally(self, plans: list[Plan]) -> None:
         """Dry run: what a real run would do with each record, nothing written."""
         for plan in plans:
-            outcome = plan.action
+            outcome = str(plan.action)
             if outcome == "update" and plan.coupling is None:
                 outcome = "couple"  # matched to an existing record
             self.forecast[outcome] = self.forecast.get(outcome, 0) + 1
@@ -317,6 +317,7 @@ class DirectionRun:
         if self.mapping.direction != Direction.BIDIRECTIONAL or self.settings.force:
             return False
         coupling = plan.coupling
+        assert coupling is not None, "a conflict is judged against a coupling's last sync"
         modified = self.destination.modified_on(existing)
         changed = (coupling.is_sales_modified_after_last_sync(
                        modified, self.destination.version(existing)) if self.to_sales

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import timedelta
+from typing import Any
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
@@ -299,7 +300,7 @@ def _start_line(run: FullSyncRun, line: FullSyncLine) -> None:
         _set(line, status=LineStatus.FINISHED, started_at=timezone.now(),
              finished_at=timezone.now(), message=fullsync_lines.WITH_HEADER)
         return
-    extra = {"dry_run": True} if run.dry_run else {}
+    extra: dict[str, Any] = {"dry_run": True} if run.dry_run else {}
     try:
         started = runs.start_mapping_sync(
             mapping, SyncMode.ALL, ignore_synch_only_coupled=True, started_by=run.started_by,

@@ -7,8 +7,8 @@ counted in the worker and kept in its result (``stored_counts``), never fetched 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, cast
 
 from django.core.cache import cache
 from django.db.models import Count
@@ -34,9 +34,9 @@ DEPENDENCY_NOT_SATISFIED = "Dependency not satisfied"
 COUNTS_SECONDS = 300
 FORECAST_KEYS = ("insert", "couple", "update", "unchanged", "skip", "fail", "conflict", "ignore")
 COUNTER_KEYS = ("inserted", "modified", "unchanged", "skipped", "failed", "conflicts")
-STATUS_BADGES = {LineStatus.FINISHED: "ok", LineStatus.ERROR: "error",
-                 LineStatus.IN_PROCESS: "running", LineStatus.READY: "pending",
-                 LineStatus.CANCELLED: "cancelled"}
+STATUS_BADGES: dict[str, str] = {LineStatus.FINISHED: "ok", LineStatus.ERROR: "error",
+                                 LineStatus.IN_PROCESS: "running", LineStatus.READY: "pending",
+                                 LineStatus.CANCELLED: "cancelled"}
 DIRECTION_BADGES = {"Success": "ok", "Error": "error", "In Process": "running",
                     "Cancelled": "cancelled"}
 
@@ -126,6 +126,7 @@ class Row:
     mapping_names: frozenset[str] = frozenset()
     # The recommendation as this run sees it (set by rows_for); "" before it is worked out.
     advice: str = ""
+    duration_text: str = ""  # set by the review page
 
     @property
     def status(self) -> str:
@@ -195,7 +196,7 @@ class Row:
     @property
     def total(self) -> int | None:
         totals = [job.records_total for job in self.jobs.values()]
-        return sum(totals) if totals and None not in totals else None
+        return sum(cast(list[int], totals)) if totals and None not in totals else None
 
     @property
     def percent(self) -> int | None:
@@ -221,7 +222,7 @@ class Row:
         if not starts:
             return None
         ends = [job.finished_at for job in self.jobs.values()]
-        end = max(ends) if ends and None not in ends else timezone.now()
+        end = max(cast(list[datetime], ends)) if ends and None not in ends else timezone.now()
         return end - min(starts)
 
     @property
@@ -339,7 +340,7 @@ def _add_forecast(rows: list[Row], dry: FullSyncRun | None) -> None:
                 totals[key] = totals.get(key, 0) + int(value)
         by_name[line.name] = (line, totals)
     for row in rows:
-        line, row.forecast = by_name.get(row.name, (None, {}))
+        _line, row.forecast = by_name.get(row.name, (None, {}))
         row.approximate = _approximate(row, by_name)
 
 

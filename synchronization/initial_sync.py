@@ -45,7 +45,12 @@ def couple_first(connection: ConnectionSetup, mapping: IntegrationTableMapping,
 
 def _one_per_sales_id(couplings: list[Coupling]) -> list[Coupling]:
     seen: set[uuid.UUID] = set()
-    return [c for c in couplings if not (c.sales_id in seen or seen.add(c.sales_id))]
+    kept = []
+    for coupling in couplings:
+        if coupling.sales_id not in seen:
+            seen.add(coupling.sales_id)
+            kept.append(coupling)
+    return kept
 
 
 def run_initial_sync(job: SyncJob) -> dict:

@@ -18,7 +18,7 @@ from rq import Worker, get_current_job
 from rq.job import Job as RqJob
 
 from connection.models import ConnectionSetup
-from synchronization.models import JobStatus, SyncJob
+from synchronization.models import JobKind, JobStatus, SyncJob
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +48,11 @@ class _Table:
 _table = _Table()
 
 
-def install(handlers: Mapping[str, Handler], listeners: tuple[Listener, ...] = ()) -> None:
+def install(handlers: Mapping[JobKind, Handler] | Mapping[str, Handler],
+            listeners: tuple[Listener, ...] = ()) -> None:
     """Install the handler table (one entry per JobKind) and the listeners called after any job
     ends. ``SynchronizationConfig.ready()`` calls this once with ``synchronization.handlers``."""
-    _table.handlers = dict(handlers)
+    _table.handlers = {str(kind): handler for kind, handler in handlers.items()}
     _table.listeners = tuple(listeners)
 
 
@@ -151,7 +152,7 @@ def run(job_id: int) -> None:
     if job is None or job.status != JobStatus.PENDING:
         log.info("job %s is not pending; not running it", job_id)
         return
-    if job.connection_id and not job.connection.is_enabled:
+    if job.connection is not None and not job.connection.is_enabled:
         _refuse(job, disabled_message(job.connection))
         return
     current = get_current_job()
@@ -169,7 +170,7 @@ def run(job_id: int) -> None:
     _execute(job, handler)
 
 
-def _refuse(job: SyncJob, message: str) -> None:
+def _refuse(job: SyncJob | None, message: str) -> None:
     """Cancel a pending job and the jobs chained after it, saying why."""
     while job is not None and job.cancel(message):
         log.info("job %s not run: %s", job.pk, message)

@@ -78,8 +78,8 @@ def check_mapping(mapping: IntegrationTableMapping, clients: Services,
     """The report of one mapping (a check that could not run reports its error)."""
     try:
         if mapping.bc_table in fullsync_lines.NOT_ON_ITS_OWN:  # lines travel with their header
-            report = {"kind": "records", "counts": {}, "findings": {}, "error": "",
-                      "note": fullsync_lines.WITH_HEADER}
+            report: dict[str, Any] = {"kind": "records", "counts": {}, "findings": {},
+                                      "error": "", "note": fullsync_lines.WITH_HEADER}
             return {**report, "mapping": mapping.name, "problems": 0}
         bc, sales = clients.sides(mapping)
         if mapping.is_option_mapping:
@@ -150,7 +150,7 @@ class RecordCheck:
         drifted, drift = self.drift.confirm(LIMIT)
         dup_bc = self.bc_scan.duplicate_groups()
         dup_sales = self.sales_scan.duplicate_groups()
-        findings = {
+        findings: dict[str, list] = {
             "dangling": dangling[:LIMIT], "outside_filter": outside[:LIMIT], "drift": drift,
             "duplicates_bc": [self._records("bc", g) for g in dup_bc[:LIMIT]],
             "duplicates_sales": [self._records("sales", g) for g in dup_sales[:LIMIT]],
@@ -184,7 +184,8 @@ class RecordCheck:
         sales_found = self.sales.fetch([s for _, s in unseen if s not in self.sales_scan.ids])
         names = dict(Coupling.objects.filter(pk__in=[self.coupling_ids[b] for b, _ in unseen])
                      .values_list("pk", "display_name"))
-        dangling, outside = [], []
+        dangling: list[dict] = []
+        outside: list[dict] = []
         for bc_id, sales_id in unseen:
             bc_gone = bc_id not in self.bc_scan.ids and bc_id not in bc_found
             sales_gone = sales_id not in self.sales_scan.ids and sales_id not in sales_found

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -192,7 +192,8 @@ def claim_sync(job: SyncJob, worker_name: str) -> bool:
     if not _predecessor_finished(job):
         return False
     with transaction.atomic():
-        IntegrationTableMapping.objects.select_for_update().filter(pk=job.mapping_id).first()
+        mapping_id = cast(int, job.mapping_id)  # a sync job always names its mapping
+        IntegrationTableMapping.objects.select_for_update().filter(pk=mapping_id).first()
         busy = SyncJob.objects.filter(mapping_id=job.mapping_id, status=JobStatus.RUNNING)
         if busy.exclude(pk=job.pk).exists():
             return False
@@ -266,6 +267,7 @@ def _run_direction(job: SyncJob) -> dict:
 def run_match(job: SyncJob) -> dict:
     """Couple by matching; then synchronize what was coupled when the options say so."""
     params = job.parameters
+    assert job.mapping is not None  # a match job is for one mapping
     options = MatchOptions(tuple(MatchField(**f) for f in params["fields"]),
                            params["create_new"], params["synch_after"])
     log = run_match_based_coupling(job.mapping, options,
@@ -357,5 +359,5 @@ def _count_total(job: SyncJob, source) -> None:
 def _record_on_mapping(job: SyncJob) -> None:
     job.refresh_from_db()
     result = SyncResult.FAILURE if job.has_failures else SyncResult.SUCCESS
-    IntegrationTableMapping.objects.filter(pk=job.mapping_id).update(
+    IntegrationTableMapping.objects.filter(pk=cast(int, job.mapping_id)).update(
         last_synced_at=timezone.now(), last_sync_result=result, last_job_id=job.pk)

@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 MAX_IDLE_RESUMES = 3
 QUEUE_USER = "Job Queue"
 # Entries that run only while a connection setting is on (BC creates and deletes them with it).
-SWITCHED_BY = {
+SWITCHED_BY: dict[str, str] = {
     JobKind.CREATE_SALES_ORDERS: "auto_create_sales_orders",
     JobKind.PROCESS_SALES_QUOTES: "auto_process_sales_quotes",
 }
@@ -88,6 +88,7 @@ def run_entry(entry: JobQueueEntry, now: datetime) -> list[SyncJob]:
 
 def _start(entry: JobQueueEntry) -> list[SyncJob]:
     if entry.kind == JobKind.MAPPING:
+        assert entry.mapping is not None  # a mapping entry names its mapping
         try:
             return runs.start_mapping_sync(entry.mapping, SyncMode.MODIFIED,
                                            started_by=QUEUE_USER)
@@ -128,7 +129,7 @@ def changed_side(mapping) -> str:
     connection = mapping.connection
     directions = runs.directions_of(mapping)
     if Direction.TO_SALES in directions and mapping.bc_watermark:
-        side = BcSide(mapping, services.business_central_client(connection))
+        side: BcSide | SalesSide = BcSide(mapping, services.business_central_client(connection))
         if side.has_changes_since(mapping.bc_watermark):
             return "Records changed in Business Central."
     if Direction.FROM_SALES in directions and mapping.sales_watermark:

@@ -111,6 +111,19 @@ class Side:
         """Batches to keep in flight: what the service recommends, else the configured count."""
         return self.concurrency
 
+    def read_pages(self, since: datetime | None, page_size: int = BC_PAGE_SIZE
+                   ) -> Iterator[list[dict]]:
+        """Records changed after ``since`` (all of them when None), a page at a time."""
+        raise NotImplementedError
+
+    def number(self, record: dict) -> str:
+        """What people call the record: BC's No., or the Sales row's primary name."""
+        raise NotImplementedError
+
+    def label(self, record: dict) -> str:
+        """The record as error lines and couplings show it."""
+        raise NotImplementedError
+
     def write(self, writes: Sequence[Write]) -> list[Outcome]:
         """Apply writes in batches, several at a time; one Outcome per write, in order."""
         outcomes: list[Outcome | None] = [None] * len(writes)
@@ -166,13 +179,16 @@ class BcSide(Side):
     """A Business Central table through API v2.0, or through its OData page when it has none."""
 
     key = "bc"
+    # Set on the side InvoiceLinePush builds: lets InvoiceLineRules run (its headers are written).
+    lines_of_invoices = False
 
     def __init__(self, mapping: IntegrationTableMapping, client: Any, batch_size: int = 100,
                  concurrency: int = 5) -> None:
         super().__init__(mapping, client, min(batch_size, 100), concurrency)
-        self.table = catalogues.bc_table(mapping.bc_table)
-        if self.table is None:
+        table = catalogues.bc_table(mapping.bc_table)
+        if table is None:
             raise ValueError(f"Business Central table {mapping.bc_table!r} is not known.")
+        self.table = table
         self.page = ODATA_PAGES.get(mapping.bc_table)
         self.card_page = CARD_PAGES.get(mapping.bc_table)
         self.id_field = "SystemId" if self.page else "id"
@@ -472,7 +488,7 @@ class SalesSide(Side):
             select.append(VERSION_FIELD)
         pages = self.client.query_pages(self.entity_set, filter=" and ".join(conditions),
                                         select=select, page_size=CHANGE_PROBE_ROWS)
-        rows = next(iter(pages), [])
+        rows: list[dict] = next(iter(pages), [])
         if len(rows) >= CHANGE_PROBE_ROWS:
             return True
         synced = Coupling.objects.for_sales_ids(self.mapping, [self.record_id(r) for r in rows])

@@ -178,7 +178,7 @@ def _lines_context(connection) -> dict:
         "counting": counting,
         # A count job in progress keeps the lines polling: its counts show when it ends.
         "polling_done": fullsync_review.polling_done(run, rows) and counting is None,
-        "lock_problem": fullsync.lock_problem(run) if active else "",
+        "lock_problem": fullsync.lock_problem(run) if active and run is not None else "",
         "show_forecast": any(row.forecast for row in rows),
         "can_restart": run is not None and not run.is_running and any(
             row.status in ("error", "cancelled") for row in rows),

@@ -9,6 +9,7 @@ per line (or separated by ``;``, or by ``,`` when a field name follows); the ref
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ class FieldFilter:
 
     field: str
     expr: BcExpr
-    position: int = field(default=0, compare=False)
+    position: int = dataclasses.field(default=0, compare=False)  # the name `field` is taken
 
     def __str__(self) -> str:
         return f"{friendly_name(self.field)}: {format_expression(self.expr)}"
@@ -122,7 +123,7 @@ def _is_separator(text: str, pos: int, catalogue: Catalogue | None) -> bool:
         return False
     # A comma may be part of a value ("Smith, John"); it separates only if a field name follows.
     match = _FIELD_START.match(text, pos + 1)
-    return bool(match) and (catalogue is None or catalogue.get(match.group(1)) is not None)
+    return match is not None and (catalogue is None or catalogue.get(match.group(1)) is not None)
 
 
 def _parse_segment(text: str, start: int, end: int,
@@ -218,8 +219,9 @@ def format_view(table_filter: TableFilter, catalogue: Catalogue | None = None) -
     ``VERSION(1) SORTING(Field1) WHERE(Field1=1(...))``; otherwise names with FILTER(...)."""
     specs = [catalogue.get(item.field) if catalogue else None for item in table_filter.fields]
     specs += [catalogue.get(name) if catalogue else None for name in table_filter.sorting]
-    if specs and all(spec is not None and spec.number is not None for spec in specs):
-        return _numbered_view(table_filter, catalogue)  # type: ignore[arg-type]
+    if catalogue is not None and specs and all(
+            spec is not None and spec.number is not None for spec in specs):
+        return _numbered_view(table_filter, catalogue)
     sorting = ",".join(_view_name(name) for name in table_filter.sorting)
     where = ",".join(f"{_view_name(item.field)}=FILTER({format_expression(item.expr)})"
                      for item in table_filter.fields)
@@ -229,7 +231,9 @@ def format_view(table_filter: TableFilter, catalogue: Catalogue | None = None) -
 
 def _numbered_view(table_filter: TableFilter, catalogue: Catalogue) -> str:
     def number(name: str) -> str:
-        return f"Field{catalogue.get(name).number}"  # type: ignore[union-attr]
+        spec = catalogue.get(name)
+        assert spec is not None  # format_view checked every name
+        return f"Field{spec.number}"
 
     parts = ["VERSION(1)"]
     if table_filter.sorting:

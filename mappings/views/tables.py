@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -49,7 +49,7 @@ def mapping_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _forms(request: HttpRequest, mapping: IntegrationTableMapping,
            instance: IntegrationTableMapping):
     """The card's form (bound to ``instance``), its schedule form and the filter rows."""
-    data = request.POST if request.method == "POST" else None
+    data: QueryDict | None = request.POST if request.method == "POST" else None
     catalogue = remote.sales_catalogue_or_none(mapping)
     names = remote.sales_display_names(mapping) if catalogue else {}
     rows = filter_rows.for_card(mapping, catalogue, names, data)
@@ -103,6 +103,7 @@ def _preview(mapping: IntegrationTableMapping, form: MappingForm, catalogue) -> 
     candidate = form.instance  # carries the typed values; never saved here
     compiled = sales_filter(candidate.integration_table_filter,
                             candidate.integration_table_filter_syntax, catalogue)
+    assert form.translation is not None  # set by the valid form's clean_table_filter
     return {"bc": remote.preview_bc(mapping, form.translation),
             "sales": remote.preview_sales(mapping, compiled)}
 

@@ -57,6 +57,7 @@ def connection_of(job: SyncJob) -> ConnectionSetup:
             job.connection = ConnectionSetup.objects.get(pk=job.parameters["connection_id"])
         job.mapping_name = job.mapping_name or LIST_NAMES.get(job.kind, "")[:20]
         job.save(update_fields=["connection", "mapping_name"])
+    assert job.connection is not None  # set above when the job had none
     return job.connection
 
 

@@ -95,7 +95,7 @@ class NotesRun:
 
     def _pair(self, links: list[Note], annotations: list[Note]):
         """Couple uncoupled notes that are already the same on both sides."""
-        waiting = {}
+        waiting: dict[tuple[str, str, str], list[Note]] = {}
         for note in annotations:
             waiting.setdefault(note.key, []).append(note)
         left = []

@@ -8,6 +8,7 @@ import json
 import re
 from collections import Counter
 from io import StringIO
+from typing import Any
 
 from django.core.management import call_command
 
@@ -101,7 +102,8 @@ def overlapping_runs() -> list[tuple[int, int]]:
     rows = (SyncJob.objects.exclude(started_at=None).exclude(mapping=None)
             .order_by("mapping_id", "started_at").values("pk", "mapping_id", "started_at",
                                                          "finished_at"))
-    found, previous = [], None
+    found: list[tuple[int, int]] = []
+    previous: Any = None
     for row in rows:
         if (previous and previous["mapping_id"] == row["mapping_id"]
                 and (previous["finished_at"] is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from tests.scaleout import checks, cluster, readme
 
@@ -65,7 +66,7 @@ class Supervisor:
 def outcome(connection, sandbox) -> dict:
     """Reconcile counts and the read-back of both sides, in one dict to compare in a test."""
     report = checks.reconcile_report(connection)
-    counts = checks.reconcile_counts(connection, report)
+    counts: dict[str, Any] = dict(checks.reconcile_counts(connection, report))
     bc, sales = checks.customers_on_both_sides(sandbox)
     customers = set(bc)
     counts["not_in_sales"] = len(customers - set(sales))

@@ -48,7 +48,7 @@ def ended_or_silent(job) -> bool:
                                       heartbeat_at__gt=silent).exists()
 
 
-def run_until_ended(run, supervisor) -> list:
+def run_until_ended(run, supervisor) -> None:
     """Wait for the run, restarting workers that exit, as a supervisor would."""
     import time
 

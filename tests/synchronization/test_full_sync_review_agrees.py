@@ -16,7 +16,7 @@ def queue(monkeypatch) -> InlineQueue:
     return install_inline_queue(monkeypatch)
 
 
-def _rows(client) -> dict:
+def _rows(client) -> tuple[dict, str]:
     page = client.get(REVIEW)
     assert page.status_code == 200
     return {row.name: row for row in page.context["rows"]}, page.content.decode()

@@ -18,7 +18,8 @@ class FakeSide(Side):
     key = "fake"
 
     def __init__(self, lanes: int, batch_size: int = 100, fail_batch: int | None = None) -> None:
-        super().__init__(mapping=None, client=None, batch_size=batch_size, concurrency=lanes)
+        super().__init__(mapping=None, client=None,  # type: ignore[arg-type]  # no mapping needed
+                         batch_size=batch_size, concurrency=lanes)
         self.lock = threading.Lock()
         self.on_wire = self.peak = 0
         self.first_batch_may_end = threading.Event()
