@@ -36,6 +36,7 @@ browser:
 
 lint: install-dev
 	$(BIN)/ruff check .
+	$(BIN)/mypy .
 
 # Two passes: everything on SQLite except the deliberately slow tests, then the tests that touch
 # the database, and the slow ones, on PostgreSQL. Tests wait on the network more than they
@@ -46,13 +47,15 @@ PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --duration
 
 test: install-dev browser
 	$(BIN)/ruff check .
+	$(BIN)/mypy .
 	$(PYTEST) -m "not slow"
 	tests/with_postgres.sh $(PYTEST) -m "(database or slow) and not browser" -p no:cacheprovider
 
 # Figures, never assertions: each benchmark builds its own world (sandbox, Redis, database).
 bench: install-dev
-	$(BIN)/python bench/full_sync.py --quick
-	$(BIN)/python bench/incremental.py --quick
+	$(BIN)/python bench/full_sync.py --quick --server-ms 20 --no-incremental
+	$(BIN)/python bench/full_sync.py --quick --server-ms 50
+	$(BIN)/python bench/full_sync.py --quick --case from-sales
 	$(BIN)/python bench/reconcile.py --quick
 
 clean:

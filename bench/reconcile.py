@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.harness import DEPENDENCIES, MB, RssSampler, World
+from bench.harness import DEPENDENCIES, MB, PssSampler, World
 
 MAPPING = "CUSTOMER"
 
@@ -63,7 +63,7 @@ def check(world: World) -> dict:
     return report
 
 
-class OwnRss(RssSampler):
+class OwnRss(PssSampler):
     """Peak RSS of this process alone (the harness's sampler adds its children: here those are
     the sandbox and the worker)."""
 

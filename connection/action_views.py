@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from connection import audit, bridges, lifecycle, salespeople, solution
+from connection import audit, lifecycle, registry, salespeople, solution
 from connection.access import administrator_required
 from connection.checks import run_test_connection
 from connection.clients.errors import ClientError
@@ -62,7 +62,7 @@ def redeploy(request: HttpRequest, pk: int) -> HttpResponse:
             done = solution.deploy(connection, form.cleaned_data["admin_user"],
                                    form.cleaned_data["admin_password"])
         except (ClientError, solution.SolutionError) as error:
-            form.add_error(None, f"The deployment of the solution failed: {error}")
+            form.add_error(None, solution.failure_message(error, form.cleaned_data["admin_user"]))
         else:
             messages.success(request, "The solution, user roles, and entities have been "
                              "deployed. " + " ".join(done))
@@ -70,9 +70,9 @@ def redeploy(request: HttpRequest, pk: int) -> HttpResponse:
     return _confirm(request, connection, form, "Redeploy Integration Solution", [
         "Enter a Dynamics 365 Sales account that holds the System Administrator and Solution "
         "Customizer roles. It is used once for this deployment and is not stored.",
-        "This creates the Integration Administrator and Integration User roles where missing, "
-        "assigns both to the integration user, and overwrites the Web Client URL and OData "
-        "details on the Business Central connection row in Sales.",
+        "This creates the Integration Administrator, Integration User and Product Availability "
+        "User roles where missing, assigns them to the integration user, and overwrites the Web "
+        "Client URL and OData details on the Business Central connection row in Sales.",
     ], "Deploy", status=400 if form.errors else 200)
 
 
@@ -105,8 +105,8 @@ def default_setup(request: HttpRequest, pk: int) -> HttpResponse:
     form = ConfirmForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            count = bridges.apply_default_setup(connection)
-        except bridges.FeatureUnavailable as error:
+            count = registry.mappings().apply_default_setup(connection)
+        except registry.FeatureUnavailable as error:
             messages.error(request, f"The default synchronization setup is not available: {error}")
         else:
             messages.success(request, "The default setup for Dynamics 365 Sales synchronization "
@@ -137,8 +137,8 @@ def couple_salespersons(request: HttpRequest, pk: int) -> HttpResponse:
     form = salespeople.CoupleSalespersonsForm(users, people, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            count = bridges.couple_salespeople(connection, form.pairs())
-        except bridges.FeatureUnavailable as error:
+            count = registry.mappings().couple_salespeople(connection, form.pairs())
+        except registry.FeatureUnavailable as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, f"Coupled {count} salespeople with Dynamics 365 Sales users.")
@@ -148,7 +148,7 @@ def couple_salespersons(request: HttpRequest, pk: int) -> HttpResponse:
     }, status=400 if form.errors else 200)
 
 
-def _start(request: HttpRequest, pk: int, kind: str, title: str, warning: list[str]):
+def _start(request: HttpRequest, pk: int, full: bool, title: str, warning: list[str]):
     connection = _connection(pk)
     form = ConfirmForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -156,26 +156,27 @@ def _start(request: HttpRequest, pk: int, kind: str, title: str, warning: list[s
             messages.error(request, "Enable the connection first (it must pass Test Connection).")
             return redirect(_card_url(connection))
         try:
-            job = bridges.start_job(kind, connection, started_by=request.user.get_username())
-        except bridges.FeatureUnavailable as error:
+            features = registry.synchronization()
+            start = features.start_full_sync if full else features.start_modified_sync
+            job = start(connection, started_by=request.user.get_username())
+        except registry.FeatureUnavailable as error:
             messages.warning(request, str(error))
         else:
             messages.success(request, f"{title} started (job #{job.pk}).")
-        return redirect("synchronization:full_sync" if kind == bridges.FULL_SYNC
-                        else "synchronization:jobs")
+        return redirect("synchronization:full_sync" if full else "synchronization:jobs")
     return _confirm(request, connection, form, title, warning, title,
                     status=400 if form.errors else 200)
 
 
 @administrator_required
 def sync_modified(request: HttpRequest, pk: int) -> HttpResponse:
-    return _start(request, pk, bridges.MODIFIED_SYNC, "Synchronize Modified Records", [
+    return _start(request, pk, False, "Synchronize Modified Records", [
         "This will synchronize all modified records in all Integration Table Mappings."])
 
 
 @administrator_required
 def full_sync(request: HttpRequest, pk: int) -> HttpResponse:
-    return _start(request, pk, bridges.FULL_SYNC, "Run Full Synchronization", [
+    return _start(request, pk, True, "Run Full Synchronization", [
         "This synchronizes every record of every integration table mapping that has not been "
         "coupled yet, in dependency order. The Full Synchronization Review page shows progress.",
     ])

@@ -78,6 +78,7 @@ TITLES = [
     ("integration_user", "Integration user is enabled, licensed and not a System Administrator"),
     ("integration_roles", "Integration user has the Integration Administrator and Integration "
                           "User roles"),
+    ("availability_role", "Integration user has the Product Availability User role"),
     ("solution", "Dynamics 365 Business Central Integration Solution Imported"),
     ("company", "Business Central company reachable"),
     ("currency", "Sales base currency known to Business Central"),
@@ -91,13 +92,15 @@ class ConnectionTest:
     def __init__(self, connection: ConnectionSetup, user=None) -> None:
         self.connection, self.user = connection, user
         self.report = TestReport(checks=[Check(key, title) for key, title in TITLES])
-        self.dataverse = self.business_central = None
+        self.dataverse: Any = None
+        self.business_central: Any = None
 
     def check(self, key: str) -> Check:
         return next(c for c in self.report.checks if c.key == key)
 
     def run(self) -> TestReport:
-        steps = [self.sign_in, self.whoami, self.integration_user, self.solution,
+        steps = [self.sign_in, self.whoami, self.integration_user, self.availability_role,
+                 self.solution,
                  self.company, self.currency, self.user_mapped]
         for step in steps:
             try:
@@ -166,6 +169,21 @@ class ConnectionTest:
             self._fail("integration_roles", f"{name} lacks: {', '.join(missing)}.", ROLES_FIX)
         else:
             self._pass("integration_roles", f"{name} holds both integration roles.")
+
+    def availability_role(self) -> None:
+        """The solution's third role: without it Sales cannot ask Business Central for item
+        availability. A failure only while item availability is on; a note otherwise."""
+        if self.dataverse is None:
+            return
+        missing = roles.missing_solution_roles(self.dataverse, self.report.facts["user_id"])
+        caption = roles.PRODUCT_AVAILABILITY_USER[1]
+        if caption not in missing:
+            self._pass("availability_role", f"It holds the {caption} role.")
+            return
+        self._fail("availability_role", f"The integration user does not hold the {caption} "
+                   "role, so Sales cannot query item availability.", AVAILABILITY_ROLE_FIX)
+        if not self.connection.item_availability_enabled:
+            self.check("availability_role").status = WARNING
 
     def solution(self) -> None:
         if self.dataverse is None:
@@ -257,7 +275,8 @@ def base_currency_known(client, code: str) -> tuple[str, str]:
     then reported as a note, not a failure.
     """
     try:
-        info = next(iter(client.query("companyInformation", select=["currencyCode"])), {})
+        info: dict[str, Any] = next(
+            iter(client.query("companyInformation", select=["currencyCode"])), {})
         lcy = info.get("currencyCode") or ""
     except NotFound:
         lcy = None
@@ -321,6 +340,10 @@ USER_FIX = ("Use an enabled, licensed account that is dedicated to the integrati
 ROLES_FIX = ("Choose Redeploy Integration Solution: it creates the roles and assigns them to "
              "the integration user. Or assign them in Sales: Settings > Security > Users > "
              "Manage Roles.")
+AVAILABILITY_ROLE_FIX = (
+    "Choose Redeploy Integration Solution: it creates the Dynamics 365 Business Central Product "
+    "Availability User role and assigns it to the integration user. Assign it in Sales to the "
+    "salespeople who look up item availability too.")
 SOLUTION_FIX = ("Choose Redeploy Integration Solution with a Sales administrator account to "
                 "import the Dynamics 365 Business Central integration solution.")
 COMPANY_FIX = ("Check the Business Central FastTab: service URL, tenant, environment and "

@@ -18,7 +18,7 @@ from connection import audit
 from connection.forms import SECRET_CAPTIONS, ConnectionSetupForm
 from connection.models import ConnectionSetup
 
-SETTINGS = [name for name in ConnectionSetupForm._meta.fields if name != "is_enabled"]
+SETTINGS = [name for name in ConnectionSetupForm.Meta.fields if name != "is_enabled"]
 
 
 class DocumentError(ValueError):
@@ -75,7 +75,7 @@ def apply_document(document: dict[str, Any], name: str | None = None,
     form = ConnectionSetupForm({k: "" if v is None else v for k, v in data.items()},
                                instance=connection)
     if not form.is_valid():
-        problems = "; ".join(f"{field}: {' '.join(errors)}"
+        problems = "; ".join(f"{field}: {' '.join(str(e) for e in errors)}"
                              for field, errors in form.errors.items())
         raise DocumentError(problems)
     before = audit.snapshot(connection) if connection.pk else {}

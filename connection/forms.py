@@ -1,5 +1,7 @@
 """Forms of the connection pages: the setup card, new connection, actions' confirmations."""
 
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -42,6 +44,21 @@ FASTTABS = [
 ]
 
 
+# Which authentication types use a General field; fields not listed serve every type. The card
+# shows only the chosen type's fields (and its Authentication Type Details FastTab).
+AUTH_FIELDS = {
+    "client_secret": (AuthenticationType.CLIENT_SECRET,),
+    "certificate": (AuthenticationType.CERTIFICATE,),
+    "certificate_thumbprint": (AuthenticationType.CERTIFICATE,),
+    "user_name": (AuthenticationType.OFFICE365, AuthenticationType.ON_PREMISES),
+    "user_password": (AuthenticationType.OFFICE365, AuthenticationType.ON_PREMISES),
+    "onprem_authentication": (AuthenticationType.ON_PREMISES,),
+    "domain": (AuthenticationType.ON_PREMISES,),
+    "connection_string": (AuthenticationType.ON_PREMISES,),
+}
+AUTH_TABS = {"Authentication Type Details": (AuthenticationType.ON_PREMISES,)}
+
+
 def https_urls(field: models.Field, **kwargs) -> forms.Field | None:
     """Form fields of URL settings assume https:// when a person leaves the scheme out."""
     if isinstance(field, models.URLField):
@@ -54,8 +71,13 @@ def bound_flag(form: forms.BaseForm, name: str) -> bool:
     widget = form.fields[name].widget
     return bool(widget.value_from_datadict(form.data, form.files, form.add_prefix(name)))
 
+if TYPE_CHECKING:
+    _SecretFormBase = forms.ModelForm[ConnectionSetup]
+else:
+    _SecretFormBase = object
 
-class SecretFieldsMixin:
+
+class SecretFieldsMixin(_SecretFormBase):
     """Write-only secret inputs: never rendered back, blank keeps the stored value."""
 
     secret_fields: tuple[str, ...] = ()
@@ -107,11 +129,48 @@ class ConnectionSetupForm(SecretFieldsMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.add_secret_fields()
         self.fields["authentication_type"].label = "Authentication type"
+        # Switching sales order integration needs a Sales administrator account and adds a
+        # mapping: it has its own action, so the box only shows the state here.
+        self.fields["user_mapping_required"].help_text = (
+            "While on, portal users whose e-mail is not the Primary Email of a Sales user (as "
+            "Test Connection found) have no synchronization or coupling actions; the pages say "
+            "so. While off, everyone works on behalf of the integration user.")
+        switch = self.fields["sales_order_integration_enabled"]
+        switch.disabled = True
+        switch.help_text = ("Use Enable (or Disable) Sales Order Integration in the action bar: "
+                            "it asks for a Sales administrator account once.")
         self.url_change: NormalisedUrl | None = None
 
     def fasttabs(self) -> list[tuple[str, list]]:
         """The bound fields grouped like Business Central's FastTabs."""
         return [(title, [self[name] for name in names]) for title, names in FASTTABS]
+
+    @property
+    def chosen_authentication(self) -> str:
+        """The authentication type the card is showing: the submitted one, else the stored."""
+        if self.is_bound and self.data.get("authentication_type") in AuthenticationType.values:
+            return self.data["authentication_type"]
+        return self.instance.authentication_type
+
+    def card_tabs(self) -> list[dict]:
+        """FastTabs for the card: each field says which authentication types use it and whether
+        it is hidden for the chosen one (a field with an error is always shown)."""
+        chosen = self.chosen_authentication
+        tabs = []
+        for title, names in FASTTABS:
+            fields: list[dict[str, Any]] = []
+            for name in names:
+                types = AUTH_FIELDS.get(name, ())
+                bound = self[name]
+                fields.append({"field": bound, "auth": " ".join(types),
+                               "hidden": bool(types) and chosen not in types
+                               and not bound.errors})
+            types = AUTH_TABS.get(title, ())
+            hidden = bool(types) and chosen not in types and not any(
+                f["field"].errors for f in fields)
+            tabs.append({"title": title, "fields": fields, "auth": " ".join(types),
+                         "hidden": hidden})
+        return tabs
 
     def clean_server_address(self) -> str:
         raw = self.cleaned_data.get("server_address", "")
@@ -155,6 +214,7 @@ class ConnectionSetupForm(SecretFieldsMixin, forms.ModelForm):
 
     def clean(self) -> dict:
         data = super().clean()
+        assert data is not None  # Form.clean() returns cleaned_data
         self._clean_user_name(data)
         self._clean_dependent_switches(data)
         if data.get("item_availability_enabled") and not data.get("odata_url"):
@@ -202,6 +262,15 @@ class AdministratorCredentialsForm(forms.Form):
         label="Administrator password", strip=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
     )
+
+
+class SalesOrderIntegrationForm(AdministratorCredentialsForm):
+    """Switch sales order integration on or off with a Sales administrator account (seed 001:
+    enabling it "requires that you provide credentials for an administrator user account")."""
+
+    enable = forms.TypedChoiceField(
+        choices=[("on", "Enable"), ("off", "Disable")], coerce=lambda value: value == "on",
+        widget=forms.HiddenInput, error_messages={"invalid_choice": "Choose enable or disable."})
 
 
 class ConfirmForm(forms.Form):

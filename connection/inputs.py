@@ -67,7 +67,8 @@ class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
             if bad:
                 raise ValidationError(self.error_messages["invalid_pk_value"],
                                       code="invalid_pk_value", params={"pk": str(bad[0])[:40]})
-        return super()._check_values(value)
+        # A private hook of ModelMultipleChoiceField, so the stubs do not declare it.
+        return super()._check_values(value)  # type: ignore[misc]
 
 
 def safe_next(request: HttpRequest, target: str | None, default: str, *args) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from connection import audit, bridges
+from connection import audit, registry
 from connection.checks import TestReport, run_test_connection
 from connection.models import ConnectionSetup, ConnectionStatus
 
@@ -18,7 +18,7 @@ def enable(connection: ConnectionSetup, user=None) -> TestReport:
     with transaction.atomic():
         connection.is_enabled, connection.disable_reason = True, ""
         connection.save()
-        bridges.set_jobs_on_hold(connection, False)
+        registry.set_jobs_on_hold(connection, False)
         audit.record_changes(connection, before, user)
     return report
 
@@ -31,5 +31,5 @@ def disconnect(connection: ConnectionSetup, user=None, reason: str = "") -> None
         connection.status = ConnectionStatus.DISCONNECTED
         connection.disable_reason = reason
         connection.save()
-        bridges.set_jobs_on_hold(connection, True)
+        registry.set_jobs_on_hold(connection, True)
         audit.record_changes(connection, before, user)

@@ -173,13 +173,14 @@ class ConnectionSetup(models.Model):
         "Dataverse batch size", default=500,
         validators=[MinValueValidator(1), MaxValueValidator(1000)],
         help_text="Operations per Dataverse $batch request (1-1,000).")
-    # Dataverse allows 1,200 s of execution per 300-s window (protocols.md 3.10): four batches
-    # busy at once spend exactly that budget; more only earn 429s and Retry-After sleeps.
+    # Left at its default, the number of batches in flight follows the service's x-ms-dop-hint
+    # (synchronization.sides.SalesSide.lanes); another value is kept, to leave room for other
+    # integrations signed in as the same user.
     sales_concurrency = models.PositiveIntegerField(
         "Dataverse parallel batches", default=4,
         validators=[MinValueValidator(1), MaxValueValidator(50)],
-        help_text="Batches sent at once (1-50). Four use Dataverse's whole execution-time "
-                  "budget; more only earn throttling.")
+        help_text="Batches sent at once (1-50). Left at 4, the portal follows the number "
+                  "Dataverse recommends (x-ms-dop-hint); another value is kept as it is.")
     bc_batch_size = models.PositiveIntegerField(
         "Business Central batch size", default=100,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
@@ -229,10 +230,6 @@ class ConnectionSetup(models.Model):
     @property
     def status_badge(self) -> str:
         return ConnectionStatus(self.status).badge
-
-    @property
-    def is_on_premises(self) -> bool:
-        return self.authentication_type == AuthenticationType.ON_PREMISES
 
     @property
     def bc_tenant(self) -> str:

@@ -135,7 +135,3 @@ def _rebuild(scheme, host, port, parts, on_premises, changes) -> str:
         changes.append("trailing slash removed")
     return f"{scheme}://{authority}"
 
-
-def organisation_name(url: str) -> str:
-    """The organisation of an on-premises URL (its first path segment), else ''."""
-    return urlsplit(url).path.strip("/").split("/")[0]

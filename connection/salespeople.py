@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django import forms
 
-from connection import bridges
+from connection import registry
 from connection.models import ConnectionSetup
 from connection.services import business_central_client, dataverse_client
 
@@ -75,7 +75,7 @@ def load(connection: ConnectionSetup) -> tuple[list[SalesUser], list[Salesperson
     """Sales users with suggestions and the BC salespeople to choose from."""
     salespeople = read_salespeople(connection)
     users = suggest(read_sales_users(connection), salespeople,
-                    bridges.coupled_salespeople(connection))
+                    registry.coupled_salespeople(connection))
     return users, salespeople
 
 
@@ -99,6 +99,7 @@ class CoupleSalespersonsForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
+        assert data is not None  # Form.clean() returns cleaned_data
         chosen = [value for value in data.values() if value]
         twice = {self.salespeople[v].code for v in chosen if chosen.count(v) > 1}
         if twice:

@@ -14,11 +14,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-import requests
 from django.conf import settings
 
+from connection.clients.errors import ClientError
+from connection.clients.sandbox import SandboxClient
+
 log = logging.getLogger(__name__)
-TIMEOUT = (2.0, 5.0)
 
 
 class SandboxUnavailable(Exception):
@@ -40,16 +41,13 @@ def _get(path: str) -> Any:
     bundle = ca_bundle()
     if not bundle.exists():
         raise SandboxUnavailable(f"No sandbox CA at {bundle}: the sandbox has not started here.")
-    session = requests.Session()
-    session.trust_env = False  # REQUESTS_CA_BUNDLE must not replace the sandbox CA
+    client = SandboxClient(url(), str(bundle))
     try:
-        response = session.get(f"{url()}/_sandbox/{path}", verify=str(bundle), timeout=TIMEOUT)
-        response.raise_for_status()
-        return response.json()
-    except (requests.RequestException, ValueError) as exc:
+        return client.get(path)
+    except (ClientError, ValueError) as exc:
         raise SandboxUnavailable(f"The sandbox at {url()} does not answer: {exc}") from exc
     finally:
-        session.close()
+        client.close()
 
 
 def credentials() -> dict[str, Any]:

@@ -12,13 +12,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from connection import sales_metadata
-from connection.clients.errors import ClientError, NotFound
+from connection.clients.errors import (
+    AuthenticationError,
+    ClientError,
+    ConnectionFailed,
+    Forbidden,
+    NotFound,
+)
 from connection.models import ConnectionSetup
 from connection.services import dataverse_client, user_credential
 
 INTEGRATION_ADMINISTRATOR = ("8c8d4f51-a72b-e511-80d9-3863bb349780", "Integration Administrator")
 INTEGRATION_USER = ("6f960e32-a72b-e511-80d9-3863bb349780", "Integration User")
 INTEGRATION_ROLES = (INTEGRATION_ADMINISTRATOR, INTEGRATION_USER)
+# The third role of the solution (seed 004): lets people query item availability in Business
+# Central from Sales. Business Central checks it by name only, so it has no fixed id here.
+PRODUCT_AVAILABILITY_USER = (None, "Product Availability User")
+SOLUTION_ROLES = (*INTEGRATION_ROLES, PRODUCT_AVAILABILITY_USER)
 ROLE_NAME = "Dynamics 365 Business Central {caption}"
 SYSTEM_ADMINISTRATOR_TEMPLATE = "627090ff-40a3-4053-8790-584edc5be201"
 ADMIN_ROLES = ("System Administrator", "Solution Customizer")
@@ -129,30 +139,53 @@ def deploy(connection: ConnectionSetup, admin_user: str, admin_password: str) ->
 
 
 def ensure_roles(admin, business_unit_id: str) -> list[str]:
-    """Create the two integration roles (with BC's fixed ids) where they are missing."""
+    """Create the solution's three roles where they are missing (the two integration roles
+    with Business Central's fixed ids)."""
     done = []
-    for role_id, caption in INTEGRATION_ROLES:
-        try:
-            admin.get("roles", role_id, select=["roleid"])
-        except NotFound:
-            admin.create("roles", {
-                "roleid": role_id, "name": ROLE_NAME.format(caption=caption),
-                "businessunitid@odata.bind": f"/businessunits({business_unit_id})",
-            })
-            done.append(f"Created the role {ROLE_NAME.format(caption=caption)}.")
+    for role_id, caption in SOLUTION_ROLES:
+        if find_role(admin, role_id, caption):
+            continue
+        values = {"name": ROLE_NAME.format(caption=caption),
+                  "businessunitid@odata.bind": f"/businessunits({business_unit_id})"}
+        admin.create("roles", {"roleid": role_id, **values} if role_id else values)
+        done.append(f"Created the role {ROLE_NAME.format(caption=caption)}.")
     return done
 
 
+def find_role(client, role_id: str | None, caption: str) -> str | None:
+    """The id of a solution role in Sales, by its fixed id or else by its name."""
+    if role_id:
+        try:
+            client.get("roles", role_id, select=["roleid"])
+            return role_id
+        except NotFound:
+            return None
+    name = ROLE_NAME.format(caption=caption).replace("'", "''")
+    row = next(iter(client.query("roles", select=["roleid"], filter=f"name eq '{name}'")), None)
+    return str(row["roleid"]).lower() if row else None
+
+
 def assign_roles(admin, user_id: str) -> list[str]:
-    """Give the integration user both integration roles (associating twice is harmless)."""
+    """Give the integration user the solution's three roles (associating twice is harmless)."""
     held = roles_of(admin, user_id)
     done = []
-    for role_id, caption in INTEGRATION_ROLES:
-        if not any(role.is_one_of(role_id, caption) for role in held):
-            admin.associate("systemusers", user_id, "systemuserroles_association", "roles",
-                            role_id)
-            done.append(f"Assigned the {caption} role to the integration user.")
-    return done or ["The integration user already holds both integration roles."]
+    for role_id, caption in SOLUTION_ROLES:
+        if any(role.is_one_of(role_id or "", caption) for role in held):
+            continue
+        found = find_role(admin, role_id, caption)
+        if found is None:
+            raise SolutionError(f"The role {ROLE_NAME.format(caption=caption)} is missing in "
+                                "Sales after it was created; run Redeploy again.")
+        admin.associate("systemusers", user_id, "systemuserroles_association", "roles", found)
+        done.append(f"Assigned the {caption} role to the integration user.")
+    return done or ["The integration user already holds the three integration roles."]
+
+
+def missing_solution_roles(client, user_id: str) -> list[str]:
+    """Captions of the solution's roles the user does not hold (Test Connection)."""
+    held = roles_of(client, user_id)
+    return [caption for role_id, caption in SOLUTION_ROLES
+            if not any(role.is_one_of(role_id or "", caption) for role in held)]
 
 
 def write_connection_data(client, connection: ConnectionSetup) -> str:
@@ -185,4 +218,45 @@ def set_sales_order_integration(admin, enabled: bool) -> str:
     return f"Sales order integration is {'enabled' if enabled else 'disabled'} in Sales."
 
 
-__all__ = ["ClientError", "SolutionError", "deploy"]
+def switch_sales_order_integration(connection: ConnectionSetup, enabled: bool, admin_user: str,
+                                   admin_password: str) -> list[str]:
+    """Switch sales order integration on (deploy what it needs: roles, connection data, the
+    Sales organization's setting) or off, with an administrator account used once. The switch
+    is stored only when Sales accepted it. Raises ClientError or SolutionError."""
+    if enabled:
+        connection.sales_order_integration_enabled = True
+        try:
+            done = deploy(connection, admin_user, admin_password)
+        except Exception:
+            connection.sales_order_integration_enabled = False
+            raise
+    else:
+        admin, _who = administrator_client(connection, admin_user, admin_password)
+        done = [set_sales_order_integration(admin, False)]
+        connection.sales_order_integration_enabled = False
+        connection.auto_create_sales_orders = connection.auto_process_sales_quotes = False
+    connection.save(update_fields=["sales_order_integration_enabled", "auto_create_sales_orders",
+                                   "auto_process_sales_quotes", "updated_at"])
+    return done
+
+
+def failure_message(error: Exception, admin_user: str) -> str:
+    """What went wrong in a deployment and what to do about it, in one message."""
+    if isinstance(error, AuthenticationError):
+        return (f"Sign-in as {admin_user} was refused: {error}. Check the administrator's email "
+                "and password (the password is case-sensitive), that the account is a user of "
+                "this Sales environment's tenant, and that it does not need multi-factor "
+                "sign-in; then choose Deploy again.")
+    if isinstance(error, Forbidden):
+        return (f"{admin_user} may not change the solution's roles: {error}. Use an account "
+                "that holds the System Administrator and Solution Customizer roles.")
+    if isinstance(error, ConnectionFailed):
+        return (f"Dynamics 365 Sales could not be reached: {error}. Check the Dynamics 365 "
+                "Sales URL on the General FastTab and choose Test Connection.")
+    if isinstance(error, SolutionError):
+        return str(error)
+    return (f"The deployment of the solution failed: {error}. Choose Test Connection to see "
+            "which setting is wrong, then Redeploy again.")
+
+
+__all__ = ["ClientError", "SolutionError", "deploy", "failure_message"]

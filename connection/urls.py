@@ -1,6 +1,6 @@
 from django.urls import path
 
-from connection import action_views, views, wizard_views
+from connection import action_views, sales_order_views, views, wizard_views
 
 app_name = "connection"
 urlpatterns = [
@@ -17,6 +17,8 @@ urlpatterns = [
          name="reset_web_client_url"),
     path("<id:pk>/couple-salespersons/", action_views.couple_salespersons,
          name="couple_salespersons"),
+    path("<id:pk>/sales-order-integration/", sales_order_views.sales_order_integration,
+         name="sales_order_integration"),
     path("<id:pk>/default-setup/", action_views.default_setup, name="default_setup"),
     path("<id:pk>/sync-modified/", action_views.sync_modified, name="sync_modified"),
     path("<id:pk>/full-sync/", action_views.full_sync, name="full_sync"),

@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from connection import audit, bridges, lifecycle, sandbox_link
+from connection import audit, lifecycle, registry, sandbox_link
 from connection.access import administrator_required, is_administrator
 from connection.current import get_current_connection, set_current_connection
 from connection.forms import (
@@ -60,7 +60,7 @@ def render_card(request, connection, form=None, report=None, status=200) -> Http
         "connection": connection, "form": form, "report": report,
         "open_tabs": _tabs_with_errors(form),
         "user_mapped": connection.is_user_mapped(request.user),
-        "last_full_sync": bridges.last_full_sync(connection),
+        "last_full_sync": registry.last_full_sync(connection),
     }
     return render(request, "connection/setup.html", context, status=status)
 
@@ -101,7 +101,7 @@ def enable(request: HttpRequest, connection: ConnectionSetup) -> HttpResponse:
         )
         return render_card(request, connection, report=report)
     messages.success(request, "The connection is enabled.")
-    if not bridges.has_synchronization_setup(connection):
+    if not registry.has_synchronization_setup(connection):
         return redirect(f"{_url('connection:default_setup', connection)}?after_enable=1")
     return redirect("connection:card", connection.pk)
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db import transaction
 
-from connection import audit, bridges, lifecycle, recommendations, salespeople, solution
+from connection import audit, lifecycle, registry, salespeople, solution
 from connection.checks import TestReport, run_test_connection
 from connection.clients.errors import ClientError
 from connection.models import ConnectionSetup, OwnershipModel
@@ -148,8 +148,13 @@ def apply_advanced(form: AdvancedStepForm, connection: ConnectionSetup, user,
         elif connection.item_availability_enabled:
             client = dataverse_client(connection, interactive=True)
             notes.append(solution.write_connection_data(client, connection))
+        if connection.sales_order_integration_enabled and registry.has_synchronization_setup(
+                connection):  # a guide run again: add the order mapping, keep the others
+            notes += registry.mappings().switch_sales_order_setup(connection, True)
     except (ClientError, solution.SolutionError) as error:
-        return Outcome(False, errors=[f"The integration solution could not be deployed: {error}"])
+        return Outcome(False, errors=[
+            "The integration solution could not be deployed. "
+            + solution.failure_message(error, data.get("admin_user", ""))])
     if data.get("enable_connection"):
         report = lifecycle.enable(connection, user)
         if not report.passed:
@@ -169,14 +174,15 @@ def apply_synchronization(form: SynchronizationStepForm, connection: ConnectionS
     if data["use_default_setup"]:
         try:
             with transaction.atomic():
-                count = bridges.apply_default_setup(connection)
-                removed = bridges.remove_unselected_mappings(connection, data["mappings"])
-        except bridges.FeatureUnavailable as error:
+                features = registry.mappings()
+                count = features.apply_default_setup(connection)
+                removed = features.remove_unselected_mappings(connection, data["mappings"])
+        except registry.FeatureUnavailable as error:
             return Outcome(False, errors=[str(error)])
         notes.append(f"Installed the default synchronization setup ({count - removed} "
                      "integration table mappings).")
     connection.wizard_data["mappings"] = data["mappings"]
-    connection.wizard_data["recommendations"] = recommendations.compute(
+    connection.wizard_data["recommendations"] = registry.recommend(
         connection, plan, data["mappings"])
     following = next_step(connection, 5)
     reached(connection, following)
@@ -188,8 +194,8 @@ def couple(form, connection: ConnectionSetup) -> Outcome:
     pairs = form.pairs()
     if pairs:
         try:
-            bridges.couple_salespeople(connection, pairs)
-        except bridges.FeatureUnavailable as error:
+            registry.mappings().couple_salespeople(connection, pairs)
+        except registry.FeatureUnavailable as error:
             return Outcome(False, errors=[str(error)])
     reached(connection, 7)
     return Outcome(True, messages=[f"Coupled {len(pairs)} salespeople."], next_step=7)
@@ -204,8 +210,8 @@ def finish(connection: ConnectionSetup, run_full_sync: bool) -> Outcome:
     # Tables recommended "Couple Records" are coupled on their match fields before anything
     # is created, so the run never makes a second copy of a record both sides hold.
     try:
-        job = bridges.start_job(bridges.INITIAL_SYNC, connection)
-    except bridges.FeatureUnavailable as error:
+        job = registry.synchronization().start_initial_sync(connection)
+    except registry.FeatureUnavailable as error:
         return Outcome(True, messages=[f"The assisted setup is complete. {error} Review the "
                                        "mappings and start the full synchronization later."])
     return Outcome(True, messages=[
@@ -234,4 +240,4 @@ def load_companies(connection: ConnectionSetup) -> list[list[str]]:
 def preview_recommendations(connection: ConnectionSetup, plan: list[dict]) -> list[dict]:
     """Recommendations for the tables chosen so far (all of them at first)."""
     selected = connection.wizard_data.get("mappings") or [item["name"] for item in plan]
-    return recommendations.compute(connection, plan, selected)
+    return registry.recommend(connection, plan, selected)

@@ -3,12 +3,14 @@ against the services run in ``connection.wizard`` once the form is valid."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 
 from connection import validation
 from connection.forms import SecretFieldsMixin, bound_flag, https_urls
 from connection.models import AuthenticationType, ConnectionSetup, SdkVersion
-from connection.sales_url import normalise_sales_url
+from connection.sales_url import NormalisedUrl, normalise_sales_url
 
 
 class SalesUrlStepForm(forms.ModelForm):
@@ -25,7 +27,7 @@ class SalesUrlStepForm(forms.ModelForm):
         self.fields["server_address"].help_text = (
             "Paste the address of your Sales app from the browser; it is corrected for you.")
         self.fields["authentication_type"].label = "Authentication type"
-        self.url_change = None
+        self.url_change: NormalisedUrl | None = None
 
     def clean_server_address(self) -> str:
         result = normalise_sales_url(
@@ -52,7 +54,7 @@ class CredentialsStepForm(SecretFieldsMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.add_secret_fields()
-        kind = self.instance.authentication_type
+        kind = AuthenticationType(self.instance.authentication_type)
         hidden = {
             AuthenticationType.CLIENT_SECRET: {"certificate", "certificate_thumbprint",
                                                "onprem_authentication", "domain",
@@ -97,7 +99,8 @@ class CredentialsStepForm(SecretFieldsMixin, forms.ModelForm):
 
     def clean(self) -> dict:
         data = super().clean()
-        kind = self.instance.authentication_type
+        assert data is not None  # Form.clean() returns cleaned_data
+        kind = AuthenticationType(self.instance.authentication_type)
         needed = {AuthenticationType.CLIENT_SECRET: ["client_secret"],
                   AuthenticationType.CERTIFICATE: ["certificate"],
                   AuthenticationType.OFFICE365: ["user_password"],
@@ -123,7 +126,8 @@ class BusinessCentralStepForm(SecretFieldsMixin, forms.ModelForm):
     def __init__(self, *args, companies: list[tuple[str, str]] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.add_secret_fields()
-        self.fields["company"].choices = [("", "(choose after the companies are read)")] + [
+        cast(forms.ChoiceField, self.fields["company"]).choices = [
+            ("", "(choose after the companies are read)")] + [
             (company_id, name) for company_id, name in companies or []]
         self.fields["company"].initial = self.instance.bc_company_id
 
@@ -166,7 +170,7 @@ class AdvancedStepForm(SecretFieldsMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.add_secret_fields()
-        self.fields["proxy_version"].choices = SdkVersion.choices
+        cast(forms.ChoiceField, self.fields["proxy_version"]).choices = SdkVersion.choices
         if not self.instance.odata_url:
             self.fields["odata_url"].initial = self.instance.default_odata_url
 
@@ -177,6 +181,7 @@ class AdvancedStepForm(SecretFieldsMixin, forms.ModelForm):
 
     def clean(self) -> dict:
         data = super().clean()
+        assert data is not None  # Form.clean() returns cleaned_data
         if self.needs_administrator and not data.get("sandbox_admin"):
             for name in ("admin_user", "admin_password"):
                 if not data.get(name):
@@ -200,11 +205,12 @@ class SynchronizationStepForm(forms.Form):
 
     def __init__(self, *args, names: list[str], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["mappings"].choices = [(name, name) for name in names]
+        cast(forms.ChoiceField, self.fields["mappings"]).choices = [(name, name) for name in names]
         self.fields["mappings"].initial = names
 
     def clean(self) -> dict:
         data = super().clean()
+        assert data is not None  # Form.clean() returns cleaned_data
         if data.get("use_default_setup") and not data.get("mappings"):
             self.add_error("mappings", "Choose at least one table to synchronize.")
         return data

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from connection import audit, bridges, recommendations, salespeople, sandbox_link, wizard
+from connection import audit, registry, salespeople, sandbox_link, wizard
 from connection.access import is_administrator
 from connection.clients.errors import ClientError
 from connection.current import set_current_connection
@@ -59,8 +59,8 @@ def _extra(request, connection, step: int) -> dict:
     """Data a step shows besides its form (read from the services when needed)."""
     if step == 5:
         try:
-            plan = bridges.default_mapping_plan(connection)
-        except bridges.FeatureUnavailable as error:
+            plan = registry.mappings().default_mapping_plan(connection)
+        except registry.FeatureUnavailable as error:
             messages.error(request, str(error))
             plan = []
         return {"plan": plan}
@@ -100,6 +100,7 @@ def _submit(request, connection, step: int) -> HttpResponse:
         return redirect("synchronization:full_sync")
     if step == wizard.LAST:
         return redirect("connection:card", connection.pk)
+    assert outcome.next_step is not None  # every step before the last names the next one
     return redirect(_step_url(connection, outcome.next_step))
 
 
@@ -193,5 +194,5 @@ def _render(request, connection, step: int, form, *, extra=None, outcome=None,
         context["summary"] = wizard.test_report(connection, request.user)
         context["chosen"] = connection.wizard_data.get("recommendations", [])
         context["to_couple"] = [r["name"] for r in context["chosen"]
-                                if r.get("recommendation") == recommendations.COUPLE]
+                                if r.get("couple")]
     return render(request, "connection/wizard.html", context, status=status)

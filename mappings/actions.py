@@ -1,34 +1,30 @@
-"""Buttons that start synchronization, shown only once the synchronization app offers them.
+"""Buttons that start synchronization, shown once the synchronization app offers them.
 
 Imports run connection <- mappings <- synchronization, so this module never imports the engine:
-it only asks Django whether the URL exists. The synchronization app is expected to expose
-``synchronization:sync_mapping`` taking a POST with ``mapping_id``, ``mode`` (``full`` or
-``modified``) and optionally ``coupling`` ids, and ``synchronization:match_coupling``
-(same fields as the Match-Based Coupling form) to run matching as a background job.
+the synchronization app hands it the names of its URLs in its ``ready()`` (``sync``: a POST with
+``mapping_id``, ``mode`` and optionally ``coupling`` ids; ``match``: the Match-Based Coupling
+form's fields, run as a background job; ``jobs`` and ``errors``: the logs).
 """
 
 from __future__ import annotations
 
-from functools import cache
+from django.urls import reverse
 
-from django.urls import NoReverseMatch, reverse
-
-SYNC = "synchronization:sync_mapping"
-MATCH = "synchronization:match_coupling"
-JOBS = "synchronization:jobs"
-ERRORS = "synchronization:errors"
+_url_names: dict[str, str] = {}
 
 
-@cache
-def url(name: str) -> str | None:
-    """The URL of an action without arguments, or None while it does not exist."""
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return None
+def provide(**url_names: str) -> None:
+    """Called by the synchronization app in its ``ready()`` with its URL names."""
+    _url_names.update(url_names)
+
+
+def url(key: str) -> str | None:
+    """The URL of an action without arguments, or None while no app offers it."""
+    name = _url_names.get(key)
+    return reverse(name) if name else None
 
 
 def action_urls() -> dict[str, str | None]:
     """The sync, match, jobs and errors URLs for templates (None hides the button)."""
-    return {"sync_url": url(SYNC), "match_job_url": url(MATCH), "jobs_url": url(JOBS),
-            "errors_url": url(ERRORS)}
+    return {"sync_url": url("sync"), "match_job_url": url("match"), "jobs_url": url("jobs"),
+            "errors_url": url("errors")}

@@ -1,12 +1,56 @@
-"""Forms of the couplings pages: set up, delete, match-based coupling."""
+"""Forms of the couplings pages: the record pickers, set up, delete, match-based coupling."""
 
 from __future__ import annotations
+
+import unicodedata
+from typing import cast
 
 from django import forms
 
 from connection.inputs import IdMultipleChoiceField
 from mappings.matching import MatchField, MatchOptions
 from mappings.models import Coupling, IntegrationTableMapping
+
+BC_SIDE, SALES_SIDE = "bc", "sales"
+MAX_SEARCH = 100  # a number or a name: nobody types more; the services cap their filters too
+
+
+class SearchTextField(forms.CharField):
+    """What a person types into a picker's search box: bounded, printable text.
+
+    Quotes, OData words and any script are fine (the clients send the text as a quoted
+    literal); control characters are refused because no record name holds them.
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(max_length=MAX_SEARCH, required=False, strip=True, error_messages={
+            "max_length": f"Search for at most {MAX_SEARCH} characters (a No. or part of a "
+                          "name)."}, **kwargs)
+
+    def validate(self, value: str) -> None:
+        super().validate(value)
+        if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in value):
+            raise forms.ValidationError("The search text holds control characters; type a No. "
+                                        "or part of a name.")
+
+
+class PickerForm(forms.Form):
+    """The query string of Set Up Coupling: the side one starts from and its search text, the
+    record chosen there, and the search text on the other side."""
+
+    start = forms.ChoiceField(choices=[(BC_SIDE, "Business Central"),
+                                       (SALES_SIDE, "Dynamics 365 Sales")], required=False)
+    search = SearchTextField(label="Search")
+    record = forms.UUIDField(required=False, error_messages={
+        "invalid": "That record id is not a GUID; choose the record from the list."})
+    match = SearchTextField(label="Search")
+
+    def __init__(self, data=None, **kwargs) -> None:
+        # A bare page (no query string) is a valid first step, starting from Business Central.
+        super().__init__(data if data else {"start": BC_SIDE}, **kwargs)
+
+    def clean_start(self) -> str:
+        return self.cleaned_data.get("start") or BC_SIDE
 
 
 class CouplingSetupForm(forms.Form):
@@ -23,6 +67,7 @@ class CouplingSetupForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
+        assert data is not None  # Form.clean() returns cleaned_data
         couplings = self.mapping.couplings
         if data.get("bc_id") and couplings.filter(bc_id=data["bc_id"]).exists():
             self.add_error("bc_id", "This record is already coupled; delete that coupling "
@@ -32,8 +77,15 @@ class CouplingSetupForm(forms.Form):
                                        "record.")
         return data
 
-    def save(self) -> Coupling:
-        return Coupling.objects.create(mapping=self.mapping, **self.cleaned_data)
+    def save(self, describe=None) -> Coupling:
+        """Couple; ``describe(bc_id)`` reads the BC record's No. and name when they were not
+        posted (picked from the Sales side), so the couplings list can find it by them."""
+        data = dict(self.cleaned_data)
+        if describe and not data.get("bc_number"):
+            found = describe(str(data["bc_id"]))
+            if found:
+                data["bc_number"], data["display_name"] = found.number[:50], found.name[:250]
+        return Coupling.objects.create(mapping=self.mapping, **data)
 
 
 class DeleteCouplingsForm(forms.Form):
@@ -44,7 +96,7 @@ class DeleteCouplingsForm(forms.Form):
 
     def __init__(self, *args, connection, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["coupling"].queryset = Coupling.objects.filter(
+        cast(IdMultipleChoiceField, self.fields["coupling"]).queryset = Coupling.objects.filter(
             mapping__connection=connection).select_related("mapping")
 
 
@@ -81,6 +133,7 @@ class MatchForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
+        assert data is not None  # Form.clean() returns cleaned_data
         if not any(data.get(f"f{f.pk}_use") for f in self.candidates):
             raise forms.ValidationError("Choose at least one field to match on.")
         return data

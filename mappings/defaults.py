@@ -84,6 +84,38 @@ def apply_default_setup(connection, *, sales_order_integration: bool = False,
     return mappings
 
 
+@transaction.atomic
+def add_sales_order_setup(connection, *, ownership_model: str = PERSON) -> list[str]:
+    """Switching sales order integration on: add the SALESORDER-ORDER mapping and the jobs that
+    only run with it (Sales Order Status, Sales Order Notes, ...) where missing, leaving every
+    other mapping, its field mappings, couplings and schedule as they are. Returns the names of
+    what was added."""
+    added = []
+    if not connection.table_mappings.filter(name=SALES_ORDER_MAPPING).exists():
+        item = next(i for i in default_data()["mappings"] if i["name"] == SALES_ORDER_MAPPING)
+        last = connection.table_mappings.order_by("-position").first()
+        _reset_mapping(connection, (last.position + 1) if last else 1, item, ownership_model)
+        added.append(SALES_ORDER_MAPPING)
+    for job in default_data()["connection_jobs"]:
+        if not job["only_with_sales_order_integration"]:
+            continue
+        _, created = JobQueueEntry.objects.get_or_create(
+            connection=connection, kind=job["kind"],
+            defaults={"description": job["description"], **_job_settings(job)})
+        if created:
+            added.append(job["description"])
+    return added
+
+
+def remove_sales_order_jobs(connection) -> int:
+    """Switching sales order integration off: its connection jobs go, as in Business Central.
+    The SALESORDER-ORDER mapping and its couplings stay, so switching on again resumes."""
+    kinds = [job["kind"] for job in default_data()["connection_jobs"]
+             if job["only_with_sales_order_integration"]]
+    deleted, _ = JobQueueEntry.objects.filter(connection=connection, kind__in=kinds).delete()
+    return deleted
+
+
 def _reset_mapping(connection, position: int, item: dict,
                    ownership_model: str) -> IntegrationTableMapping:
     mapping, _ = IntegrationTableMapping.objects.update_or_create(

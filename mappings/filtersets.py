@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any, cast
 
 import django_filters
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
@@ -14,13 +15,13 @@ from mappings.models import Coupling, Direction, IntegrationTableMapping, SyncRe
 YES_NO = [("true", "Yes"), ("false", "No")]
 
 
-def _open_errors() -> Subquery:
+def _open_errors() -> Coalesce:
     """Records of the mapping failing now (BC's No. of Errors): its open errors, which the
     engine keeps at one per failing record (a newer error of a record closes the older, a
     success closes them all); conflicts are counted on the coupled-data errors page. Counted
     apart so the coupling join does not multiply them. The model is reached through the
     reverse relation: mappings never imports synchronization."""
-    errors = IntegrationTableMapping._meta.get_field("sync_errors").related_model
+    errors: Any = IntegrationTableMapping._meta.get_field("sync_errors").related_model
     rows = (errors.objects.filter(mapping=OuterRef("pk"), resolved=False, kind="error")
             .order_by()
             .values("mapping").annotate(n=Count("pk")).values("n"))
@@ -64,6 +65,7 @@ class MappingFilterSet(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        assert self.queryset is not None  # FilterSet defaults it to the model's rows
         base = IntegrationTableMapping.objects.filter(pk__in=self.queryset.values("pk"))
         for name in ("bc_table", "sales_entity"):
             values = base.order_by(name).values_list(name, flat=True).distinct()
@@ -107,7 +109,8 @@ class CouplingFilterSet(django_filters.FilterSet):
 
     def __init__(self, *args, connection=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.filters["mapping"].queryset = IntegrationTableMapping.objects.filter(
+        mapping = cast(django_filters.ModelChoiceFilter, self.filters["mapping"])
+        mapping.queryset = IntegrationTableMapping.objects.filter(
             connection=connection).order_by("position", "name")
 
     def filter_state(self, queryset: QuerySet, name: str, value: str) -> QuerySet:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.utils.html import format_html
 
 from mappings import catalogues
-from mappings.filters import FilterError
+from mappings.filters import FilterError, Translation
 from mappings.models import (
     Direction,
     FieldStatus,
@@ -42,9 +44,9 @@ class MappingForm(forms.ModelForm):
         widgets = {"table_filter": forms.Textarea(MONO),
                    "integration_table_filter": forms.Textarea(MONO)}
         help_texts = {
-            "table_filter": "Business Central filter, one field per line: "
-                            "Blocked: <>All · No.: 10000..20000|3* · Name: @*ski* · "
-                            "Company No.: <>''",
+            "table_filter": "One field per line, as Field: filter or Field = filter, with "
+                            "BC's field captions: Blocked = ' ' · No.: 10000..20000|3* · "
+                            "Name: @*ski* · Balance (LCY)>0 · Company No. <> ''",
             "integration_table_filter": "Written as a Business Central filter "
                                         "(StateCode: Active) or as an OData $filter "
                                         "(statecode eq 0), as chosen below.",
@@ -55,7 +57,12 @@ class MappingForm(forms.ModelForm):
     def __init__(self, *args, sales_catalogue=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.sales_catalogue = sales_catalogue
-        self.translation = None
+        self.translation: Translation | None = None
+        # Both notations the default mappings use are accepted; the caption says so (the
+        # model's choice label stays, so no migration is needed for a caption).
+        cast(forms.ChoiceField, self.fields["integration_table_filter_syntax"]).choices = [
+            ("bc", "Business Central filter (Field: filter or Field = filter)"),
+            ("odata", "OData $filter")]
 
     def clean_table_filter(self) -> str:
         text = self.cleaned_data["table_filter"].strip()
@@ -79,6 +86,7 @@ class MappingForm(forms.ModelForm):
 
     def clean(self) -> dict:
         data = super().clean()
+        assert data is not None  # Form.clean() returns cleaned_data
         text = data.get("integration_table_filter", "").strip()
         syntax = data.get("integration_table_filter_syntax")
         if syntax:
@@ -125,6 +133,7 @@ class FieldMappingForm(forms.ModelForm):
 
     def clean(self) -> dict:
         data = super().clean()
+        assert data is not None  # Form.clean() returns cleaned_data
         if data.get("clear_value_on_failed_sync") and data.get("not_null"):
             raise forms.ValidationError(
                 "Clear Value on Failed Sync and Not Null cannot both be set.")
@@ -178,13 +187,14 @@ class AddFieldMappingForm(forms.Form):
         self.table = catalogues.bc_table(mapping.bc_table)
         self.attributes = dict(attributes)
         fields = self.table.fields if self.table else ()
-        self.fields["bc_field"].choices = [(f.caption, f"{f.caption} ({f.type.value})")
-                                           for f in fields]
-        self.fields["sales_attribute"].choices = [(n, f"{n} ({t})")
-                                                  for n, t in sorted(self.attributes.items())]
+        cast(forms.ChoiceField, self.fields["bc_field"]).choices = [
+            (f.caption, f"{f.caption} ({f.type.value})") for f in fields]
+        cast(forms.ChoiceField, self.fields["sales_attribute"]).choices = [
+            (n, f"{n} ({t})") for n, t in sorted(self.attributes.items())]
 
     def clean(self) -> dict:
         data = super().clean()
+        assert data is not None  # Form.clean() returns cleaned_data
         spec = self.table and next((f for f in self.table.fields
                                     if f.caption == data.get("bc_field")), None)
         kind = self.attributes.get(data.get("sales_attribute", ""))

@@ -192,12 +192,3 @@ def _save(mapping: IntegrationTableMapping, couplings: list[Coupling]) -> None:
     # ignore_conflicts: a coupling made meanwhile by a sync wins; the unique indexes decide.
     Coupling.objects.bulk_create(couplings, batch_size=1000, ignore_conflicts=True)
 
-
-def default_options(mapping: IntegrationTableMapping) -> MatchOptions:
-    """The mapping's own match fields (Use For Match-Based Coupling)."""
-    fields = tuple(MatchField(f.bc_property, f.sales_attribute, f.case_sensitive_matching,
-                              f.match_priority)
-                   for f in mapping.field_mappings.filter(use_for_match_based_coupling=True)
-                   if f.bc_property and f.sales_attribute)
-    return MatchOptions(fields, mapping.create_new_in_case_of_no_match,
-                        mapping.synch_after_bulk_coupling)

@@ -232,10 +232,6 @@ class IntegrationFieldMapping(models.Model):
     def enabled(self) -> bool:
         return self.status == FieldStatus.ENABLED
 
-    @property
-    def is_constant(self) -> bool:
-        return not self.bc_field or not self.sales_attribute
-
 
 class OptionMapping(models.Model):
     """CRM Option Mapping (5334): a BC code record <-> a Sales option-set value.
@@ -397,6 +393,7 @@ class EntryStatus(models.TextChoices):
     IN_PROCESS = "in_process", "In Process"
     ON_HOLD = "on_hold", "On Hold"
     ON_HOLD_INACTIVITY = "on_hold_inactivity", "On Hold Due to Inactivity"
+    ERROR = "error", "Error"
 
 
 class JobQueueEntry(models.Model):
@@ -428,6 +425,10 @@ class JobQueueEntry(models.Model):
     inactive_since = models.DateTimeField(null=True, blank=True)
     last_run_at = models.DateTimeField("Last run", null=True, blank=True)
     last_job_ids = models.JSONField(default=list, blank=True)
+    # Why a sleeping entry ran again (timeout elapsed, a change on one side, Run now): an entry
+    # that wakes without saying why looks like a schedule gone wrong.
+    woken_reason = models.CharField("Wake-up reason", max_length=200, blank=True)
+    woken_at = models.DateTimeField("Woken at", null=True, blank=True)
 
     class Meta:
         ordering = ["connection", "kind", "mapping__position"]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from mappings.filters import (
     Catalogue,
     FilterError,
+    Translation,
     format_odata,
     parse_dataverse_filter,
     parse_odata,
@@ -28,7 +29,7 @@ class SalesFilter:
     """What to send as ``$filter`` and a predicate for what the server could not filter."""
 
     filter_text: str
-    translation: object | None = None
+    translation: Translation | None = None
 
     def matches(self, record: dict) -> bool:
         if self.translation is None:

@@ -9,7 +9,7 @@ documentation does not show the shape of a rolled-back batch).
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
 from sandbox.errors import ServiceError
@@ -61,7 +61,7 @@ def _run_snapshot(bc: BusinessCentral, outer: Request, items: list, api: str) ->
     except RolledBack:
         failed = len(responses) - 1
         return [
-            r if i == failed else _failed_dependency(item)
+            cast(dict, r) if i == failed else _failed_dependency(item)  # r: the failed response
             for i, (r, item) in enumerate(
                 zip(responses + [None] * (len(items) - len(responses)), items, strict=True)
             )

@@ -63,7 +63,7 @@ def handle(bc: BusinessCentral, request: Request, segments: list[str], base: str
         raise ServiceError(404, "Internal_CompanyNotFound", f"Cannot find the company '{name}'.")
     head = SEGMENT.match(segments[0]) if len(segments) == 1 else None
     page = PAGES.get(head["name"]) if head else None
-    if page is None:
+    if head is None or page is None:
         raise ServiceError(404, "BadRequest_NotFound", "The requested web service was not found.")
     context = f"{base}/$metadata#Company('{quote_name(name)}')/{page.name}"
     if head["key"] is None:
@@ -128,7 +128,7 @@ class CustomerRow(Mapping[str, Any]):
         return len(self.FIELDS)
 
 
-def present(page: Page, record: Record, options: dict[str, str]) -> dict[str, Any]:
+def present(page: Page, record: Mapping[str, Any], options: dict[str, str]) -> dict[str, Any]:
     """A page row as JSON with ``@odata.etag`` and ``$select``."""
     select = selected_fields(page.name, options.get("$select"))
     return {"@odata.etag": etag(record), **{name: record.get(name) for name in select}}
@@ -197,7 +197,8 @@ def _single(
     )
 
 
-def _patch_customer(bc: BusinessCentral, row: Record, changes: dict[str, Any]) -> Record:
+def _patch_customer(bc: BusinessCentral, row: Record, changes: dict[str, Any]
+                    ) -> Mapping[str, Any]:
     customers = ENTITIES["customers"]
     customer = bc.records.require(customers, row["SystemId"])
     api_body = {CUSTOMER_FIELDS[k]: v for k, v in changes.items() if k in CUSTOMER_FIELDS}

@@ -6,8 +6,8 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import uuid
-from collections.abc import Hashable
-from typing import Any
+from collections.abc import Hashable, Mapping
+from typing import Any, cast
 
 from sandbox.bc_schema import EMPTY, ENTITIES, BcEntity
 from sandbox.errors import ServiceError
@@ -42,7 +42,7 @@ def now_text() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def etag(record: Record) -> str:
+def etag(record: Mapping[str, Any]) -> str:
     """An opaque weak ETag in BC's base64 look (protocols.md 4.4)."""
     version = str(record.get("_version", 0)).rjust(20, "1")
     token = base64.b64encode(f"'{len(version)};{version};00;'".encode()).decode()
@@ -107,8 +107,8 @@ class BcRecords:
         self._number(entity, record)
         self._resolve(entity, record, values)
         self._save(entity, record)
-        for line in lines:
-            self.create(ENTITIES[entity.lines], line, record["id"])
+        for line in lines:  # only a document with lines takes them
+            self.create(ENTITIES[cast(str, entity.lines)], line, record["id"])
         if entity.parent or lines:
             self.recompute(entity, record)
         return self.require(entity, record["id"])
@@ -288,7 +288,8 @@ class BcRecords:
         if header is None:
             return
         lines = [
-            r for r in self.table(header_entity.lines).values() if r["documentId"] == header_id
+            r for r in self.table(cast(str, header_entity.lines)).values()
+            if r["documentId"] == header_id
         ]
         header = dict(header)
         header["totalAmountExcludingTax"] = round(sum(r["amountExcludingTax"] for r in lines), 2)

@@ -60,7 +60,7 @@ class BusinessCentral:
 
     def resource_name(self, path: str) -> str:
         """Entity set, page or ``$batch`` a path addresses (for counters)."""
-        names = [SEGMENT.match(s)["name"] for s in path.strip("/").split("/") if SEGMENT.match(s)]
+        names = [m["name"] for s in path.strip("/").split("/") if (m := SEGMENT.match(s))]
         names = [n for n in names if not n.startswith("Microsoft.NAV.")]
         return names[-1] if names else "(root)"
 
@@ -148,7 +148,7 @@ class BusinessCentral:
     def _entity_path(self, request: Request, rest: list[str], root: str, context: str) -> Response:
         head = SEGMENT.match(rest[0])
         entity = ENTITIES.get(head["name"]) if head else None
-        if entity is None:
+        if head is None or entity is None:
             raise ServiceError(
                 404, "BadRequest_NotFound", f"Resource not found for the segment '{rest[0]}'."
             )
@@ -170,7 +170,7 @@ class BusinessCentral:
     ) -> Response:
         head = SEGMENT.match(rest[0])
         name = head["name"] if head else rest[0]
-        if name == entity.lines:
+        if head and name == entity.lines:  # a name without parentheses always matches
             lines = ENTITIES[name]
             if head["key"] is None:
                 return self._collection(request, lines, record["id"], f"{context}/{name}")
@@ -240,8 +240,8 @@ class BusinessCentral:
             )
         rows = self.records.table(entity.name).values()
         if parent_id is not None:
-            rows = [r for r in rows if r.get("documentId") == parent_id]
-            return self.list_rows(request, entity, rows, context)
+            lines = [r for r in rows if r.get("documentId") == parent_id]
+            return self.list_rows(request, entity, lines, context)
         source = TableSource(self.store, "business_central", entity.name, "id",
                              {MODIFIED: MODIFIED} if MODIFIED in entity.fields else {})
         return self.list_rows(request, entity, rows, context, source=source)
@@ -285,7 +285,7 @@ class BusinessCentral:
                     f"Could not find a property named '{name}' on type "
                     f"'Microsoft.NAV.{entity.type_name}'."
                 )
-        row = {"@odata.etag": etag(record)}
+        row: dict[str, Any] = {"@odata.etag": etag(record)}
         if select:  # hidden ``_`` keys read as null, as when picked from public(record)
             row.update({k: None if k[:1] == "_" else record.get(k) for k in select})
         else:

@@ -97,7 +97,7 @@ class Dataverse:
     def dispatch(self, request: Request, caller: Caller) -> Response:
         match = API.match(request.path)
         rest = (match["rest"] or "").rstrip("/") if match else None
-        if rest is None:
+        if match is None or rest is None:
             raise ServiceError(
                 404, "0x80060888", f"Resource not found for the segment '{request.path}'."
             )
@@ -139,7 +139,7 @@ class Dataverse:
     ) -> Response:
         head = SEGMENT.match(segments[0])
         entity = BY_SET.get(head["name"]) if head else None
-        if entity is None:
+        if head is None or entity is None:
             raise ServiceError(
                 404, "0x80060888", f"Resource not found for the segment '{segments[0]}'."
             )
@@ -269,10 +269,11 @@ class Dataverse:
                 shown = record_id.removeprefix("alternate:")
                 raise not_found(entity, shown)
             body = _body(request)
+            new_id: str | None = record_id
             if record_id.startswith("alternate:"):
                 body = {**json.loads(record_id[10:]), **body}
-                record_id = None
-            created = self.records.create(entity, body, caller, record_id)
+                new_id = None
+            created = self.records.create(entity, body, caller, new_id)
             return self._written(request, api, entity, created, created=True)
         if request.header("if-none-match") == "*":
             raise ServiceError(
@@ -315,6 +316,7 @@ class Dataverse:
         nav_segment = SEGMENT.match(tail[0])
         name = nav_segment["name"] if nav_segment else tail[0]
         if tail[-1] == "$ref":
+            assert nav_segment is not None, f"no navigation in {tail[0]!r}"
             return self._reference(request, caller, entity, record, name, nav_segment["key"])
         if len(tail) > 1:
             raise ServiceError(
@@ -323,8 +325,8 @@ class Dataverse:
         related = self.reader.related(entity, record, name)
         if related is not None:
             return self._related(request, caller, api, entity, record, name, related)
-        if entity.navigation(name) is not None and request.method == "GET":
-            attribute, _ = entity.navigation(name)
+        if (nav := entity.navigation(name)) is not None and request.method == "GET":
+            attribute, _ = nav
             target_id = record.get(attribute.value_name)
             target = self.reader._lookup_target(record, attribute)[0]
             if not target_id:
@@ -343,6 +345,7 @@ class Dataverse:
         related: list[Record],
     ) -> Response:
         target = self.reader._expand_target(entity, name)
+        assert target is not None  # a collection-valued navigation has a target table
         if request.method == "GET":
             return self.list_rows(request, api, target, related)
         if request.method == "POST" and name in entity.collections:

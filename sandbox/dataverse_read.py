@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 from sandbox.dataverse_records import INVALID_PROPERTY, Records, choices, etag
@@ -88,7 +88,7 @@ class Reader:
 
     def _nav_getter(self, value_name: str, targets: tuple[str, ...], column: str) -> Getter:
         def get(record: Record) -> Any:
-            target_id = record.get(value_name)
+            target_id = record.get(value_name) or ""
             for target in targets if target_id else ():
                 found = self.records.get(target, target_id)
                 if found is not None:
@@ -167,7 +167,7 @@ class Reader:
             row[name + FORMATTED] = f"${value:,.2f}"
 
     def _lookup_target(self, record: Record, attribute: Any) -> tuple[str, Record | None]:
-        target_id = record.get(attribute.value_name)
+        target_id = cast(str, record.get(attribute.value_name))
         for target in attribute.targets:
             found = self.records.get(target, target_id) if target in ENTITIES else None
             if found is not None:
@@ -176,10 +176,12 @@ class Reader:
 
     def _expand(self, entity: Entity, record: Record, item: Any, annotations: bool) -> Any:
         target = self._expand_target(entity, item.name)
+        assert target is not None  # shape() refused an $expand without one
         shape = self.shape(target, item.options, annotations)
         children = self.related(entity, record, item.name)
         if children is None:
             nav = entity.navigation(item.name)
+            assert nav is not None  # not a collection, so a single-valued navigation
             target_id = record.get(nav[0].value_name)
             found = self.records.get(target.logical_name, target_id) if target_id else None
             return self.present(found, shape) if found is not None else None

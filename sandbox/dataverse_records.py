@@ -79,7 +79,7 @@ class Records:
             raise ServiceError(
                 412, DUPLICATE_RECORD, "A record with matching key values already exists."
             )
-        record = {a.value_name: None for a in entity.attributes.values()}
+        record: dict[str, Any] = {a.value_name: None for a in entity.attributes.values()}
         record.update(changes)
         record[entity.primary_id] = record_id
         self._stamp_new(entity, record, caller)
@@ -112,6 +112,12 @@ class Records:
                 for child_id, child in list(self.table(collection.child).items()):
                     if child.get(f"_{collection.lookup}_value") == record_id:
                         self.delete(ENTITIES[collection.child], child_id)
+        if entity.logical_name in ("role", "systemuser"):
+            # Dataverse removes the user-role links of a deleted role or user with it.
+            key = "systemuserid" if entity.logical_name == "systemuser" else "roleid"
+            for link_id, link in list(self.table("systemuserroles").items()):
+                if link.get(key) == record_id:
+                    self.store.delete(SERVICE, "systemuserroles", link_id)
         self.store.delete(SERVICE, entity.logical_name, record_id)
         version = self.store.next_value("dataverse_version", 1000000)
         self.store.put(

@@ -23,6 +23,8 @@ ROLES = [
     ("Basic User", "d0c7ecbc-6f3c-4f5b-8a2b-7c1e9f3e4d21"),
     ("Dynamics 365 Business Central Integration Administrator", None),
     ("Dynamics 365 Business Central Integration User", None),
+    # The solution's third role (lets people query item availability); no fixed id.
+    ("Dynamics 365 Business Central Product Availability User", None),
 ]
 CURRENCIES = [
     ("USD", "US Dollar", "$", 1.0),
@@ -57,7 +59,7 @@ class Builder:
             f"2024-04-01T{(self.version // 3600) % 24:02d}:{(self.version // 60) % 60:02d}:"
             f"{self.version % 60:02d}Z"
         )
-        row = {a.value_name: None for a in entity.attributes.values()}
+        row: dict[str, Any] = {a.value_name: None for a in entity.attributes.values()}
         row.update(
             createdon=stamp,
             modifiedon=stamp,
@@ -207,6 +209,7 @@ def _users(b: Builder, state: dict[str, Any], roles: dict[str, str]) -> None:
     integration = [
         "Dynamics 365 Business Central Integration Administrator",
         "Dynamics 365 Business Central Integration User",
+        "Dynamics 365 Business Central Product Availability User",
         "Basic User",
     ]
     _user(

@@ -132,13 +132,15 @@ class TableIndexes:
         if record_id not in self.positions:
             self.positions[record_id] = self._next
             self._next += 1
-        for index in (*self._times.values(), *self._values.values()):
+        indexes: list[TimeIndex | ValueIndex] = [*self._times.values(), *self._values.values()]
+        for index in indexes:
             index.put(record_id, record)
 
     def removed(self, record_id: str) -> None:
         """Keep up with ``del table[record_id]``."""
         self.positions.pop(record_id, None)
-        for index in (*self._times.values(), *self._values.values()):
+        indexes: list[TimeIndex | ValueIndex] = [*self._times.values(), *self._values.values()]
+        for index in indexes:
             index.remove(record_id)
 
     def by_time(self, field: str) -> TimeIndex:

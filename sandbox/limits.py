@@ -40,7 +40,7 @@ class Counters:
         """Zero every counter."""
         with self._lock:
             self._services = {name: _empty_service() for name in SERVICES}
-            self._token = {"requests": 0, "by_grant": Counter()}
+            self._token: dict[str, Any] = {"requests": 0, "by_grant": Counter()}
 
     def request(self, service: str, method: str) -> None:
         """One HTTP request reached a service (a ``$batch`` counts once)."""
@@ -183,6 +183,8 @@ class Limiter:
         gate = self._gates.get((service, key))
         if gate is None or getattr(gate, "size", None) != config["concurrency"]:
             gate = threading.BoundedSemaphore(config["concurrency"])
+            # The size it was made with, to notice a changed limit; a Semaphore declares no such
+            # attribute but takes one.
             gate.size = config["concurrency"]  # type: ignore[attr-defined]
             self._gates[(service, key)] = gate
         return gate

@@ -116,7 +116,7 @@ class Parser:
 
     def expect(self, text: str) -> None:
         if not self.accept(text):
-            found = self.peek().text if self.peek() else "end of expression"
+            found = following.text if (following := self.peek()) else "end of expression"
             raise ODataError(f"Expected '{text}' but found '{found}' in $filter.")
 
     def parse_or(self) -> Node:
@@ -161,7 +161,7 @@ class Parser:
             self.expect(")")
             return node
         token = self.next()
-        if token.kind == "name" and self.peek() is not None and self.peek().text == "(":
+        if token.kind == "name" and (nxt := self.peek()) is not None and nxt.text == "(":
             return self.parse_call(token.text)
         if token.kind == "name" and token.text.lower() not in ("true", "false", "null"):
             return Node("prop", [token.text])

@@ -305,9 +305,11 @@ def sort_records(
 ) -> list[Record]:
     """Stable multi-key sort; nulls sort first in ascending order."""
     for term in reversed(terms):
-        records.sort(
-            key=lambda r, t=term: _sort_key(t.getter(r), case_insensitive), reverse=term.descending
-        )
+
+        def key(r: Record, t: OrderBy = term) -> tuple:
+            return _sort_key(t.getter(r), case_insensitive)
+
+        records.sort(key=key, reverse=term.descending)
     return records
 
 
@@ -322,7 +324,9 @@ def _sort_key(value: Any, case_insensitive: bool) -> tuple:
 
 def split_top_level(text: str, separator: str) -> list[str]:
     """Split on ``separator`` outside parentheses, brackets and quotes."""
-    parts, depth, quoted, current = [], 0, False, []
+    parts: list[str] = []
+    current: list[str] = []
+    depth, quoted = 0, False
     for char in text:
         if char == "'":
             quoted = not quoted

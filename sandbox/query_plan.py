@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from sandbox.indexes import TableIndexes
 from sandbox.odata import Node, Record
@@ -113,7 +113,8 @@ def key_values(node: Node, key: str) -> list[str] | None:
         return [value] if isinstance(value, str) else None
     if node.op == "in" and _is_property(node.args[0], key):
         values = [item.args[0] if item.op == "lit" else None for item in node.args[1].args]
-        return values if all(isinstance(value, str) for value in values) else None
+        strings = all(isinstance(value, str) for value in values)
+        return cast(list[str], values) if strings else None
     return None
 
 

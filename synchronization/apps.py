@@ -5,13 +5,15 @@ class SynchronizationConfig(AppConfig):
     name = "synchronization"
 
     def ready(self) -> None:
-        # Job handlers register themselves when their modules load; workers need them all.
-        from synchronization import (  # noqa: F401
-            fullsync,
-            initial_sync,
-            reconcile,
-            reconcile_repair,
-            runs,
-            scheduler,
-        )
-        from synchronization.leadtocash import jobs, notes, statistics, status  # noqa: F401
+        from connection import registry
+        from mappings import actions
+        from synchronization import handlers, jobs
+        from synchronization.setup_features import FEATURES
+
+        jobs.install(handlers.HANDLERS, handlers.LISTENERS)
+        # The connection's card and wizard, and the mapping pages' buttons, reach this app
+        # only through what it hands them here.
+        registry.provide_synchronization(FEATURES)
+        actions.provide(sync="synchronization:sync_mapping",
+                        match="synchronization:match_coupling",
+                        jobs="synchronization:jobs", errors="synchronization:errors")

@@ -8,23 +8,20 @@ a failure is logged and marks the coupling failed, skipped when the same error r
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from mappings.models import Coupling
 from synchronization.models import ErrorKind, SyncError
+from synchronization.plans import WRITING, Action, Plan, RunContext
 from synchronization.writes import Outcome
-
-if TYPE_CHECKING:
-    from synchronization.engine import DirectionRun, Plan
 
 
 class Bookkeeping:
     """Turns a page's plans and write outcomes into coupling rows, errors and counters."""
 
-    def __init__(self, run: DirectionRun, plans: list[Plan], outcomes: dict[int, Outcome]):
+    def __init__(self, run: RunContext, plans: list[Plan], outcomes: dict[int, Outcome]):
         self.run = run
         self.plans = plans
         self.outcomes = outcomes
@@ -104,12 +101,12 @@ class Bookkeeping:
 
     def _account(self, plan: Plan, outcome: Outcome | None) -> None:
         action = plan.action
-        if action == "ignore":
+        if action == Action.IGNORE:
             return
-        if action in ("insert", "update") and outcome is not None and not outcome.ok:
+        if action in WRITING and outcome is not None and not outcome.ok:
             plan.message, plan.code = outcome.message, outcome.code
             plan.correlation_id, plan.request = outcome.correlation_id, outcome.request
-            action = "fail"
+            action = Action.FAIL
         handler = getattr(self, f"_{action}")
         handler(plan, outcome)
 
@@ -140,6 +137,7 @@ class Bookkeeping:
 
     def _uncouple(self, plan: Plan, _outcome: Outcome | None) -> None:
         self.counters["skipped"] += 1
+        assert plan.coupling is not None  # only a coupled record is uncoupled
         self.removed.append(plan.coupling.pk)
 
     def _conflict(self, plan: Plan, _outcome: Outcome | None) -> None:
@@ -180,7 +178,7 @@ class Bookkeeping:
         bc_id, sales_id = ((plan.source_id, destination_id) if run.to_sales
                            else (destination_id, plan.source_id))
         number = run.bc.number(plan.record) if run.to_sales \
-            else plan.record.get("_destination_number", "")
+            else plan.destination_number
         return Coupling(mapping=run.mapping, bc_id=bc_id, sales_id=sales_id,
                         bc_number=number[:50],
                         display_name=run.source.label(plan.record)[:250])

@@ -2,22 +2,26 @@
 
 Per page (design.md "How a sync runs"): the couplings of the whole page come in one query, the
 destination rows that may change in a few reads, bodies are computed in memory, writes go out as
-batches (several at once), then couplings, errors, counters and the watermark are saved in one
-transaction. Creates carry an id derived from the source id, so a page retried after a crash
-updates what the first attempt made instead of duplicating it; the watermark moves only after the
-destination confirmed the page. No RQ and no request objects here.
+batches (several at once). Each batch is confirmed as soon as the destination answers it: its
+couplings, errors and counters are saved in one transaction, so a worker killed in the middle of
+a page loses at most the batches in flight. The cursor moves per page, once every batch of it is
+confirmed; a page read again costs no writes, because its confirmed records are coupled and
+unchanged. Creates carry an id derived from the source id, so a resumed job first adopts what
+the killed attempt wrote in flight (synchronization.adoption) and a retried write updates
+instead of duplicating. No RQ and no request objects here.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from mappings.models import (
@@ -29,10 +33,12 @@ from mappings.models import (
     UpdateConflictResolution,
 )
 from synchronization import rules
+from synchronization.adoption import Adoption
 from synchronization.bookkeeping import Bookkeeping, failed_inserts
 from synchronization.match_fields import FieldMatcher
 from synchronization.models import JobStatus, SyncDirection, SyncJob, SyncMode
 from synchronization.pacing import Heartbeat, prefetched
+from synchronization.plans import WRITING, Action, Plan, RunContext
 from synchronization.sides import BcSide, SalesSide, Side
 from synchronization.transform import BaseCurrency, TransferError, Transformer
 from synchronization.writes import Outcome, Write, deterministic_id
@@ -45,24 +51,8 @@ DELETED_RECORD = "DeletedRecord"
 
 
 class Cancelled(Exception):
-    """Someone asked the job to stop; it stopped after a confirmed page."""
-
-
-@dataclass
-class Plan:
-    """What to do with one source record."""
-
-    record: dict
-    source_id: str
-    action: str  # insert | update | unchanged | skip | fail | conflict | ignore
-    coupling: Coupling | None = None
-    destination_id: str = ""
-    body: dict[str, Any] = field(default_factory=dict)
-    message: str = ""
-    code: str = ""
-    # Of the write that failed: the service's correlation id and ``METHOD address``.
-    correlation_id: str = ""
-    request: str = ""
+    """Someone asked the job to stop (it stopped after a confirmed page), or the job was taken
+    for abandoned and resumed by another worker (it stopped after its last confirmed batch)."""
 
 
 @dataclass
@@ -95,6 +85,8 @@ class DirectionRun:
         self.latest_seen: datetime | None = None
         self.counted = _client_counters(bc, sales)
         self.field_matcher: FieldMatcher | None = None
+        self.adoption = Adoption.of(self)
+        self.context = RunContext(job, mapping, self.direction, self.to_sales, bc, self.source)
 
     def _settings(self) -> Settings:
         params = self.job.parameters
@@ -166,34 +158,39 @@ class DirectionRun:
 
     # -- one page ------------------------------------------------------------------------
     def _process(self, records: list[dict]) -> None:
-        plans = self._plan(records)
+        records = [r for r in records if self.source.record_id(r)]
+        # Before anything reads the other side: couple what a killed attempt wrote.
+        adopted = self.adoption.adopt(records) if self.adoption else {}
+        plans = self._plan([r for r in records if self.source.record_id(r) not in adopted])
         if self.settings.dry_run:
             self._tally(plans)
             return
-        outcomes = self._write(plans)
-        self._record(plans, outcomes, records)
-        self.table_rules.after_page([(p.record, outcomes[i].id or p.destination_id)
-                                     for i, p in enumerate(plans)
-                                     if i in outcomes and outcomes[i].ok])
+        self._mark_writing(plans)
+        written = list(adopted.values())
+        for batch, outcomes in self._write_batches(plans):
+            self._confirm(batch, outcomes)
+            written += [(p.record, outcomes[i].id or p.destination_id)
+                        for i, p in enumerate(batch) if outcomes[i].ok]
+        self._record([p for p in plans if p.action not in WRITING], records)
+        self.table_rules.after_page(written)
 
     def _tally(self, plans: list[Plan]) -> None:
         """Dry run: what a real run would do with each record, nothing written."""
         for plan in plans:
-            outcome = plan.action
+            outcome = str(plan.action)
             if outcome == "update" and plan.coupling is None:
                 outcome = "couple"  # matched to an existing record
             self.forecast[outcome] = self.forecast.get(outcome, 0) + 1
         self.job.add(requests=self._requests_since_last_page()["requests"])
 
     def _plan(self, records: list[dict]) -> list[Plan]:
-        records = [r for r in records if self.source.record_id(r)]
-        couplings = self._couplings([self.source.record_id(r) for r in records])
+        couplings = self.couplings_of([self.source.record_id(r) for r in records])
         plans = [self._first_look(r, couplings.get(self.source.record_id(r))) for r in records]
         self._match_uncoupled(plans)
         current = self._current_destinations(plans)
-        self.transformer.prepare([p.record for p in plans if p.action in ("insert", "update")])
+        self.transformer.prepare([p.record for p in plans if p.action in WRITING])
         for plan in plans:
-            if plan.action in ("insert", "update"):
+            if plan.action in WRITING:
                 self._complete_guarded(plan, current)
         return plans
 
@@ -203,9 +200,10 @@ class DirectionRun:
             self._complete(plan, current)
         except Exception as exc:
             log.exception("job %s: record %s could not be prepared", self.job.pk, plan.source_id)
-            plan.action, plan.message = "fail", f"{type(exc).__name__}: {exc}"
+            plan.action, plan.message = Action.FAIL, f"{type(exc).__name__}: {exc}"
 
-    def _couplings(self, ids: list[str]) -> dict[str, Coupling]:
+    def couplings_of(self, ids: list[str]) -> dict[str, Coupling]:
+        """The couplings of these source ids, by source id (lower case)."""
         if self.to_sales:
             found = Coupling.objects.for_bc_ids(self.mapping, ids)
         else:
@@ -214,21 +212,22 @@ class DirectionRun:
 
     def _first_look(self, record: dict, coupling: Coupling | None) -> Plan:
         source_id = self.source.record_id(record)
-        plan = Plan(record, source_id, "update", coupling)
+        plan = Plan(record, source_id, Action.UPDATE, coupling)
         reason = self.table_rules.ignore(record)
         if reason or (not self.settings.force and self._changed_by_us(record)):
-            plan.action, plan.message = "ignore", reason or ""
+            plan.action, plan.message = Action.IGNORE, reason or ""
         elif coupling is None:
-            plan.action = "skip" if self.settings.only_coupled else "insert"
+            plan.action = Action.SKIP if self.settings.only_coupled else Action.INSERT
             plan.message = "The record is not coupled." if self.settings.only_coupled else ""
         elif coupling.skipped and self.settings.mode != SyncMode.SELECTED:
-            plan.action, plan.message = "skip", "The record is skipped after repeated errors."
+            plan.action, plan.message = Action.SKIP, "The record is skipped after repeated errors."
         elif not self.settings.force and not self._source_changed(record, coupling):
-            plan.action = "unchanged"
+            plan.action = Action.UNCHANGED
         if coupling is not None:
             plan.destination_id = str(coupling.sales_id if self.to_sales else coupling.bc_id)
-        if plan.action == "skip" and coupling is None and self.settings.mode == SyncMode.MODIFIED:
-            plan.action = "ignore"  # BC: uncoupled rows are not processed by a scheduled run
+        if plan.action == Action.SKIP and coupling is None \
+                and self.settings.mode == SyncMode.MODIFIED:
+            plan.action = Action.IGNORE  # BC: uncoupled rows are not processed by a scheduled run
         return plan
 
     def _changed_by_us(self, record: dict) -> bool:
@@ -242,7 +241,7 @@ class DirectionRun:
 
     def _match_uncoupled(self, plans: list[Plan]) -> None:
         """Couple uncoupled records to existing destination rows the table rules recognise."""
-        uncoupled = [p for p in plans if p.action == "insert"]
+        uncoupled = [p for p in plans if p.action == Action.INSERT]
         if not uncoupled:
             return
         matches = self.table_rules.match([p.record for p in uncoupled])
@@ -252,7 +251,7 @@ class DirectionRun:
         for plan in uncoupled:
             match = matches.get(plan.source_id)
             if match and match not in taken:
-                plan.action, plan.destination_id = "update", match
+                plan.action, plan.destination_id = Action.UPDATE, match
                 taken.add(match)
 
     def _match_on_fields(self, plans: list[Plan], matches: dict[str, str]) -> None:
@@ -263,7 +262,7 @@ class DirectionRun:
         found, several = self.field_matcher.match([p.record for p in plans])
         matches.update(found)
         for plan in (p for p in plans if p.source_id in several):
-            plan.action, plan.message = "skip", self.field_matcher.several_message()
+            plan.action, plan.message = Action.SKIP, self.field_matcher.several_message()
 
     def _already_coupled(self, destination_ids: set[str]) -> set[str]:
         if not destination_ids:
@@ -274,19 +273,19 @@ class DirectionRun:
         return {str(v) for v in rows.values_list(column, flat=True)}
 
     def _current_destinations(self, plans: list[Plan]) -> dict[str, dict]:
-        ids = [p.destination_id for p in plans if p.action == "update" and p.destination_id]
+        ids = [p.destination_id for p in plans if p.action == Action.UPDATE and p.destination_id]
         return self.destination.fetch(ids) if ids else {}
 
     def _complete(self, plan: Plan, current: dict[str, dict]) -> None:
         existing = current.get(plan.destination_id)
-        inserting = plan.action == "insert" or existing is None
+        inserting = plan.action == Action.INSERT or existing is None
         try:
             body = self.table_rules.body_for(self.transformer.transform(plan.record), plan.record,
                                            inserting)
         except TransferError as exc:
-            plan.action, plan.message = "fail", str(exc)
+            plan.action, plan.message = Action.FAIL, str(exc)
             return
-        if plan.action == "insert":
+        if plan.action == Action.INSERT:
             plan.destination_id = deterministic_id(self.mapping, plan.source_id)
             plan.body = body
             return
@@ -294,9 +293,9 @@ class DirectionRun:
             self._destination_deleted(plan, body)
             return
         plan.body = self.transformer.changes(body, existing)
-        plan.record["_destination_number"] = self.destination.number(existing)
+        plan.destination_number = self.destination.number(existing)
         if not plan.body:
-            plan.action = "unchanged"
+            plan.action = Action.UNCHANGED
         elif self._is_conflict(plan, existing):
             self._resolve_conflict(plan)
 
@@ -304,12 +303,12 @@ class DirectionRun:
         policy = self.job.parameters.get("deletion_policy") \
             or self.mapping.deletion_conflict_resolution
         if policy == DeletionConflictResolution.RESTORE:
-            plan.action, plan.body = "insert", body  # recreated with the coupled id
+            plan.action, plan.body = Action.INSERT, body  # recreated with the coupled id
         elif policy == DeletionConflictResolution.REMOVE_COUPLING:
-            plan.action, plan.message = "uncouple", "The coupled record was deleted; " \
+            plan.action, plan.message = Action.UNCOUPLE, "The coupled record was deleted; " \
                                                     "the coupling was removed."
         else:
-            plan.action, plan.code = "fail", DELETED_RECORD
+            plan.action, plan.code = Action.FAIL, DELETED_RECORD
             plan.message = ("The record cannot be updated because it is coupled to a deleted "
                             "record. Restore the record or remove the coupling.")
 
@@ -318,6 +317,7 @@ class DirectionRun:
         if self.mapping.direction != Direction.BIDIRECTIONAL or self.settings.force:
             return False
         coupling = plan.coupling
+        assert coupling is not None, "a conflict is judged against a coupling's last sync"
         modified = self.destination.modified_on(existing)
         changed = (coupling.is_sales_modified_after_last_sync(
                        modified, self.destination.version(existing)) if self.to_sales
@@ -333,27 +333,60 @@ class DirectionRun:
         if policy == wins:
             return  # this direction's data wins: write it
         if policy != UpdateConflictResolution.NONE:
-            plan.action = "skip"  # the other direction's run will write its data
+            plan.action = Action.SKIP  # the other direction's run will write its data
             plan.message = "Conflict resolved in favour of the other side."
             return
-        plan.action = "conflict"
+        plan.action = Action.CONFLICT
         plan.message = ("Both the Business Central record and the Sales record have been changed "
                         "since the last synchronization, and a bidirectional field differs. "
                         "Choose which side to keep.")
 
     # -- writes and bookkeeping ----------------------------------------------------------
-    def _write(self, plans: list[Plan]) -> dict[int, Outcome]:
-        writes = [(i, Write(p.action, p.destination_id, p.body,
-                            p.record.get("_destination_number", "")))
-                  for i, p in enumerate(plans) if p.action in ("insert", "update")]
-        if not writes:
-            return {}
-        outcomes = self.destination.write([w for _, w in writes])
-        return {i: o for (i, _), o in zip(writes, outcomes, strict=True)}
+    def _mark_writing(self, plans: list[Plan]) -> None:
+        """Before a page's creates go out, keep in the cursor how far its records reach (their
+        latest modified-on): a job resumed after a kill adopts uncoupled records up to there."""
+        inserts = [p.record for p in plans if p.action == Action.INSERT]
+        if not inserts:
+            return
+        stamps = [s for s in map(self.source.modified_on, inserts) if s]
+        until = max(stamps).isoformat() if len(stamps) == len(inserts) else Adoption.ALL
+        previous = self.job.cursor.get("until")
+        if previous and until != Adoption.ALL and previous != Adoption.ALL:
+            until = max(until, previous)  # a resumed job still owes its predecessor's page
+        if previous == Adoption.ALL:
+            until = Adoption.ALL
+        self._save_cursor({**self.job.cursor, "until": until})
 
-    def _record(self, plans: list[Plan], outcomes: dict[int, Outcome], records: list[dict]
-                ) -> None:
-        book = Bookkeeping(self, plans, outcomes)
+    def _write_batches(self, plans: list[Plan]
+                       ) -> Iterator[tuple[list[Plan], dict[int, Outcome]]]:
+        """The page's writes, batch by batch as the destination answers them: the plans of
+        each batch and their outcomes by position in it."""
+        writing = [p for p in plans if p.action in WRITING]
+        writes = [Write(str(p.action), p.destination_id, p.body, p.destination_number)
+                  for p in writing]
+        if not writes:
+            return
+        for indices, outcomes in self.destination.write_batches(writes):
+            yield [writing[i] for i in indices], dict(enumerate(outcomes))
+
+    def _confirm(self, plans: list[Plan], outcomes: dict[int, Outcome]) -> None:
+        """Save one written batch (couplings, errors, counters) at once, in one transaction;
+        only while the job is still ours (not taken for abandoned and resumed elsewhere)."""
+        book = Bookkeeping(self.context, plans, outcomes)
+        with transaction.atomic():
+            book.save()
+            if not self._add_while_running(book.counters):
+                raise Cancelled  # rolled back: the job that resumed this one adopts the batch
+
+    def _add_while_running(self, counters: dict[str, int]) -> bool:
+        changes = {name: F(name) + value for name, value in counters.items() if value}
+        return bool(SyncJob.objects.filter(pk=self.job.pk, status=JobStatus.RUNNING).update(
+            heartbeat_at=timezone.now(), **changes))
+
+    def _record(self, plans: list[Plan], records: list[dict]) -> None:
+        """The page's records that wrote nothing (unchanged, skipped, failed, conflicts), its
+        request counters, and the cursor past the page: the page is confirmed."""
+        book = Bookkeeping(self.context, plans, {})
         requests = self._requests_since_last_page()
         with transaction.atomic():
             book.save()
@@ -375,7 +408,13 @@ class DirectionRun:
         if stamps:
             self.latest_seen = max([*stamps, self.latest_seen] if self.latest_seen else stamps)
         if self.latest_seen and self.settings.mode != SyncMode.SELECTED:
-            self.job.beat(cursor={"since": self.latest_seen.isoformat()})
+            self._save_cursor({"since": self.latest_seen.isoformat()})
+        elif "until" in self.job.cursor:
+            self._save_cursor({k: v for k, v in self.job.cursor.items() if k != "until"})
+
+    def _save_cursor(self, cursor: dict[str, str]) -> None:
+        self.job.cursor = cursor
+        self.job.beat(cursor=cursor)
 
     def _close_watermark(self) -> None:
         if self.settings.mode == SyncMode.SELECTED or self.latest_seen is None:
@@ -396,6 +435,3 @@ def _counter_delta(before: tuple[int, int, float, int], after: tuple[int, int, f
     return {"requests": after[0] - before[0], "throttle_waits": after[1] - before[1],
             "throttle_seconds": after[2] - before[2], "retries": after[3] - before[3]}
 
-
-def now() -> datetime:
-    return timezone.now()

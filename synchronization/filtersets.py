@@ -6,7 +6,10 @@ validate is left out of the filtering and reported by the view, never a 500.
 
 from __future__ import annotations
 
+from typing import cast
+
 import django_filters
+import django_filters.widgets
 from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
@@ -40,7 +43,8 @@ class MappingByName(django_filters.ModelChoiceFilter):
 class IdFilter(django_filters.NumberFilter):
     """A row id: a whole number the database can hold (larger ones are refused, not a 500)."""
 
-    field_class = forms.IntegerField
+    # The stubs type NumberFilter.field_class as DecimalField; an IntegerField refuses "1.5".
+    field_class = forms.IntegerField  # type: ignore[assignment]
 
     def __init__(self, **kwargs) -> None:
         super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
@@ -51,14 +55,15 @@ class ConnectionScopedFilterSet(django_filters.FilterSet):
 
     def __init__(self, *args, connection=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.filters["mapping"].queryset = mappings_of(connection)
+        cast(django_filters.ModelChoiceFilter, self.filters["mapping"]).queryset = (
+            mappings_of(connection))
 
     def problems(self) -> list[str]:
         """One sentence per filter that was not understood (and therefore ignored)."""
         if not self.is_bound or self.is_valid():
             return []
         return [f"{self.form.fields[name].label if name in self.form.fields else name}: "
-                f"{' '.join(errors)}" for name, errors in self.form.errors.items()]
+                f"{' '.join(str(e) for e in errors)}" for name, errors in self.form.errors.items()]
 
 
 # The statuses a job shows, in the order of its life; "Finished with errors" is derived.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import cast
 
 from django import forms
 from django.db.models import Q, QuerySet
@@ -44,7 +45,7 @@ class ErrorSelectionForm(forms.Form):
 
     def __init__(self, *args, connection, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["error"].queryset = SyncError.objects.filter(
+        cast(IdMultipleChoiceField, self.fields["error"]).queryset = SyncError.objects.filter(
             job__connection=connection).select_related("mapping", "coupling")
 
     def couplings(self) -> QuerySet:
@@ -76,8 +77,8 @@ class MappingForm(forms.Form):
 
     def __init__(self, *args, connection, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["mapping_id"].queryset = IntegrationTableMapping.objects.filter(
-            connection=connection)
+        cast(IdChoiceField, self.fields["mapping_id"]).queryset = (
+            IntegrationTableMapping.objects.filter(connection=connection))
 
 
 class StartSyncForm(MappingForm):
@@ -91,11 +92,12 @@ class StartSyncForm(MappingForm):
 
     def __init__(self, *args, connection, **kwargs) -> None:
         super().__init__(*args, connection=connection, **kwargs)
-        self.fields["coupling"].queryset = Coupling.objects.filter(
+        cast(IdMultipleChoiceField, self.fields["coupling"]).queryset = Coupling.objects.filter(
             mapping__connection=connection)
 
     def clean(self) -> dict:
         data = super().clean()
+        assert data is not None  # Form.clean() returns cleaned_data
         mapping, couplings = data.get("mapping_id"), data.get("coupling")
         if couplings and mapping and any(c.mapping_id != mapping.pk for c in couplings):
             raise forms.ValidationError("The selected couplings belong to another mapping.")
@@ -153,10 +155,11 @@ class CoupledActionForm(forms.Form):
     def __init__(self, *args, couplings: QuerySet, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.listed = couplings
-        self.fields["coupling"].queryset = couplings
+        cast(IdMultipleChoiceField, self.fields["coupling"]).queryset = couplings
 
     def clean(self) -> dict:
         data = super().clean()
+        assert data is not None  # Form.clean() returns cleaned_data
         action = COUPLED_ACTIONS.get(data.get("action", ""))
         if action and action.needs_selection and not data.get("coupling"):
             raise forms.ValidationError("Select the records first.")

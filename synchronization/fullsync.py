@@ -3,7 +3,7 @@
 Business Central's CRM Full Synch. Review (bc-integration.md 3.3), re-created. Start creates a
 run with one line per mapping; a line starts (one SyncJob per direction, mode All, Synch. Only
 Coupled Records lifted) once every line it depends on has Finished. No worker ever waits: each
-time any job ends, the ``when_finished`` listener below refreshes the lines from their job rows
+time any job ends, the ``job_finished`` listener below refreshes the lines from their job rows
 and starts the lines that became startable, so independent lines run in parallel on as many
 workers as are running. A line whose dependency ended with Error stays not started and says why
 until **Restart failed lines**.
@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import timedelta
+from typing import Any
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
@@ -32,6 +33,7 @@ from synchronization.models import (
     LINE_ENDED,
     FullSyncLine,
     FullSyncRun,
+    JobKind,
     JobStatus,
     LineStatus,
     RunStatus,
@@ -40,8 +42,8 @@ from synchronization.models import (
 )
 
 log = logging.getLogger(__name__)
-FULL_SYNC_KIND = "full_sync"
-MODIFIED_SYNC_KIND = "sync_modified"
+FULL_SYNC_KIND = JobKind.FULL_SYNC
+MODIFIED_SYNC_KIND = JobKind.SYNC_MODIFIED
 NUDGE_EVERY = 30  # seconds
 PENDING_TOO_LONG = timedelta(seconds=60)
 
@@ -227,11 +229,24 @@ def advance(run_id: int) -> None:
     for line in lines:
         if line.status == LineStatus.BLANK:
             _start_if_ready(run, line, by_name)
-    # A line that waits for another job of its mapping starts when that job ends: not done yet.
-    waiting = any(line.status == LineStatus.BLANK and line.message.startswith(BUSY_PREFIX)
-                  for line in lines)
-    if not waiting and not any(line.status in LINE_ACTIVE for line in lines):
+    if _work_left(run, lines):
+        return
+    # This snapshot is stale when another worker (or the page) advanced the run at the same
+    # time: a line it claimed first still reads Blank here. Read the lines again before ending.
+    lines = refresh(run)
+    if not _work_left(run, lines):
         _finish(run, lines)
+
+
+def _work_left(run: FullSyncRun, lines: list[FullSyncLine]) -> bool:
+    """A line runs, waits for another job of its mapping, or could start now."""
+    by_name = {line.name: line for line in lines}
+    return any(
+        line.status in LINE_ACTIVE
+        or (line.status == LineStatus.BLANK
+            and (line.message.startswith(BUSY_PREFIX)
+                 or not fullsync_lines.blockers(line, by_name, ignore=run.dry_run)))
+        for line in lines)
 
 
 def refresh(run: FullSyncRun) -> list[FullSyncLine]:
@@ -285,7 +300,7 @@ def _start_line(run: FullSyncRun, line: FullSyncLine) -> None:
         _set(line, status=LineStatus.FINISHED, started_at=timezone.now(),
              finished_at=timezone.now(), message=fullsync_lines.WITH_HEADER)
         return
-    extra = {"dry_run": True} if run.dry_run else {}
+    extra: dict[str, Any] = {"dry_run": True} if run.dry_run else {}
     try:
         started = runs.start_mapping_sync(
             mapping, SyncMode.ALL, ignore_synch_only_coupled=True, started_by=run.started_by,
@@ -304,11 +319,17 @@ def _start_line(run: FullSyncRun, line: FullSyncLine) -> None:
 
 
 def _finish(run: FullSyncRun, lines: list[FullSyncLine]) -> None:
+    """End the run: Finished only when every line finished, else Finished with errors."""
     blocked = sum(1 for line in lines if line.status == LineStatus.BLANK)
-    message = f"{blocked} line(s) could not start because a line they depend on did not " \
-              "finish." if blocked else ""
+    failed = [line.name for line in lines
+              if line.status in (LineStatus.ERROR, LineStatus.CANCELLED)]
+    message = " ".join(part for part in (
+        f"Lines that did not finish: {', '.join(failed)}." if failed else "",
+        f"{blocked} line(s) could not start because a line they depend on did not finish."
+        if blocked else "") if part)
+    status = RunStatus.FAILED if failed or blocked else RunStatus.FINISHED
     FullSyncRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
-        status=RunStatus.FINISHED, finished_at=timezone.now(), message=message)
+        status=status, finished_at=timezone.now(), message=message)
 
 
 def _set(line: FullSyncLine, **fields) -> None:
@@ -331,11 +352,20 @@ def _restore(line: FullSyncLine, keep: bool) -> None:
     _set(line, lifted=False)
 
 
+def tick() -> None:
+    """The worker's tick: catch up every full synchronization In Process (a page never does)."""
+    for run in FullSyncRun.objects.filter(status=RunStatus.RUNNING).select_related("connection"):
+        try:
+            nudge(run)
+        except Exception:  # one broken run must not stop the others
+            log.exception("full synchronization run %s could not advance", run.pk)
+
+
 def nudge(run: FullSyncRun) -> None:
-    """Catch up after a worker died between two steps (the page and ``fullsync --wait`` call it
-    while they watch): start what can start, and enqueue again the run's jobs that have been
-    pending for a while (the message may be lost; a job runs once however often it is sent).
-    At most once per NUDGE_EVERY per run."""
+    """Catch up after a worker died between two steps (the worker's tick, and ``fullsync
+    --wait`` while it watches, call it): start what can start, and enqueue again the run's jobs
+    that have been pending for a while (the message may be lost; a job runs once however often
+    it is sent). At most once per NUDGE_EVERY per run."""
     key = f"fullsync-nudge:{run.pk}:{run.created_at.timestamp()}"
     if not run.is_running or not cache.add(key, 1, NUDGE_EVERY):
         return
@@ -353,7 +383,6 @@ def _is_next(job: SyncJob) -> bool:
     return before is None or not before.is_active
 
 
-@jobs.when_finished
 def job_finished(job: SyncJob) -> None:
     """Any job ended: advance the connection's runs (a line's job, or a job a line waited for)."""
     if job.connection_id is None:
@@ -372,20 +401,19 @@ def _runs_to_advance(job: SyncJob) -> Iterable[int]:
 
 
 # -- the connection page's actions ---------------------------------------------------------
-@jobs.handler(FULL_SYNC_KIND)
 def run_full_sync_job(job: SyncJob) -> dict:
     """Run Full Synchronization from the connection page or the assisted setup."""
-    connection = ConnectionSetup.objects.get(pk=job.parameters["connection_id"])
+    connection = jobs.connection_of(job)
     started_by = job.started_by or job.parameters.get("started_by") or "Connection setup"
-    run = start_run(connection, started_by, counts=fullsync_review.cached_counts(connection))
-    return {"full_sync_run": run.pk}
+    counts = fullsync_review.cached_counts(connection)
+    run = start_run(connection, started_by, counts=counts)
+    return {"full_sync_run": run.pk, "counts": counts}
 
 
-@jobs.handler(MODIFIED_SYNC_KIND)
 def run_modified_job(job: SyncJob) -> dict:
     """Synchronize Modified Records: every mapping in BC's priority order (3.3, last paragraph),
     skipping mappings that already have an active job."""
-    connection = ConnectionSetup.objects.get(pk=job.parameters["connection_id"])
+    connection = jobs.connection_of(job)
     started_by = job.started_by or job.parameters.get("started_by") or "Connection setup"
     started, skipped = [], []
     for mapping in fullsync_lines.modified_priority(connection):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 
 from connection.inputs import IdChoiceField
@@ -28,6 +30,7 @@ class StartForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
+        assert data is not None  # Form.clean() returns cleaned_data
         if data.get("mode") == START and not data.get("confirmed"):
             raise forms.ValidationError("Confirm that salespeople are coupled before starting.")
         return data
@@ -45,7 +48,8 @@ class RunForm(forms.Form):
 
     def __init__(self, connection: ConnectionSetup | None, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["run"].queryset = FullSyncRun.objects.filter(connection=connection)
+        cast(IdChoiceField, self.fields["run"]).queryset = FullSyncRun.objects.filter(
+            connection=connection)
 
 
 class KeepLiftedForm(RunForm):

@@ -18,9 +18,9 @@ from synchronization.models import (
     SyncJob,
 )
 
-# A job resumed after its worker died replaces the original; chains are short (scheduler caps
-# resumes at 3), so a few lookups follow them.
-MAX_RESUME_DEPTH = 5
+# A job resumed after its worker died replaces the original. A job is resumed as long as it
+# makes progress, so a chain can be long; one query per link follows it, up to this bound.
+MAX_RESUME_DEPTH = 1000
 
 
 def dependency_order(mappings: Iterable[IntegrationTableMapping]

@@ -1,26 +1,28 @@
 """What the CRM Full Synch. Review page, its polled fragment, the JSON status and the command
 show: record counts on both sides, the initial synchronization recommendation, and one row of
-statuses, progress and counters per line. Reads rows only (counts come from a short cache).
+statuses, progress and counters per line. Reads rows only: the record counts are those a job
+counted in the worker and kept in its result (``stored_counts``), never fetched by a page.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, cast
 
 from django.core.cache import cache
 from django.db.models import Count
 from django.utils import timezone
 
-from connection import recommendations
 from connection.models import ConnectionSetup
 from mappings.models import Coupling, IntegrationTableMapping
-from synchronization import fullsync_lines
+from synchronization import fullsync_lines, recommendations
 from synchronization.models import (
     LINE_ACTIVE,
     FullSyncLine,
     FullSyncRun,
+    JobKind,
+    JobStatus,
     LineStatus,
     RunStatus,
     SyncDirection,
@@ -32,9 +34,9 @@ DEPENDENCY_NOT_SATISFIED = "Dependency not satisfied"
 COUNTS_SECONDS = 300
 FORECAST_KEYS = ("insert", "couple", "update", "unchanged", "skip", "fail", "conflict", "ignore")
 COUNTER_KEYS = ("inserted", "modified", "unchanged", "skipped", "failed", "conflicts")
-STATUS_BADGES = {LineStatus.FINISHED: "ok", LineStatus.ERROR: "error",
-                 LineStatus.IN_PROCESS: "running", LineStatus.READY: "pending",
-                 LineStatus.CANCELLED: "cancelled"}
+STATUS_BADGES: dict[str, str] = {LineStatus.FINISHED: "ok", LineStatus.ERROR: "error",
+                                 LineStatus.IN_PROCESS: "running", LineStatus.READY: "pending",
+                                 LineStatus.CANCELLED: "cancelled"}
 DIRECTION_BADGES = {"Success": "ok", "Error": "error", "In Process": "running",
                     "Cancelled": "cancelled"}
 
@@ -51,6 +53,23 @@ def cached_counts(connection: ConnectionSetup, refresh: bool = False) -> dict[st
         counts = compute_counts(connection)
         cache.set(key, counts, COUNTS_SECONDS)
     return counts
+
+
+# Job kinds whose result holds the counts they worked from (a count job, a full sync's start).
+COUNTING_KINDS = (JobKind.REVIEW_COUNTS, JobKind.FULL_SYNC, JobKind.INITIAL_SYNC)
+
+
+def counts_job(connection: ConnectionSetup) -> SyncJob | None:
+    """The latest finished job that kept counts for the connection, if any (reads rows only)."""
+    return (SyncJob.objects.filter(connection=connection, kind__in=COUNTING_KINDS,
+                                   status=JobStatus.FINISHED, result__has_key="counts")
+            .order_by("-finished_at", "-pk").first())
+
+
+def stored_counts(connection: ConnectionSetup) -> dict[str, dict]:
+    """The counts and recommendations the latest counting job kept ({} before any)."""
+    job = counts_job(connection)
+    return job.result["counts"] if job else {}
 
 
 def compute_counts(connection: ConnectionSetup) -> dict[str, dict]:
@@ -107,6 +126,7 @@ class Row:
     mapping_names: frozenset[str] = frozenset()
     # The recommendation as this run sees it (set by rows_for); "" before it is worked out.
     advice: str = ""
+    duration_text: str = ""  # set by the review page
 
     @property
     def status(self) -> str:
@@ -176,7 +196,7 @@ class Row:
     @property
     def total(self) -> int | None:
         totals = [job.records_total for job in self.jobs.values()]
-        return sum(totals) if totals and None not in totals else None
+        return sum(cast(list[int], totals)) if totals and None not in totals else None
 
     @property
     def percent(self) -> int | None:
@@ -202,7 +222,7 @@ class Row:
         if not starts:
             return None
         ends = [job.finished_at for job in self.jobs.values()]
-        end = max(ends) if ends and None not in ends else timezone.now()
+        end = max(cast(list[datetime], ends)) if ends and None not in ends else timezone.now()
         return end - min(starts)
 
     @property
@@ -219,7 +239,7 @@ def rows_for(connection: ConnectionSetup, run: FullSyncRun | None, *, with_count
              ) -> list[Row]:
     """The lines of ``run`` (or, before any run, the mappings as lines would be), with live job
     data, couplings per mapping and, when ``with_counts``, current record counts."""
-    counts = cached_counts(connection) if with_counts else {}
+    counts = stored_counts(connection) if with_counts else {}
     coupled = _coupled(connection)
     if run is None:
         rows = [Row(m.name, None, m, wave) for m, wave in fullsync_lines.dependency_order(
@@ -320,7 +340,7 @@ def _add_forecast(rows: list[Row], dry: FullSyncRun | None) -> None:
                 totals[key] = totals.get(key, 0) + int(value)
         by_name[line.name] = (line, totals)
     for row in rows:
-        line, row.forecast = by_name.get(row.name, (None, {}))
+        _line, row.forecast = by_name.get(row.name, (None, {}))
         row.approximate = _approximate(row, by_name)
 
 
@@ -343,17 +363,6 @@ def polling_done(run: FullSyncRun | None, rows: list[Row]) -> bool:
     return run is None or (not run.is_running and not any(row.is_active for row in rows))
 
 
-def line_outcome(row: Row) -> str:
-    """``ok`` / ``errors`` / ``error`` / ``blocked`` / ``running`` / ``pending`` for a line."""
-    if row.status == LineStatus.FINISHED:
-        return "errors" if row.counter("failed") or row.counter("conflicts") else "ok"
-    if row.status in (LineStatus.ERROR, LineStatus.CANCELLED):
-        return "error"
-    if row.is_active:
-        return "running"
-    return "blocked" if row.line and row.line.run.status != RunStatus.RUNNING else "pending"
-
-
 def summary(connection: ConnectionSetup) -> str:
     """The connection page's line: "finished 12:03, 4 lines with errors"."""
     run = FullSyncRun.objects.filter(connection=connection, dry_run=False).first()
@@ -367,7 +376,7 @@ def summary(connection: ConnectionSetup) -> str:
         finished = sum(1 for line in lines if line.status == LineStatus.FINISHED)
         return (f"running since {_time(run.created_at)}, {finished} of {len(lines)} lines "
                 "finished")
-    verb = "finished" if run.status == RunStatus.FINISHED else "cancelled"
+    verb = "cancelled" if run.status == RunStatus.CANCELLED else "finished"
     return f"{verb} {_time(run.finished_at or run.created_at)}, " + (
         f"{troubled} line{'s' if troubled != 1 else ''} with errors" if troubled
         else "no errors")

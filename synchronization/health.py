@@ -1,8 +1,8 @@
 """Is the portal able to do its work: database, Redis and at least one live worker."""
 
-import django_rq
 from django.db import connection
-from rq import Worker
+
+from synchronization import jobs
 
 
 def database_status() -> str:
@@ -16,7 +16,7 @@ def database_status() -> str:
 
 def redis_status() -> str:
     try:
-        django_rq.get_connection("default").ping()
+        jobs.ping_redis()
         return "up"
     except Exception as exc:
         return f"down: {exc}"
@@ -25,7 +25,7 @@ def redis_status() -> str:
 def worker_count() -> int:
     """Workers registered in Redis; RQ drops a worker whose heartbeat stops."""
     try:
-        return Worker.count(connection=django_rq.get_connection("default"))
+        return jobs.worker_count()
     except Exception:
         return 0
 

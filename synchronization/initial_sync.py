@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import uuid
 
-from connection import recommendations
 from connection.models import ConnectionSetup
 from mappings.models import Coupling, IntegrationTableMapping
-from synchronization import fullsync, fullsync_review, jobs, rules
+from synchronization import fullsync, fullsync_review, jobs, recommendations, rules
 from synchronization.match_fields import FieldMatcher
-from synchronization.models import SyncDirection, SyncJob
+from synchronization.models import JobKind, SyncDirection, SyncJob
 from synchronization.reconcile import Services
 
-INITIAL_SYNC_KIND = "initial_sync"
+INITIAL_SYNC_KIND = JobKind.INITIAL_SYNC
 
 
 def couple_first(connection: ConnectionSetup, mapping: IntegrationTableMapping,
@@ -46,13 +45,17 @@ def couple_first(connection: ConnectionSetup, mapping: IntegrationTableMapping,
 
 def _one_per_sales_id(couplings: list[Coupling]) -> list[Coupling]:
     seen: set[uuid.UUID] = set()
-    return [c for c in couplings if not (c.sales_id in seen or seen.add(c.sales_id))]
+    kept = []
+    for coupling in couplings:
+        if coupling.sales_id not in seen:
+            seen.add(coupling.sales_id)
+            kept.append(coupling)
+    return kept
 
 
-@jobs.handler(INITIAL_SYNC_KIND)
 def run_initial_sync(job: SyncJob) -> dict:
     """Couple the Couple Records mappings on their match fields, then start the full sync."""
-    connection = ConnectionSetup.objects.get(pk=job.parameters["connection_id"])
+    connection = jobs.connection_of(job)
     counts = fullsync_review.compute_counts(connection)
     to_couple = [m for m in IntegrationTableMapping.objects.filter(connection=connection)
                  .order_by("position") if counts.get(m.name, {}).get("recommendation")
@@ -66,7 +69,7 @@ def run_initial_sync(job: SyncJob) -> dict:
     run = fullsync.start_run(connection, started_by, counts=counts)
     job.message = _summary(coupled, run.pk)
     job.add(modified=sum(c["coupled"] for c in coupled.values()))
-    return {"coupled": coupled, "full_sync_run": run.pk}
+    return {"coupled": coupled, "full_sync_run": run.pk, "counts": counts}
 
 
 def _summary(coupled: dict[str, dict], run_id: int) -> str:

@@ -1,63 +1,64 @@
-"""The only module that talks to RQ: enqueue job rows on commit and run them by id.
+"""The job spine: the only module that creates job rows and the only one that talks to RQ.
 
-A job row is created first and its id travels through Redis; the worker claims the row with a
-conditional UPDATE, so a job enqueued twice, or picked up by two workers, still runs once.
+``start`` creates the row and enqueues its id once the transaction commits (or chains it after
+another job); only the id travels through Redis. The worker's ``run`` claims the row with a
+conditional UPDATE, so a job enqueued twice, or picked up by two workers, still runs once, and
+calls the handler the table of ``synchronization.handlers`` names for the row's kind.
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 import django_rq
 from django.db import transaction
-from rq import get_current_job
+from rq import Worker, get_current_job
 from rq.job import Job as RqJob
 
 from connection.models import ConnectionSetup
-from synchronization.models import JobStatus, SyncJob
+from synchronization.models import JobKind, JobStatus, SyncJob
 
 log = logging.getLogger(__name__)
 
 QUEUE = "default"
 # A job whose mapping is busy waits this long before trying again.
 BUSY_RETRY = timedelta(seconds=5)
-_HANDLERS: dict[str, Callable[[SyncJob], dict]] = {}
-_CLAIMERS: dict[str, Callable[[SyncJob, str], bool]] = {}
-_FINISHED_LISTENERS: list[Callable[[SyncJob], None]] = []
+Run = Callable[[SyncJob], dict]
+Claim = Callable[[SyncJob, str], bool]
+Listener = Callable[[SyncJob], None]
 
 
-def handler(kind: str):
-    """Register the function that does the work of jobs of `kind`."""
+@dataclass(frozen=True)
+class Handler:
+    """How the worker runs one kind of job: the work, and how it claims the row (by default
+    pending -> running, once; a mapping sync also waits while its mapping is busy)."""
 
-    def register(function: Callable[[SyncJob], dict]) -> Callable[[SyncJob], dict]:
-        _HANDLERS[kind] = function
-        return function
-
-    return register
+    run: Run
+    claim: Claim | None = None
 
 
-def claimer(kind: str):
-    """Register how jobs of `kind` are claimed (default: pending -> running, once)."""
+@dataclass
+class _Table:
+    handlers: dict[str, Handler] = field(default_factory=dict)
+    listeners: tuple[Listener, ...] = ()
 
-    def register(function: Callable[[SyncJob, str], bool]) -> Callable[[SyncJob, str], bool]:
-        _CLAIMERS[kind] = function
-        return function
 
-    return register
+_table = _Table()
+
+
+def install(handlers: Mapping[JobKind, Handler] | Mapping[str, Handler],
+            listeners: tuple[Listener, ...] = ()) -> None:
+    """Install the handler table (one entry per JobKind) and the listeners called after any job
+    ends. ``SynchronizationConfig.ready()`` calls this once with ``synchronization.handlers``."""
+    _table.handlers = {str(kind): handler for kind, handler in handlers.items()}
+    _table.listeners = tuple(listeners)
 
 
 def can_run(kind: str) -> bool:
     """Whether a worker knows how to run jobs of ``kind``."""
-    return kind in _HANDLERS
-
-
-def when_finished(listener: Callable[[SyncJob], None]) -> Callable[[SyncJob], None]:
-    """Register a function called (in the worker) after any job ends, whatever its status.
-
-    Used to start dependent work, e.g. the next lines of a full synchronization.
-    """
-    _FINISHED_LISTENERS.append(listener)
-    return listener
+    return kind in _table.handlers
 
 
 class ConnectionDisabled(Exception):
@@ -80,18 +81,40 @@ def check_enabled(connection: ConnectionSetup | None) -> None:
         raise ConnectionDisabled(disabled_message(connection))
 
 
-def start(kind: str, *, connection=None, started_by: str = "", **parameters) -> SyncJob:
-    """Create a pending job row and enqueue it once the surrounding transaction commits.
+def start(kind: str, *, connection: ConnectionSetup | None = None, started_by: str = "",
+          parameters: dict[str, Any] | None = None, after: SyncJob | None = None,
+          queue: bool = True, **fields: Any) -> SyncJob:
+    """Create a pending job row of ``kind`` (a JobKind) and have it run: the one place that
+    creates job rows.
 
-    Raises ConnectionDisabled when the job's connection is disabled.
+    ``fields`` are other SyncJob columns (mapping, mapping_name, direction, mode, cursor,
+    resumed_from, records_total). The row is enqueued once the surrounding transaction commits;
+    with ``after`` it joins that job's chain right after it instead, and the worker enqueues it
+    when that job ends. ``queue=False`` only records the row, for work this process runs itself
+    through ``run`` (a command). Raises ConnectionDisabled when the job's connection is disabled.
     """
-    if connection is None and parameters.get("connection_id"):
-        connection = ConnectionSetup.objects.filter(pk=parameters["connection_id"]).first()
+    if connection is None and fields.get("mapping") is not None:
+        connection = fields["mapping"].connection
     check_enabled(connection)
     job = SyncJob.objects.create(kind=kind, connection=connection, started_by=started_by,
-                                 parameters=parameters)
-    transaction.on_commit(lambda: enqueue(job.pk))
+                                 parameters=dict(parameters or {}), **fields)
+    if after is not None:
+        _chain_after(after, job)
+    elif queue:
+        transaction.on_commit(lambda: enqueue(job.pk))
     return job
+
+
+def _chain_after(before: SyncJob, job: SyncJob) -> None:
+    """Put ``job`` right after ``before`` in its chain (``parameters["then"]``), keeping the
+    jobs that followed ``before`` after the new one."""
+    before.refresh_from_db(fields=["parameters"])
+    following = before.parameters.get("then")
+    if following:
+        job.parameters["then"] = following
+        SyncJob.objects.filter(pk=job.pk).update(parameters=job.parameters)
+    before.parameters["then"] = job.pk
+    SyncJob.objects.filter(pk=before.pk).update(parameters=before.parameters)
 
 
 def enqueue(job_id: int, delay: timedelta | None = None) -> None:
@@ -113,27 +136,41 @@ def in_queue() -> set[int]:
     return {job.args[0] for job in found if job is not None and job.args}
 
 
+def ping_redis() -> None:
+    """Raise unless the queue's Redis answers (the health page)."""
+    django_rq.get_connection(QUEUE).ping()
+
+
+def worker_count() -> int:
+    """Workers registered in Redis; RQ drops a worker whose heartbeat stops."""
+    return Worker.count(connection=django_rq.get_connection(QUEUE))
+
+
 def run(job_id: int) -> None:
     """Entry point the RQ worker calls."""
     job = SyncJob.objects.filter(pk=job_id).first()
     if job is None or job.status != JobStatus.PENDING:
         log.info("job %s is not pending; not running it", job_id)
         return
-    if job.connection_id and not job.connection.is_enabled:
+    if job.connection is not None and not job.connection.is_enabled:
         _refuse(job, disabled_message(job.connection))
         return
     current = get_current_job()
     worker = current.worker_name if current and current.worker_name else "inline"
-    claim = _CLAIMERS.get(job.kind, lambda j, w: j.claim(w))
+    handler = _table.handlers.get(job.kind)
+    if handler is None:
+        _refuse(job, f"No worker knows how to run {job.kind} jobs in this version.")
+        return
+    claim = handler.claim or (lambda j, w: j.claim(w))
     if not claim(job, worker):
         job.refresh_from_db()
         if job.status == JobStatus.PENDING:  # its mapping is busy: try again shortly
             enqueue(job_id, BUSY_RETRY)
         return
-    _execute(job)
+    _execute(job, handler)
 
 
-def _refuse(job: SyncJob, message: str) -> None:
+def _refuse(job: SyncJob | None, message: str) -> None:
     """Cancel a pending job and the jobs chained after it, saying why."""
     while job is not None and job.cancel(message):
         log.info("job %s not run: %s", job.pk, message)
@@ -144,9 +181,9 @@ def _refuse(job: SyncJob, message: str) -> None:
             if following else None
 
 
-def _execute(job: SyncJob) -> None:
+def _execute(job: SyncJob, handler: Handler) -> None:
     try:
-        result = _HANDLERS[job.kind](job)
+        result = handler.run(job)
     except Exception as exc:
         log.exception("job %s failed", job.pk)
         job.fail(f"{type(exc).__name__}: {exc}" if not str(exc) else str(exc))
@@ -161,18 +198,25 @@ def _execute(job: SyncJob) -> None:
 def notify_finished(job: SyncJob) -> None:
     """Tell the listeners a job ended; one failing listener does not stop the others."""
     job.refresh_from_db()
-    for listener in _FINISHED_LISTENERS:
+    for listener in _table.listeners:
         try:
             listener(job)
         except Exception:
             log.exception("listener %s failed for job %s", listener.__name__, job.pk)
 
 
-@handler("ping")
+def connection_of(job: SyncJob) -> ConnectionSetup:
+    """The connection a connection-wide job works on (rows from before the ``connection``
+    column was always filled carry only ``connection_id`` in their parameters)."""
+    if job.connection is not None:
+        return job.connection
+    return ConnectionSetup.objects.get(pk=job.parameters["connection_id"])
+
+
 def ping(job: SyncJob) -> dict:
     """Round trip that proves the web -> Redis -> worker -> database wiring."""
     return {"pong": True, "worker": job.worker_name}
 
 
-__all__ = ["ConnectionDisabled", "JobStatus", "can_run", "check_enabled", "claimer", "enqueue",
-           "handler", "in_queue", "notify_finished", "run", "start", "when_finished"]
+__all__ = ["ConnectionDisabled", "Handler", "JobStatus", "can_run", "check_enabled", "enqueue",
+           "in_queue", "install", "notify_finished", "run", "start"]

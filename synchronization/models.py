@@ -13,7 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from connection.models import ConnectionSetup
-from mappings.models import JobKind
+from mappings.models import JobKind as EntryKind
 
 
 class JobStatus(models.TextChoices):
@@ -51,24 +51,36 @@ class SyncMode(models.TextChoices):
     SELECTED = "selected", "Selected records"
 
 
-# What pages call each kind of job: the job queue entries' captions (JobKind) and the captions of
-# the actions that start the other kinds. A kind missing here shows as its name, readably.
-JOB_CAPTIONS: dict[str, str] = {
-    **dict(JobKind.choices),
-    "sync_mapping": "Synchronize",
-    "sync_modified": "Synchronize Modified Records",
-    "full_sync": "Run Full Synchronization",
-    "initial_sync": "Run Full Synchronization",
-    "match_coupling": "Match-Based Coupling",
-    "delete_records": "Delete Coupled Records",
-    "reconcile": "Reconciliation",
-    "reconcile_delete_blank": "Reconciliation: Delete Blank Records",
-    "ping": "Check Worker",
-}
+class JobKind(models.TextChoices):
+    """Every kind of background job; ``synchronization.handlers`` has one handler per kind.
+    The labels are what pages call them: the job queue entries' captions and the captions of
+    the actions that start the other kinds."""
+
+    SYNC_MAPPING = "sync_mapping", "Synchronize"
+    SYNC_MODIFIED = "sync_modified", "Synchronize Modified Records"
+    FULL_SYNC = "full_sync", "Run Full Synchronization"
+    INITIAL_SYNC = "initial_sync", "Run Full Synchronization (assisted setup)"
+    REVIEW_COUNTS = "review_counts", "Count Records for the Full Synchronization Review"
+    MATCH_COUPLING = "match_coupling", "Match-Based Coupling"
+    DELETE_RECORDS = "delete_records", "Delete Coupled Records"
+    RECONCILE = "reconcile", "Reconciliation"
+    RECONCILE_DELETE_BLANK = "reconcile_delete_blank", "Reconciliation: Delete Blank Records"
+    CUSTOMER_STATISTICS = EntryKind.CUSTOMER_STATISTICS.value, EntryKind.CUSTOMER_STATISTICS.label
+    SALES_ORDER_STATUS = EntryKind.SALES_ORDER_STATUS.value, EntryKind.SALES_ORDER_STATUS.label
+    SALES_ORDER_NOTES = EntryKind.SALES_ORDER_NOTES.value, EntryKind.SALES_ORDER_NOTES.label
+    CREATE_SALES_ORDERS = EntryKind.CREATE_SALES_ORDERS.value, EntryKind.CREATE_SALES_ORDERS.label
+    PROCESS_SALES_QUOTES = (EntryKind.PROCESS_SALES_QUOTES.value,
+                            EntryKind.PROCESS_SALES_QUOTES.label)
+    PING = "ping", "Check Worker"
+
+
+# What pages call each kind of job. A kind missing here shows as its name, readably.
+JOB_CAPTIONS: dict[str, str] = {**dict(EntryKind.choices), **dict(JobKind.choices),
+                                JobKind.INITIAL_SYNC: "Run Full Synchronization"}
 
 
 # Kinds that synchronize one mapping: their name is the mapping's name, as in BC's job log.
-MAPPING_SYNC_KINDS = {JobKind.MAPPING, "sync_mapping"}
+MAPPING_SYNC_KINDS = {EntryKind.MAPPING, JobKind.SYNC_MAPPING}
 
 
 def job_caption(kind: str) -> str:
@@ -81,7 +93,7 @@ COUNTERS = ("inserted", "modified", "deleted", "unchanged", "skipped", "failed",
 class SyncJob(models.Model):
     """One unit of background work. The row is the truth; RQ only carries its id."""
 
-    kind = models.CharField(max_length=40)
+    kind = models.CharField(max_length=40, choices=JobKind.choices)
     status = models.CharField(
         max_length=20, choices=JobStatus.choices, default=JobStatus.PENDING, db_index=True
     )
@@ -123,6 +135,10 @@ class SyncJob(models.Model):
     retries = models.PositiveIntegerField(default=0)
     throttle_waits = models.PositiveIntegerField("Throttle waits", default=0)
     throttle_seconds = models.FloatField(default=0)
+    # The live throttle gauge, per service and identity (synchronization.throttle): what the
+    # services' headers say is left of their limits, requests in flight, 429s, time waited.
+    # Updated while the job runs and kept after it ends.
+    throttle = models.JSONField(default=dict, blank=True)
     # Resume point of an interrupted run: the last page the destination confirmed.
     cursor = models.JSONField(default=dict, blank=True)
 
@@ -353,6 +369,8 @@ class RunStatus(models.TextChoices):
 
     RUNNING = "running", "In Process"
     FINISHED = "finished", "Finished"
+    # Ended, but a line ended with Error or was cancelled, or could not start because of one.
+    FAILED = "failed", "Finished with errors"
     CANCELLED = "cancelled", "Cancelled"
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from connection import sales_metadata, services
 from connection.clients.errors import ClientError
@@ -142,7 +142,8 @@ class OptionRun:
         taken = self.mapping.option_mappings.filter(option_value=value).exclude(bc_code=code)
         if taken.exists():
             self._fail(code, bc_id, f"Option {value} ({label}) is already coupled to "
-                       f"{taken.first().bc_code}. Remove that option mapping or rename a code.")
+                       f"{cast(OptionMapping, taken.first()).bc_code}. Remove that option "
+                       "mapping or rename a code.")
             return
         OptionMapping.objects.update_or_create(
             mapping=self.mapping, bc_code=code,
@@ -174,6 +175,7 @@ def _request_of(problem: Any) -> str:
 def run_option_job(job: SyncJob) -> dict[str, Any]:
     """Synchronize an option mapping in the job's direction; never writes account rows."""
     mapping = job.mapping
+    assert mapping is not None  # an option job is for one mapping
     bc_client = services.business_central_client(mapping.connection)
     sales_client = services.dataverse_client(mapping.connection)
     try:

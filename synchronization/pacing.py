@@ -6,7 +6,7 @@ import logging
 import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import DatabaseError
@@ -62,7 +62,7 @@ def prefetched(pages: Iterable[T]) -> Iterator[T]:
     caller's writes, so the destination is never idle while a page boundary is crossed.
     """
     source = iter(pages)
-    done = object()
+    done: Any = object()  # the end marker; any other result is a page
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead") as reader:
         try:
             ahead = reader.submit(next, source, done)

@@ -24,14 +24,14 @@ from connection.models import ConnectionSetup
 from mappings.models import Coupling, IntegrationTableMapping
 from synchronization import fullsync_lines, jobs
 from synchronization.match_fields import match_key
-from synchronization.models import ReconcileReport, SyncError, SyncJob
+from synchronization.models import JobKind, ReconcileReport, SyncError, SyncJob
 from synchronization.reconcile_drift import DriftCheck
 from synchronization.reconcile_options import check_options
 from synchronization.reconcile_scan import SideScan
 from synchronization.sides import BcSide, SalesSide
 
 log = logging.getLogger(__name__)
-RECONCILE_KIND = "reconcile"
+RECONCILE_KIND = JobKind.RECONCILE
 LIMIT = 200  # records listed per finding; the counts are always complete
 PROBLEMS = ("dangling", "duplicates_bc", "duplicates_sales", "blank", "drift",
             "missing_options_bc", "missing_options_sales")
@@ -78,8 +78,8 @@ def check_mapping(mapping: IntegrationTableMapping, clients: Services,
     """The report of one mapping (a check that could not run reports its error)."""
     try:
         if mapping.bc_table in fullsync_lines.NOT_ON_ITS_OWN:  # lines travel with their header
-            report = {"kind": "records", "counts": {}, "findings": {}, "error": "",
-                      "note": fullsync_lines.WITH_HEADER}
+            report: dict[str, Any] = {"kind": "records", "counts": {}, "findings": {},
+                                      "error": "", "note": fullsync_lines.WITH_HEADER}
             return {**report, "mapping": mapping.name, "problems": 0}
         bc, sales = clients.sides(mapping)
         if mapping.is_option_mapping:
@@ -150,7 +150,7 @@ class RecordCheck:
         drifted, drift = self.drift.confirm(LIMIT)
         dup_bc = self.bc_scan.duplicate_groups()
         dup_sales = self.sales_scan.duplicate_groups()
-        findings = {
+        findings: dict[str, list] = {
             "dangling": dangling[:LIMIT], "outside_filter": outside[:LIMIT], "drift": drift,
             "duplicates_bc": [self._records("bc", g) for g in dup_bc[:LIMIT]],
             "duplicates_sales": [self._records("sales", g) for g in dup_sales[:LIMIT]],
@@ -184,7 +184,8 @@ class RecordCheck:
         sales_found = self.sales.fetch([s for _, s in unseen if s not in self.sales_scan.ids])
         names = dict(Coupling.objects.filter(pk__in=[self.coupling_ids[b] for b, _ in unseen])
                      .values_list("pk", "display_name"))
-        dangling, outside = [], []
+        dangling: list[dict] = []
+        outside: list[dict] = []
         for bc_id, sales_id in unseen:
             bc_gone = bc_id not in self.bc_scan.ids and bc_id not in bc_found
             sales_gone = sales_id not in self.sales_scan.ids and sales_id not in sales_found
@@ -279,16 +280,15 @@ def start_check(connection: ConnectionSetup, names: list[str] | None = None,
                 started_by: str = "") -> SyncJob:
     """Run the check in the background (all mappings, or these)."""
     return jobs.start(RECONCILE_KIND, connection=connection, started_by=started_by,
-                      mappings=list(names or []))
+                      parameters={"mappings": list(names or [])})
 
 
 def new_job(connection: ConnectionSetup, names: list[str] | None, started_by: str) -> SyncJob:
     """A job row for a check run in this process (the command): the same row as a worker's."""
-    return SyncJob.objects.create(kind=RECONCILE_KIND, connection=connection,
-                                  started_by=started_by, parameters={"mappings": names or []})
+    return jobs.start(RECONCILE_KIND, connection=connection, started_by=started_by,
+                      parameters={"mappings": names or []}, queue=False)
 
 
-@jobs.handler(RECONCILE_KIND)
 def run_check(job: SyncJob) -> dict:
     connection = job.connection
     if connection is None:

@@ -152,7 +152,8 @@ class DriftCheck:
     # -- at the end ----------------------------------------------------------------------
     def confirm(self, limit: int) -> tuple[int, list[dict]]:
         """Compare the candidates exactly: (how many drifted, the first ``limit`` of them)."""
-        drifted, shown = 0, []
+        drifted = 0
+        shown: list[dict] = []
         for start in range(0, len(self.candidates), 500):
             chunk = self.candidates[start:start + 500]
             bc_rows = self.bc.fetch([b for b, _ in chunk])

@@ -11,10 +11,10 @@ from django.db import transaction
 
 from mappings.models import Coupling, IntegrationTableMapping
 from synchronization import jobs, reconcile, runs
-from synchronization.models import ReconcileReport, SyncDirection, SyncJob, SyncMode
+from synchronization.models import JobKind, ReconcileReport, SyncDirection, SyncJob, SyncMode
 from synchronization.writes import Write
 
-DELETE_BLANK_KIND = "reconcile_delete_blank"
+DELETE_BLANK_KIND = JobKind.RECONCILE_DELETE_BLANK
 
 
 class RepairRefused(Exception):
@@ -71,10 +71,9 @@ def delete_blank(mapping: IntegrationTableMapping, sales_ids: list[str],
     if not chosen:
         raise RepairRefused("None of the chosen records is a blank record in Sales.")
     return jobs.start(DELETE_BLANK_KIND, connection=mapping.connection, started_by=started_by,
-                      mapping_id=mapping.pk, sales_ids=chosen)
+                      parameters={"mapping_id": mapping.pk, "sales_ids": chosen})
 
 
-@jobs.handler(DELETE_BLANK_KIND)
 def run_delete_blank(job: SyncJob) -> dict:
     """Delete each chosen row that is still blank and was created by the integration user,
     with its couplings; then check the mapping again."""

@@ -11,8 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict
 from functools import partial
-from itertools import pairwise
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -30,20 +29,23 @@ from mappings.matching import (
 from mappings.models import Coupling, Direction, IntegrationTableMapping, SyncResult
 from synchronization import jobs, options
 from synchronization.engine import Cancelled, DirectionRun
+from synchronization.fullsync_lines import ran_through
 from synchronization.models import (
     ACTIVE_STATUSES,
+    JobKind,
     JobStatus,
     SyncDirection,
     SyncJob,
     SyncMode,
 )
 from synchronization.sides import BcSide, SalesSide
+from synchronization.throttle import ThrottleRecorder
 from synchronization.writes import Write
 
 log = logging.getLogger(__name__)
-SYNC_KIND = "sync_mapping"
-MATCH_KIND = "match_coupling"
-DELETE_KIND = "delete_records"
+SYNC_KIND = JobKind.SYNC_MAPPING
+MATCH_KIND = JobKind.MATCH_COUPLING
+DELETE_KIND = JobKind.DELETE_RECORDS
 
 
 ConnectionDisabled = jobs.ConnectionDisabled  # raised by every start_* below
@@ -85,18 +87,11 @@ def start_mapping_sync(mapping: IntegrationTableMapping, mode: str, *,
                              "job to finish or cancel it.")
     params = {**parameters, "bc_ids": [str(i) for i in bc_ids or []],
               "sales_ids": [str(i) for i in sales_ids or []]}
-    created = [SyncJob.objects.create(
-        kind=SYNC_KIND, connection=mapping.connection, mapping=mapping, mapping_name=mapping.name,
-        direction=d, mode=mode, parameters=params, started_by=started_by)
-        for d in ([direction] if direction else directions_of(mapping))]
-    for job, following in pairwise(created):
-        job.parameters["then"] = following.pk
-        job.save(update_fields=["parameters"])
-    if after is not None:
-        after.parameters["then"] = created[0].pk
-        SyncJob.objects.filter(pk=after.pk).update(parameters=after.parameters)
-    else:
-        transaction.on_commit(lambda: jobs.enqueue(created[0].pk))
+    created: list[SyncJob] = []
+    for d in [direction] if direction else directions_of(mapping):
+        created.append(jobs.start(
+            SYNC_KIND, mapping=mapping, mapping_name=mapping.name, direction=d, mode=mode,
+            parameters=params, started_by=started_by, after=created[-1] if created else after))
     return created
 
 
@@ -151,8 +146,8 @@ def restore_records(couplings: QuerySet[Coupling], started_by: str = "") -> list
 
 def delete_source_records(couplings: QuerySet[Coupling], started_by: str = "") -> SyncJob:
     """Deletion conflicts: delete the record that still exists, and the coupling."""
-    return jobs.start(DELETE_KIND, coupling_ids=list(couplings.values_list("pk", flat=True)),
-                      started_by=started_by)
+    return jobs.start(DELETE_KIND, started_by=started_by,
+                      parameters={"coupling_ids": list(couplings.values_list("pk", flat=True))})
 
 
 def resolve_conflicts(errors, take: str, started_by: str = "") -> list[SyncJob]:
@@ -183,29 +178,44 @@ def _per_mapping(couplings, start) -> list[SyncJob]:
 def start_match_coupling(mapping: IntegrationTableMapping, options: MatchOptions,
                          started_by: str = "") -> SyncJob:
     """Match-Based Coupling as a background job; its result holds the match log."""
-    jobs.check_enabled(mapping.connection)
-    job = SyncJob.objects.create(
-        kind=MATCH_KIND, connection=mapping.connection, mapping=mapping,
-        mapping_name=mapping.name, started_by=started_by,
+    return jobs.start(
+        MATCH_KIND, mapping=mapping, mapping_name=mapping.name, started_by=started_by,
         parameters={"fields": [asdict(f) for f in options.fields],
                     "create_new": options.create_new, "synch_after": options.synch_after})
-    transaction.on_commit(lambda: jobs.enqueue(job.pk))
-    return job
 
 
 # -- running (in the worker) ---------------------------------------------------------------
-@jobs.claimer(SYNC_KIND)
 def claim_sync(job: SyncJob, worker_name: str) -> bool:
-    """Claim only while no other job of the same mapping runs (lock the mapping row)."""
+    """Claim only while no other job of the same mapping runs (lock the mapping row), and only
+    once the job it is chained after finished: the opposite direction of a mapping never works
+    from couplings its first direction left incomplete."""
+    if not _predecessor_finished(job):
+        return False
     with transaction.atomic():
-        IntegrationTableMapping.objects.select_for_update().filter(pk=job.mapping_id).first()
+        mapping_id = cast(int, job.mapping_id)  # a sync job always names its mapping
+        IntegrationTableMapping.objects.select_for_update().filter(pk=mapping_id).first()
         busy = SyncJob.objects.filter(mapping_id=job.mapping_id, status=JobStatus.RUNNING)
         if busy.exclude(pk=job.pk).exists():
             return False
         return job.claim(worker_name)
 
 
-@jobs.handler(SYNC_KIND)
+def _predecessor_finished(job: SyncJob) -> bool:
+    """Whether the job this one is chained after (the latest of its resumptions) finished, or
+    went through all its records though each failed (as BC's full synchronization goes on).
+    While it is active this job waits; when it stopped before its end, this job is cancelled."""
+    before = SyncJob.objects.filter(parameters__then=job.pk).order_by("-pk").first()
+    if before is None or before.status == JobStatus.FINISHED or ran_through(before):
+        return True
+    if before.is_active:
+        return False
+    if job.cancel(f"Not run: job #{before.pk} before it ({before.name}, "
+                  f"{before.get_direction_display() or before.kind_caption}) ended with "
+                  f"{before.status_label}."):
+        jobs.notify_finished(job)
+    return False
+
+
 def run_sync(job: SyncJob) -> dict:
     """Run one direction of a mapping (the worker then starts the next job of the chain)."""
     return _run_direction(job)
@@ -229,15 +239,18 @@ def _run_direction(job: SyncJob) -> dict:
     integration_user = sales_metadata.integration_user(connection, sales_client).user_id
     bc = BcSide(mapping, bc_client, tuning["bc_batch"], tuning["bc_concurrency"])
     sales = SalesSide(mapping, sales_client, tuning["sales_batch"], tuning["sales_concurrency"],
-                      integration_user_id=integration_user)
+                      integration_user_id=integration_user, follow_hint=_is_default(
+                          connection, "sales_concurrency"))
     _count_total(job, bc if job.direction == SyncDirection.TO_SALES else sales)
     try:
         base_currency = partial(sales_metadata.base_currency, connection, sales_client)
-        result = DirectionRun(job, mapping, bc, sales, base_currency).run()
+        with ThrottleRecorder(job, {"dataverse": sales_client, "business_central": bc_client}):
+            result = DirectionRun(job, mapping, bc, sales, base_currency).run()
     except Cancelled:
         job.refresh_from_db()
-        SyncJob.objects.filter(pk=job.pk).update(status=JobStatus.CANCELLED,
-                                                 finished_at=timezone.now(), message="Cancelled.")
+        # Only a job still ours: one taken for abandoned keeps the status its resumer gave it.
+        SyncJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+            status=JobStatus.CANCELLED, finished_at=timezone.now(), message="Cancelled.")
         return {"cancelled": True}
     finally:
         bc_client.close()
@@ -251,10 +264,10 @@ def _run_direction(job: SyncJob) -> dict:
     return result
 
 
-@jobs.handler(MATCH_KIND)
 def run_match(job: SyncJob) -> dict:
     """Couple by matching; then synchronize what was coupled when the options say so."""
     params = job.parameters
+    assert job.mapping is not None  # a match job is for one mapping
     options = MatchOptions(tuple(MatchField(**f) for f in params["fields"]),
                            params["create_new"], params["synch_after"])
     log = run_match_based_coupling(job.mapping, options,
@@ -279,7 +292,6 @@ def match_counters(log: MatchLog) -> dict[str, int]:
             "skipped": sum(counts.values()) - coupled - unchanged}
 
 
-@jobs.handler(DELETE_KIND)
 def run_delete(job: SyncJob) -> dict:
     """Delete the surviving record of each deletion conflict, then its coupling."""
     deleted = 0
@@ -302,11 +314,30 @@ def _delete_surviving(coupling: Coupling) -> None:
         bc.write([Write("delete", str(coupling.bc_id))])
 
 
+# What the services allow (protocols.md 3.9-3.10, 4.6-4.7): Dataverse runs 1,000 operations per
+# $batch, Business Central 100 per $batch and 5 requests at once per user (more wait in its queue).
+SERVICE_LIMITS = {"sales_batch_size": 1000, "bc_batch_size": 100, "bc_concurrency": 5}
+
+
 def _tuning(connection) -> dict[str, int]:
-    """Batch sizes and parallel batches, per connection, within the services' limits."""
-    return {"bc_batch": connection.bc_batch_size, "bc_concurrency": connection.bc_concurrency,
-            "sales_batch": connection.sales_batch_size,
-            "sales_concurrency": connection.sales_concurrency}
+    """Batch sizes and parallel batches, per connection, within the services' limits.
+
+    A setting left at its default means "as much as the service allows"; a value the
+    administrator chose (to leave room for other integrations on the same user) is kept. How
+    many Dataverse batches are in flight follows its ``x-ms-dop-hint`` once an answer carried
+    one (SalesSide.lanes); the setting is what is used before.
+    """
+    def chosen(name: str) -> int:
+        value = getattr(connection, name)
+        return SERVICE_LIMITS.get(name, value) if _is_default(connection, name) else value
+
+    return {"bc_batch": chosen("bc_batch_size"), "bc_concurrency": chosen("bc_concurrency"),
+            "sales_batch": chosen("sales_batch_size"),
+            "sales_concurrency": chosen("sales_concurrency")}
+
+
+def _is_default(connection, name: str) -> bool:
+    return getattr(connection, name) == type(connection)._meta.get_field(name).default
 
 
 def _count_total(job: SyncJob, source) -> None:
@@ -328,5 +359,5 @@ def _count_total(job: SyncJob, source) -> None:
 def _record_on_mapping(job: SyncJob) -> None:
     job.refresh_from_db()
     result = SyncResult.FAILURE if job.has_failures else SyncResult.SUCCESS
-    IntegrationTableMapping.objects.filter(pk=job.mapping_id).update(
+    IntegrationTableMapping.objects.filter(pk=cast(int, job.mapping_id)).update(
         last_synced_at=timezone.now(), last_sync_result=result, last_job_id=job.pk)

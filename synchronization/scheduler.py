@@ -4,7 +4,7 @@ BC runs each mapping's job queue entry every 30 minutes; after a run that change
 entry goes "On Hold Due to Inactivity" for its inactivity timeout (720 or 1,440 minutes) and
 wakes when the Sales side has changes (bc-integration.md 3.1-3.2). Beyond BC, a change on either
 side wakes it, found by a one-row query per side. The tick that drives all this runs on a worker
-every SYNC_TICK_SECONDS (see jobs.ensure_tick); no RQ here.
+every SYNC_TICK_SECONDS (see synchronization.worker); no RQ here.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from connection import sales_metadata, services
 from mappings.models import Direction, EntryStatus, JobKind, JobQueueEntry
-from synchronization import jobs, runs
+from synchronization import fullsync, jobs, runs
 from synchronization.models import (
     ACTIVE_STATUSES,
     FullSyncRun,
@@ -31,10 +31,12 @@ from synchronization.models import (
 from synchronization.sides import BcSide, SalesSide
 
 log = logging.getLogger(__name__)
-MAX_RESUMES = 3
+# A job is resumed as long as its attempts make progress; it gives up after this many resumes
+# in a row that confirmed nothing (no record written, adopted or confirmed unchanged).
+MAX_IDLE_RESUMES = 3
 QUEUE_USER = "Job Queue"
 # Entries that run only while a connection setting is on (BC creates and deletes them with it).
-SWITCHED_BY = {
+SWITCHED_BY: dict[str, str] = {
     JobKind.CREATE_SALES_ORDERS: "auto_create_sales_orders",
     JobKind.PROCESS_SALES_QUOTES: "auto_process_sales_quotes",
 }
@@ -50,6 +52,7 @@ def tick(now: datetime | None = None) -> None:
             run_entry(entry, now)
         except Exception:  # one broken connection must not stop the others' schedules
             log.exception("job queue entry %s could not run", entry.pk)
+    fullsync.tick()  # advance full synchronization runs and recover stuck ones
 
 
 def due_entries(now: datetime):
@@ -64,21 +67,28 @@ def due_entries(now: datetime):
             .select_related("mapping", "connection"))
 
 
-def run_entry(entry: JobQueueEntry, now: datetime) -> None:
+def run_entry(entry: JobQueueEntry, now: datetime) -> list[SyncJob]:
+    """Start the entry's jobs (unless it sleeps and nothing wakes it); return the jobs started."""
     interval = timedelta(minutes=entry.no_of_minutes_between_runs)
     entry.next_run_at = now + interval
-    if entry.status == EntryStatus.ON_HOLD_INACTIVITY and not _should_wake(entry, now):
-        entry.save(update_fields=["next_run_at"])
-        return
+    if entry.status == EntryStatus.ON_HOLD_INACTIVITY:
+        reason = _wake_reason(entry, now)
+        if not reason:
+            entry.save(update_fields=["next_run_at"])
+            return []
+        entry.woken_reason, entry.woken_at = reason, now
     started = _start(entry)
     if started:
         entry.status, entry.last_run_at = EntryStatus.IN_PROCESS, now
         entry.last_job_ids = [job.pk for job in started]
-    entry.save(update_fields=["next_run_at", "status", "last_run_at", "last_job_ids"])
+    entry.save(update_fields=["next_run_at", "status", "last_run_at", "last_job_ids",
+                              "woken_reason", "woken_at"])
+    return started
 
 
 def _start(entry: JobQueueEntry) -> list[SyncJob]:
     if entry.kind == JobKind.MAPPING:
+        assert entry.mapping is not None  # a mapping entry names its mapping
         try:
             return runs.start_mapping_sync(entry.mapping, SyncMode.MODIFIED,
                                            started_by=QUEUE_USER)
@@ -88,44 +98,51 @@ def _start(entry: JobQueueEntry) -> list[SyncJob]:
     if not jobs.can_run(entry.kind) or (switch and not getattr(entry.connection, switch)):
         return []
     try:
-        return [jobs.start(entry.kind, connection=entry.connection, started_by=QUEUE_USER,
-                           connection_id=entry.connection_id)]
+        return [jobs.start(entry.kind, connection=entry.connection, started_by=QUEUE_USER)]
     except jobs.ConnectionDisabled:
         return []
 
 
-def _should_wake(entry: JobQueueEntry, now: datetime) -> bool:
-    """Sleeping entries run again after the inactivity timeout, or at once on a change."""
+def _wake_reason(entry: JobQueueEntry, now: datetime) -> str:
+    """Why a sleeping entry runs again ("" while it keeps sleeping): the inactivity timeout
+    elapsed, or at once on a change. The reason is stored and shown on the entry's card."""
     asleep_since = entry.inactive_since or entry.last_run_at or now
     if now - asleep_since >= timedelta(minutes=entry.inactivity_timeout_period):
-        return True
+        return (f"The inactivity timeout period ({entry.inactivity_timeout_period} minutes) "
+                "elapsed.")
     if entry.kind != JobKind.MAPPING:
-        return False
+        return ""
     try:
-        return has_changes(entry.mapping)
+        return changed_side(entry.mapping)
     except Exception:
         log.info("could not check %s for changes; waking it", entry.mapping, exc_info=True)
-        return True
+        return "The check for changes failed; the entry ran to be safe."
 
 
 def has_changes(mapping) -> bool:
     """Whether either side has records changed since its watermark (one small read per side)."""
+    return bool(changed_side(mapping))
+
+
+def changed_side(mapping) -> str:
+    """Which side has records changed since its watermark, as a sentence ("" for none)."""
     connection = mapping.connection
     directions = runs.directions_of(mapping)
     if Direction.TO_SALES in directions and mapping.bc_watermark:
-        side = BcSide(mapping, services.business_central_client(connection))
+        side: BcSide | SalesSide = BcSide(mapping, services.business_central_client(connection))
         if side.has_changes_since(mapping.bc_watermark):
-            return True
+            return "Records changed in Business Central."
     if Direction.FROM_SALES in directions and mapping.sales_watermark:
         client = services.dataverse_client(connection)
         user = sales_metadata.integration_user(connection, client)
         side = SalesSide(mapping, client, integration_user_id=user.user_id)
         if side.has_changes_since(mapping.sales_watermark):
-            return True
-    return not (mapping.bc_watermark or mapping.sales_watermark)
+            return "Records changed in Dynamics 365 Sales."
+    if mapping.bc_watermark or mapping.sales_watermark:
+        return ""
+    return "The mapping has never been synchronized."
 
 
-@jobs.when_finished
 def settle_entry(job: SyncJob) -> None:
     """After the last job of a scheduled run: sleep when it changed nothing, else stay ready."""
     entry = _entry_of(job)
@@ -135,7 +152,10 @@ def settle_entry(job: SyncJob) -> None:
     if any(j.is_active for j in started):
         return
     idle = all(j.inserted + j.modified + j.deleted + j.failed == 0 for j in started)
-    if idle:
+    if any(j.status == JobStatus.FAILED for j in started):
+        # BC's Error status; the entry keeps its schedule, so the next run may clear it.
+        entry.status = EntryStatus.ERROR
+    elif idle:
         entry.status = EntryStatus.ON_HOLD_INACTIVITY
         entry.inactive_since = entry.inactive_since or timezone.now()
     else:
@@ -189,24 +209,35 @@ def _resume(job: SyncJob) -> SyncJob | None:
     with transaction.atomic():
         if not job.abandon("The worker stopped while running this job."):
             return None  # it finished, or another scheduler took it
-        if job.kind != runs.SYNC_KIND or _resume_depth(job) >= MAX_RESUMES:
+        if job.kind != runs.SYNC_KIND:
             return None
-        replacement = SyncJob.objects.create(
-            kind=job.kind, connection=job.connection, mapping=job.mapping,
+        idle = idle_attempts(job)
+        if idle > MAX_IDLE_RESUMES:
+            SyncJob.objects.filter(pk=job.pk).update(
+                message=f"The worker stopped while running this job, and {idle} attempts in a "
+                        "row confirmed no record: not resumed again. Start the synchronization "
+                        "again once the cause is fixed.")
+            return None
+        if job.connection is not None and not job.connection.is_enabled:
+            return None  # a disabled connection runs nothing, not even a resumed job
+        replacement = jobs.start(
+            job.kind, connection=job.connection, mapping=job.mapping,
             mapping_name=job.mapping_name, direction=job.direction, mode=job.mode,
             parameters=job.parameters, cursor=job.cursor, started_by=job.started_by,
             resumed_from=job, records_total=job.records_total)
         SyncJob.objects.filter(pk=job.pk).update(
             message=f"The worker stopped while running this job; resumed as job #{replacement.pk} "
-                    "from the last confirmed page.")
-        transaction.on_commit(lambda: jobs.enqueue(replacement.pk))
+                    "from its last confirmed batch.")
     log.warning("job %s was abandoned by its worker; resumed as %s", job.pk, replacement.pk)
     return replacement
 
 
-def _resume_depth(job: SyncJob) -> int:
-    depth = 0
-    while job.resumed_from_id and depth <= MAX_RESUMES:
-        job = job.resumed_from
-        depth += 1
-    return depth
+def idle_attempts(job: SyncJob) -> int:
+    """How many attempts in a row, ending with ``job``, confirmed no record."""
+    idle = 0
+    current: SyncJob | None = job
+    while current is not None and current.records_done == 0 and idle <= MAX_IDLE_RESUMES:
+        idle += 1
+        current = SyncJob.objects.filter(pk=current.resumed_from_id).first() \
+            if current.resumed_from_id else None
+    return idle

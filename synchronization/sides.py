@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import uuid
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -107,17 +107,58 @@ class Side:
     def _fetch_chunk(self, ids: list[str]) -> list[dict]:
         raise NotImplementedError
 
-    def write(self, writes: Sequence[Write]) -> list[Outcome]:
-        """Apply writes in batches, several batches at a time; one Outcome per write, in order."""
-        size = self._even_batch_size(len(writes))
-        chunks = [list(writes[i:i + size]) for i in range(0, len(writes), size)]
-        return self._concurrently(chunks, self._send_guarded)
+    def lanes(self) -> int:
+        """Batches to keep in flight: what the service recommends, else the configured count."""
+        return self.concurrency
 
-    def _even_batch_size(self, count: int) -> int:
+    def read_pages(self, since: datetime | None, page_size: int = BC_PAGE_SIZE
+                   ) -> Iterator[list[dict]]:
+        """Records changed after ``since`` (all of them when None), a page at a time."""
+        raise NotImplementedError
+
+    def number(self, record: dict) -> str:
+        """What people call the record: BC's No., or the Sales row's primary name."""
+        raise NotImplementedError
+
+    def label(self, record: dict) -> str:
+        """The record as error lines and couplings show it."""
+        raise NotImplementedError
+
+    def write(self, writes: Sequence[Write]) -> list[Outcome]:
+        """Apply writes in batches, several at a time; one Outcome per write, in order."""
+        outcomes: list[Outcome | None] = [None] * len(writes)
+        for indices, batch in self.write_batches(writes):
+            for index, outcome in zip(indices, batch, strict=True):
+                outcomes[index] = outcome
+        return [o for o in outcomes if o is not None]
+
+    def write_batches(self, writes: Sequence[Write]) -> Iterator[tuple[list[int], list[Outcome]]]:
+        """Apply writes in batches with every lane the service allows busy; yield each batch's
+        indices (into ``writes``) and outcomes as it completes, in the caller's thread, so the
+        caller records a batch while the others are still on the wire."""
+        lanes = self.lanes()
+        size = self._even_batch_size(len(writes), lanes)
+        spans = [list(range(i, min(i + size, len(writes)))) for i in range(0, len(writes), size)]
+        if len(spans) <= 1 or lanes == 1:
+            for span in spans:
+                yield span, self._send_guarded([writes[i] for i in span])
+            return
+        pool = ThreadPoolExecutor(max_workers=min(lanes, len(spans)),
+                                  thread_name_prefix=f"write-{self.key}")
+        try:
+            running = {pool.submit(self._send_guarded, [writes[i] for i in span]): span
+                       for span in spans}
+            for done in as_completed(running):
+                yield running.pop(done), done.result()
+        finally:
+            # A caller that stops early (the job was taken over) sends no further batch.
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _even_batch_size(self, count: int, lanes: int | None = None) -> int:
         """At most batch_size, and as many batches as fill every parallel lane in every wave:
         1,000 writes in batches of 500 over 4 lanes would leave two lanes idle. Small work stays
         in few requests: no batch is cut below MIN_SPLIT_BATCH for the sake of parallelism."""
-        lanes = self.concurrency
+        lanes = lanes or self.concurrency
         waves = max(1, math.ceil(count / (self.batch_size * lanes)))
         even = math.ceil(count / (waves * lanes))
         return max(1, min(self.batch_size, max(even, MIN_SPLIT_BATCH)))
@@ -138,13 +179,16 @@ class BcSide(Side):
     """A Business Central table through API v2.0, or through its OData page when it has none."""
 
     key = "bc"
+    # Set on the side InvoiceLinePush builds: lets InvoiceLineRules run (its headers are written).
+    lines_of_invoices = False
 
     def __init__(self, mapping: IntegrationTableMapping, client: Any, batch_size: int = 100,
                  concurrency: int = 5) -> None:
         super().__init__(mapping, client, min(batch_size, 100), concurrency)
-        self.table = catalogues.bc_table(mapping.bc_table)
-        if self.table is None:
+        table = catalogues.bc_table(mapping.bc_table)
+        if table is None:
             raise ValueError(f"Business Central table {mapping.bc_table!r} is not known.")
+        self.table = table
         self.page = ODATA_PAGES.get(mapping.bc_table)
         self.card_page = CARD_PAGES.get(mapping.bc_table)
         self.id_field = "SystemId" if self.page else "id"
@@ -352,8 +396,11 @@ class SalesSide(Side):
     key = "sales"
 
     def __init__(self, mapping: IntegrationTableMapping, client: Any, batch_size: int = 1000,
-                 concurrency: int = 8, integration_user_id: str = "") -> None:
+                 concurrency: int = 8, integration_user_id: str = "",
+                 follow_hint: bool = True) -> None:
         super().__init__(mapping, client, min(batch_size, 1000), concurrency)
+        # An administrator's own parallelism (room left for other integrations) is kept.
+        self.follow_hint = follow_hint
         self.entity_set = mapping.sales_entity_set
         self.id_field = mapping.integration_table_uid_field
         self.modified_field = mapping.integration_table_modified_on_field or "modifiedon"
@@ -362,6 +409,15 @@ class SalesSide(Side):
 
     def number(self, record: dict) -> str:
         return str(record.get(self.metadata.primary_name_attribute) or "")
+
+    def lanes(self) -> int:
+        """The service's ``x-ms-dop-hint`` once an answer carried it (the reads of the page did),
+        else the connection's setting; a setting the administrator chose is kept as it is.
+        https://learn.microsoft.com/power-apps/developer/data-platform/send-parallel-requests"""
+        parallelism = getattr(self.client, "parallelism", None)
+        if not self.follow_hint or parallelism is None:
+            return self.concurrency
+        return parallelism(self.concurrency)
 
     def version(self, record: dict) -> int | None:
         return parse_version(record.get(VERSION_FIELD))
@@ -432,7 +488,7 @@ class SalesSide(Side):
             select.append(VERSION_FIELD)
         pages = self.client.query_pages(self.entity_set, filter=" and ".join(conditions),
                                         select=select, page_size=CHANGE_PROBE_ROWS)
-        rows = next(iter(pages), [])
+        rows: list[dict] = next(iter(pages), [])
         if len(rows) >= CHANGE_PROBE_ROWS:
             return True
         synced = Coupling.objects.for_sales_ids(self.mapping, [self.record_id(r) for r in rows])

@@ -69,7 +69,7 @@ class Column:
     """A day's pair of bars and its label."""
 
     day: Day
-    bars: tuple[Bar, Bar]
+    bars: tuple[Bar, ...]  # synced, failed
     label_x: float
     show_label: bool
 

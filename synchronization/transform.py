@@ -358,7 +358,7 @@ class Transformer:
         return key
 
     def bidirectional_keys(self) -> set[str]:
-        keys = set()
+        keys: set[str] = set()
         for rule in self.rules:
             if rule.bidirectional:
                 keys.update(self._wire(rule, None if rule.kind == "lookup" else "").keys())

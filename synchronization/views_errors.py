@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -50,7 +52,8 @@ def error_delete(request: HttpRequest) -> HttpResponse:
     if not form.cleaned_data["confirm"]:
         return render(request, "synchronization/confirm_delete_errors.html", {
             "form": form, "count": doomed.count(),
-            "scope": dict(form.fields["scope"].choices)[form.cleaned_data["scope"]]})
+            # a ChoiceField, whose choices here are a plain list of pairs
+            "scope": dict(cast(Any, form.fields["scope"]).choices)[form.cleaned_data["scope"]]})
     count, _ = doomed.delete()
     messages.success(request, f"{count} error entr{'y was' if count == 1 else 'ies were'} "
                               "deleted. The couplings and records are unchanged.")

@@ -9,10 +9,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from connection import recommendations
 from connection.access import administrator_required
 from connection.current import get_current_connection
-from synchronization import fullsync, fullsync_review
+from synchronization import fullsync, fullsync_counts, fullsync_review, recommendations
 from synchronization.fullsync import FULL_SYNC_KIND
 from synchronization.fullsync_forms import ConnectionForm, KeepLiftedForm, RunForm, StartForm
 from synchronization.initial_sync import INITIAL_SYNC_KIND
@@ -72,12 +71,35 @@ def full_sync_start(request: HttpRequest) -> HttpResponse:
     return render(request, "synchronization/full_sync_confirm.html", {
         "form": form, "connection": connection,
         "to_couple": [r for r in rows if r.recommendation == recommendations.COUPLE],
-        "running": fullsync.running_run(connection)},
+        "running": fullsync.running_run(connection),
+        "counted": fullsync_review.counts_job(connection) is not None},
         status=400 if form.errors else 200)
 
 
+@require_POST
+@administrator_required
+def full_sync_count(request: HttpRequest) -> HttpResponse:
+    """Count Records: a job counts both sides of every mapping; the page shows its counts."""
+    connection = get_current_connection(request)
+    if connection is None:
+        messages.error(request, "Set up a connection first.")
+        return redirect(REVIEW)
+    try:
+        job = fullsync_counts.request(connection, request.user.get_username())
+    except fullsync.ConnectionDisabled as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Counting the records of every mapping (job #{job.pk}).")
+    return redirect(REVIEW)
+
+
 def _start(request: HttpRequest, connection, form: StartForm) -> HttpResponse:
-    counts = fullsync_review.cached_counts(connection)
+    # The counts a job kept: a web request never asks the services for them.
+    counts = fullsync_review.stored_counts(connection)
+    if form.cleaned_data["only_ready"] and not counts:
+        messages.error(request, "Which lines are ready depends on the record counts: choose "
+                                "Count Records first.")
+        return redirect(REVIEW)
     only = {name for name, row in counts.items()
             if row["recommendation"] == recommendations.FULL_SYNC} \
         if form.cleaned_data["only_ready"] else None
@@ -147,17 +169,22 @@ def full_sync_only_coupled(request: HttpRequest) -> HttpResponse:
 
 def _lines_context(connection) -> dict:
     run = fullsync_review.latest_run(connection)
-    if run is not None:
-        fullsync.nudge(run)
     active = run is not None and run.is_running
     rows = fullsync_review.rows_for(connection, run, with_counts=not active)
     for row in rows:
         row.duration_text = format_duration(row.duration)
+    counted = fullsync_review.counts_job(connection)
+    counting = fullsync_counts.counting(connection)
     starting = _starting_job(connection)
     return {
         "run": run, "rows": rows, "counters": COUNTER_COLUMNS, "starting": starting,
-        "polling_done": fullsync_review.polling_done(run, rows) and starting is None,
-        "lock_problem": fullsync.lock_problem(run) if active else "",
+        "counted_at": counted.finished_at if counted else None,
+        "counting": counting,
+        # A count job in progress, or a job about to start a run, keeps the lines polling:
+        # what they bring shows when they end.
+        "polling_done": (fullsync_review.polling_done(run, rows) and counting is None
+                         and starting is None),
+        "lock_problem": fullsync.lock_problem(run) if active and run is not None else "",
         "show_forecast": any(row.forecast for row in rows),
         "can_restart": run is not None and not run.is_running and any(
             row.status in ("error", "cancelled") for row in rows),

@@ -101,9 +101,9 @@ def item_availability(request: HttpRequest) -> HttpResponse:
     form = AvailabilitySearchForm(request.GET or None)
     search = form.cleaned_data["search"] if form.is_valid() else ""
     mapping = couplings.mapping_for(connection, couplings.ITEM)
-    rows = Coupling.objects.filter(mapping=mapping, bc_number__istartswith=search) \
+    query = Coupling.objects.filter(mapping=mapping, bc_number__istartswith=search) \
         if mapping else Coupling.objects.none()
-    rows = list(rows.order_by("bc_number")[:AVAILABILITY_ROWS])
+    rows = list(query.order_by("bc_number")[:AVAILABILITY_ROWS])
     context = {"connection": connection, "form": form, "rows": rows, "problem": "",
                "endpoint": endpoint_url(request, connection)}
     try:
@@ -169,6 +169,7 @@ def odata_item_availability(request: HttpRequest, pk: int, company: str = "") ->
     connection, refused = _service_connection(request, pk)
     if refused:
         return refused
+    assert connection is not None  # given whenever nothing was refused
     company = company or request.GET.get("company") or connection.bc_company_name
     if company.lower() != connection.bc_company_name.lower():
         return _odata_error(404, f"Cannot find the company '{company}'.")

@@ -3,6 +3,8 @@ now (a job), and the repairs (admin only, confirmed). Pages read stored reports 
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -24,8 +26,8 @@ class CheckForm(forms.Form):
 
     def __init__(self, connection, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["mapping"].queryset = IntegrationTableMapping.objects.filter(
-            connection=connection)
+        cast(forms.ModelChoiceField, self.fields["mapping"]).queryset = (
+            IntegrationTableMapping.objects.filter(connection=connection))
 
 
 class RepairForm(forms.Form):
@@ -35,10 +37,12 @@ class RepairForm(forms.Form):
 
     def __init__(self, offered: list[str], *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["record"].choices = [(value, value) for value in offered]
+        cast(forms.ChoiceField, self.fields["record"]).choices = [
+            (value, value) for value in offered]
 
     def clean(self) -> dict:
         data = super().clean()
+        assert data is not None  # Form.clean() returns cleaned_data
         if not data.get("record"):
             raise forms.ValidationError("Choose the records to repair first.")
         return data

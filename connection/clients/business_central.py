@@ -28,6 +28,7 @@ from connection.clients.results import (
     described,
     roll_back_all,
 )
+from connection.clients.throttle import GaugeReading
 
 MAX_PAGE_SIZE = 20000
 MAX_BATCH = 100
@@ -107,6 +108,16 @@ class BusinessCentralClient:
     def close(self) -> None:
         """Close pooled connections."""
         self.http.close()
+
+    def parallelism(self, default: int) -> int:
+        """Requests to keep in flight: Business Central runs 5 per user at once and queues
+        the rest, so more never helps (protocols.md 4.7).
+        https://learn.microsoft.com/dynamics365/business-central/dev-itpro/api-reference/v2.0/dynamics-rate-limits"""
+        return max(1, min(default, self.http.max_concurrency))
+
+    def throttle(self) -> GaugeReading:
+        """The identity's state from the last answers: in flight, 429s, time waited."""
+        return self.http.gauge.reading()
 
     def companies(self) -> list[Company]:
         """The companies of the environment."""
@@ -277,3 +288,53 @@ def _result(index: int, item: dict[str, Any] | None) -> OperationResult:
     body = body or {}
     return OperationResult(index, status, id=str(body.get("id", "")),
                            etag=body.get("@odata.etag", ""), body=body)
+
+
+# ---------------------------------------------------------------------------------------------
+# Record search (the coupling pickers)
+
+def search_records(client: BusinessCentralClient, entity: str, *, fields: Sequence[str],
+                   text: str, within: str | None = None, select: Sequence[str] | None = None,
+                   odata_page: bool = False, limit: int = 20) -> list[dict[str, Any]]:
+    """At most ``limit`` records whose ``fields`` contain ``text``, among those ``within`` (a
+    ``$filter``) selects; API v2.0 entity, or a published OData page with ``odata_page``.
+
+    BC compares text case-sensitively, so the text is looked for as typed, upper-case,
+    lower-case and capitalized; and BC allows ``or`` only between values of one field
+    (protocols.md 4.4), so each field is one request, in the order given. ``text`` is always
+    sent as a quoted literal.
+    """
+    from itertools import islice
+
+    read = client.odata_query if odata_page else client.query
+    key = "SystemId" if odata_page else "id"
+    found: dict[Any, dict[str, Any]] = {}
+    for name in (fields if text else [""]):
+        spellings = dict.fromkeys([text, text.upper(), text.lower(), text.title(),
+                                   text.capitalize()])
+        contains = " or ".join(f"contains({name},{quoted_literal(spelling)})"
+                               for spelling in spellings) if name else ""
+        query = " and ".join(f"({part})" for part in (within, contains) if part) or None
+        rows = read(entity, filter=query, select=list(select) if select else None,
+                    page_size=limit)
+        for row in islice(rows, limit):
+            found.setdefault(row.get(key), row)
+        if len(found) >= limit:
+            break
+    return list(found.values())[:limit]
+
+
+def record_by_system_id(client: BusinessCentralClient, entity: str, system_id: str, *,
+                        odata_page: bool = False) -> dict[str, Any] | None:
+    """One record by its SystemId (``id`` in API v2.0), or None when there is none."""
+    from uuid import UUID
+
+    from connection.clients.errors import NotFound
+
+    key = str(UUID(system_id))  # raises ValueError on anything but a GUID: nothing else is sent
+    if not odata_page:
+        try:
+            return client.get(entity, key)
+        except NotFound:
+            return None
+    return next(client.odata_query(entity, filter=f"SystemId eq {key}"), None)

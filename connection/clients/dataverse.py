@@ -30,11 +30,12 @@ from connection.clients.results import (
     WhoAmI,
     described,
 )
+from connection.clients.throttle import MAX_PARALLELISM, GaugeReading
 
 MAX_PAGE_SIZE = 5000
-# Dataverse allows 52 concurrent requests per user; stay well under so other users of the same
-# application user (BC itself, plug-ins) are not starved. protocols.md 3.10.
-DEFAULT_CONCURRENCY = 16
+# Dataverse allows 52 concurrent requests per user and web server (protocols.md 3.10); how many
+# a job keeps in flight follows the service's x-ms-dop-hint (ThrottleGauge), this is the cap.
+DEFAULT_CONCURRENCY = MAX_PARALLELISM
 HEADERS = {"Accept": "application/json", "OData-MaxVersion": "4.0", "OData-Version": "4.0"}
 # Recommended on reads so expanded collections are never served stale (protocols.md 3.1).
 READ_HEADERS = {"If-None-Match": "null"}
@@ -72,6 +73,16 @@ class DataverseClient:
     def close(self) -> None:
         """Close pooled connections."""
         self.http.close()
+
+    def parallelism(self, default: int) -> int:
+        """Requests to keep in flight: the environment's ``x-ms-dop-hint`` once an answer
+        carried it (capped at the 52 concurrent requests a user may send), else ``default``.
+        https://learn.microsoft.com/power-apps/developer/data-platform/send-parallel-requests"""
+        return min(self.http.gauge.parallelism(default), self.http.max_concurrency)
+
+    def throttle(self) -> GaugeReading:
+        """The identity's limit state from the last answers: budget left, in flight, 429s."""
+        return self.http.gauge.reading()
 
     def _url(self, path: str) -> str:
         return f"{self.api_url}/{path.lstrip('/')}"
@@ -232,3 +243,39 @@ class DataverseClient:
     def get_json(self, path: str) -> dict[str, Any]:
         """GET a path under the Web API root and return its JSON (metadata and functions)."""
         return self.http.request("GET", self._url(path), headers=READ_HEADERS).json()
+
+
+# ---------------------------------------------------------------------------------------------
+# Record search (the coupling pickers) and column display names (the filter rows)
+
+
+def search_rows(client: DataverseClient, entity_set: str, *, fields: Sequence[str], text: str,
+                within: str | None = None, select: Sequence[str] | None = None,
+                limit: int = 20) -> list[dict[str, Any]]:
+    """At most ``limit`` rows whose ``fields`` contain ``text`` (Dataverse compares text
+    case-insensitively), among those ``within`` (a ``$filter``) selects; ``text`` is always sent
+    as a quoted literal."""
+    from itertools import islice
+
+    from connection.clients.odata import quoted_literal
+
+    found = " or ".join(f"contains({name},{quoted_literal(text)})" for name in fields) \
+        if text else ""
+    query = " and ".join(f"({part})" for part in (within, found) if part) or None
+    rows = client.query(entity_set, filter=query, select=list(select or []), page_size=limit)
+    return list(islice(rows, limit))
+
+
+def attribute_display_names(client: DataverseClient, logical_name: str) -> dict[str, str]:
+    """``{logical name: display name}`` of a table's columns in the user's language (columns
+    without a label are left out)."""
+    from connection.clients.odata import quoted_literal
+
+    path = with_query(f"EntityDefinitions(LogicalName={quoted_literal(logical_name)})/Attributes",
+                      {"$select": ["LogicalName", "DisplayName"]})
+    names = {}
+    for row in client.get_json(path).get("value", []):
+        label = (row.get("DisplayName") or {}).get("UserLocalizedLabel") or {}
+        if label.get("Label"):
+            names[row["LogicalName"]] = label["Label"]
+    return names

@@ -7,6 +7,7 @@ understands, so pages can show ``str(error)`` without translating transport jarg
 from __future__ import annotations
 
 import re
+from urllib.parse import urlparse
 
 import requests
 
@@ -201,5 +202,5 @@ def connection_failed(exc: BaseException, method: str, url: str) -> ConnectionFa
 
 
 def _origin(url: str) -> str:
-    parts = requests.utils.urlparse(url)
+    parts = urlparse(url)
     return f"{parts.scheme}://{parts.netloc}" if parts.netloc else url

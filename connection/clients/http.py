@@ -24,6 +24,7 @@ from requests.adapters import HTTPAdapter
 
 from connection.clients.errors import CLIENT_REQUEST_ID, connection_failed, from_response
 from connection.clients.results import ClientCounters
+from connection.clients.throttle import ThrottleGauge
 
 if TYPE_CHECKING:
     from connection.clients.auth import TokenSource
@@ -122,6 +123,7 @@ class ServiceSession:
         self._slots = threading.BoundedSemaphore(max_concurrency)
         self._lock = threading.Lock()
         self._counters = ClientCounters(service)
+        self.gauge = ThrottleGauge(service)
         self.session = requests.Session()
         adapter = HTTPAdapter(pool_maxsize=max_concurrency, max_retries=0)
         self.session.mount("https://", adapter)
@@ -157,13 +159,14 @@ class ServiceSession:
         method = method.upper()
         idempotent = method != "POST" if idempotent is None else idempotent
         budget = _Budget(self.retry, self._random)
-        refreshed = False
+        refreshed = throttled = False
         while True:
             try:
-                response = self._send(method, url, params, json, data, headers)
+                response = self._send(method, url, params, json, data, headers, throttled)
             except requests.RequestException as exc:
                 self._wait_after_transport_error(exc, budget, idempotent, method, url)
                 continue
+            throttled = response.status_code == 429
             if response.status_code == 401 and not refreshed and self.tokens.refreshable:
                 refreshed = True
                 self.tokens.invalidate(self.resource)
@@ -178,15 +181,29 @@ class ServiceSession:
             return response
 
     def _send(self, method: str, url: str, params: Any, json: Any, data: Any,
-              headers: Mapping[str, str] | None) -> requests.Response:
+              headers: Mapping[str, str] | None, own_retry: bool = False) -> requests.Response:
         # A fresh id per attempt: what the service logged for this very request.
         request_headers = {"Authorization": self.tokens.authorization(self.resource),
                            CLIENT_REQUEST_ID: str(uuid.uuid4()), **(headers or {})}
-        with self._slots:
-            self._count(requests=1)
-            return self.session.request(method, url, params=params, json=json, data=data,
-                                        headers=request_headers, timeout=self.timeout,
-                                        verify=self.verify)
+        probe = self.gauge.before_send(self._sleep, own_retry)
+        response = None
+        try:
+            with self._slots:
+                self._count(requests=1)
+                response = self.session.request(method, url, params=params, json=json,
+                                                data=data, headers=request_headers,
+                                                timeout=self.timeout, verify=self.verify)
+        finally:
+            self._observe(response, probe)
+        return response
+
+    def _observe(self, response: requests.Response | None, probe: bool) -> None:
+        """Tell the gauge what the service said (nothing, when the request failed)."""
+        if response is None:
+            self.gauge.after_response(None, {}, probe)
+            return
+        wait = retry_after_seconds(response.headers) if response.status_code == 429 else None
+        self.gauge.after_response(response.status_code, response.headers, probe, wait)
 
     def _wait_after_transport_error(self, exc: requests.RequestException, budget: _Budget,
                                     idempotent: bool, method: str, url: str) -> None:
@@ -210,6 +227,7 @@ class ServiceSession:
         response.close()
         if status == 429:
             self._count(retries=1, throttle_waits=1, throttle_wait_seconds=wait)
+            self.gauge.add_wait(wait)
         else:
             self._count(retries=1, backoff_wait_seconds=wait)
         self._sleep(wait)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
+from typing import cast
 from uuid import UUID
 
 from .catalogue import Scalar
@@ -293,12 +294,12 @@ class _ExpressionParser:
         while self.pos < self.end and not self.at_value_end():
             piece, bare = self.read_piece()
             if bare and last_bare:
-                parts[-1] += piece  # type: ignore[operator]
+                parts[-1] = cast(str, parts[-1]) + cast(str, piece)  # bare runs are text
             else:
                 parts.append(piece)
             last_bare = bare
         if last_bare:
-            parts[-1] = parts[-1].rstrip()  # type: ignore[union-attr]
+            parts[-1] = cast(str, parts[-1]).rstrip()
         written = self.pos > start
         return Pattern.of(*parts), (start, self.pos), written
 
@@ -336,7 +337,7 @@ class _ExpressionParser:
 
     def at_placeholder(self) -> bool:
         match = _PLACEHOLDER.match(self.text, self.pos, self.end)
-        return bool(match) and match.group(1) in self.placeholders
+        return match is not None and match.group(1) in self.placeholders
 
     def read_placeholder(self) -> str | None:
         match = _PLACEHOLDER.match(self.text, self.pos, self.end)

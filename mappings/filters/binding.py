@@ -253,5 +253,5 @@ def _regex(pattern: Pattern, folded: bool) -> re.Pattern[str]:
         elif part is Wildcard.ONE:
             pieces.append(".")
         else:
-            pieces.append(re.escape(part.casefold() if folded else part))  # type: ignore[union-attr]
+            pieces.append(re.escape(part.casefold() if folded else part))
     return re.compile("".join(pieces), re.DOTALL)

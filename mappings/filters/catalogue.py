@@ -7,12 +7,12 @@ property names, Dataverse attribute metadata); the parsers themselves know nothi
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 EMPTY_GUID = UUID(int=0)
@@ -214,7 +214,7 @@ def _guid(text: str, spec: FieldSpec) -> UUID:
         raise ValueProblem(f"'{text}' is not a GUID") from None
 
 
-_PARSERS = {
+_PARSERS: dict[FieldType, Callable[[str, FieldSpec], Scalar]] = {
     FieldType.TEXT: _text, FieldType.CODE: _text, FieldType.INTEGER: _integer,
     FieldType.DECIMAL: _decimal, FieldType.BOOLEAN: _boolean, FieldType.DATE: _date,
     FieldType.DATETIME: _datetime, FieldType.OPTION: _option, FieldType.GUID: _guid,
@@ -230,11 +230,12 @@ def blank_value(spec: FieldSpec) -> Scalar:
     """What BC's ``''`` (blank) means for this field type."""
     if spec.type is FieldType.OPTION:
         return _blank_option(spec)
-    return {
+    blanks: dict[FieldType, Scalar] = {
         FieldType.TEXT: "", FieldType.CODE: "", FieldType.DATE: BLANK_DATE,
         FieldType.DATETIME: BLANK_DATETIME, FieldType.GUID: EMPTY_GUID,
         FieldType.INTEGER: 0, FieldType.DECIMAL: Decimal(0), FieldType.BOOLEAN: False,
-    }[spec.type]
+    }
+    return blanks[spec.type]
 
 
 def _blank_option(spec: FieldSpec) -> str:
@@ -277,7 +278,7 @@ def _record_option(value: Any, spec: FieldSpec) -> str:
         if wire == value or label == value:
             return label
     if isinstance(value, str) and not value.strip():
-        return _blank_or_zero(spec)  # type: ignore[return-value]
+        return cast(str, _blank_or_zero(spec))  # an option's blank is a label
     return str(value)
 
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from .binding import TEXT_TYPES, bind
@@ -96,7 +96,8 @@ def _check_ordering(operator: str, spec: FieldSpec) -> None:
 
 def _value(text: str, spec: FieldSpec) -> Literal:
     value = parse_scalar(text, spec)
-    return spec.wire_option(value) if spec.type is FieldType.OPTION else value  # type: ignore[arg-type]
+    # An option's value parses to its label.
+    return spec.wire_option(cast(str, value)) if spec.type is FieldType.OPTION else value
 
 
 # ---------------------------------------------------------------------------------------------
@@ -158,10 +159,11 @@ def _convert(value: Literal, spec: FieldSpec) -> Literal:
     if value is None:
         return None
     if spec.type is FieldType.OPTION:
-        return spec.wire_option(parse_scalar(str(value), spec))  # type: ignore[arg-type]
+        return spec.wire_option(cast(str, parse_scalar(str(value), spec)))  # a label
     expected = _LITERAL_TYPES[spec.type]
     if isinstance(value, expected) and not (isinstance(value, bool) and bool not in expected):
-        return as_utc(value) if isinstance(value, datetime) else value
+        # isinstance with a tuple of types widens to object: the value is still the literal.
+        return as_utc(value) if isinstance(value, datetime) else cast(Literal, value)
     if isinstance(value, str) and spec.type is FieldType.GUID:
         return parse_scalar(value, spec)
     raise ValueProblem(f"{spec.name} is {spec.type}; {value!r} does not fit")

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from .catalogue import as_utc
@@ -282,7 +282,8 @@ class _ODataParser:
         if value.kind != "string":
             raise self.error(f"the second argument of {name.text} must be a quoted text", value)
         self.expect(")", "expected ')'")
-        return ODataFunction(name.text, prop.text, _literal(value), name.position)  # type: ignore[arg-type]
+        text = cast(str, _literal(value))  # a quoted text token reads as a str
+        return ODataFunction(name.text, prop.text, text, name.position)
 
 
 def _literal(token: _Token) -> Literal:
@@ -372,14 +373,16 @@ def _comparable(actual: Any, literal: Literal, dialect: Dialect) -> tuple[Any, A
     if isinstance(literal, datetime):
         value = actual if isinstance(actual, datetime) else datetime.fromisoformat(str(actual))
         return as_utc(value), literal
-    value = actual if isinstance(actual, date) else date.fromisoformat(str(actual)[:10])
-    return value, literal
+    day = actual if isinstance(actual, date) else date.fromisoformat(str(actual)[:10])
+    return day, literal
 
 
 def _string_function(expr: ODataFunction, actual: str, dialect: Dialect) -> bool:
     if dialect is Dialect.BUSINESS_CENTRAL:
-        return {"contains": operator.contains, "startswith": str.startswith,
-                "endswith": str.endswith}[expr.name](actual, expr.value)
+        tests: dict[str, Callable[[str, str], bool]] = {
+            "contains": operator.contains, "startswith": str.startswith,
+            "endswith": str.endswith}
+        return tests[expr.name](actual, expr.value)
     anchored_start = expr.name == "startswith"
     anchored_end = expr.name == "endswith"
     regex = _like_regex(expr.value, anchored_start, anchored_end)

@@ -9,6 +9,7 @@ per line (or separated by ``;``, or by ``,`` when a field name follows); the ref
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -24,10 +25,20 @@ class FieldFilter:
 
     field: str
     expr: BcExpr
-    position: int = field(default=0, compare=False)
+    position: int = dataclasses.field(default=0, compare=False)  # the name `field` is taken
 
     def __str__(self) -> str:
-        return f"{self.field}: {format_expression(self.expr)}"
+        return f"{friendly_name(self.field)}: {format_expression(self.expr)}"
+
+
+def friendly_name(name: str) -> str:
+    """A field name as the friendly form writes it: in double quotes when it holds a character
+    that would end the name (``:`` ``=`` ``<`` ``>`` ...); spaces, brackets and parentheses, as
+    in ``Balance (LCY)``, need no quotes."""
+    return f'"{name}"' if _NAME_ENDS.search(name) or name != name.strip() else name
+
+
+_NAME_ENDS = re.compile(r"[:=<>|&',;\n]")
 
 
 @dataclass(frozen=True)
@@ -78,12 +89,16 @@ def parse_friendly(text: str, catalogue: Catalogue | None = None, *,
 
 def _segments(text: str, catalogue: Catalogue | None) -> Iterator[tuple[int, int]]:
     """(start, end) of each non-blank ``Field: expression`` segment, split outside quotes."""
-    start, in_quotes = 0, False
+    start, in_quotes, in_name = 0, False, False
     for pos, char in enumerate(text):
-        if char == "'":
+        if char == "'" and not in_name:
             in_quotes = not in_quotes
-        elif char == "\n" or (not in_quotes and _is_separator(text, pos, catalogue)):
-            in_quotes = False  # a quote left open ends with its line, so the error stays there
+        elif char == '"' and not in_quotes:
+            in_name = not in_name  # a "quoted field name" may hold ; , and '
+        elif char == "\n" or (not in_quotes and not in_name
+                              and _is_separator(text, pos, catalogue)):
+            # A quote left open ends with its line, so the error stays there.
+            in_quotes = in_name = False
             yield from _non_blank(text, start, pos)
             start = pos + 1
     yield from _non_blank(text, start, len(text))
@@ -94,7 +109,11 @@ def _non_blank(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
         yield start, end
 
 
-_FIELD_START = re.compile(r"\s*(\"[^\"]+\"|[^:=<>|&'(),;\n]+?)\s*(:|=|<|>)")
+# A name runs up to the first ':' '=' '<' or '>'; parentheses and brackets belong to it, as in
+# BC's captions ``Balance (LCY)`` or ``Amount [LCY]``, so ``Balance (LCY)>0`` reads as
+# name ``Balance (LCY)`` and expression ``>0``. A name holding one of those characters is written
+# in double quotes.
+_FIELD_START = re.compile(r"\s*(\"[^\"]+\"|[^:=<>|&'\",;\n]+?)\s*(:|=|<|>)")
 
 
 def _is_separator(text: str, pos: int, catalogue: Catalogue | None) -> bool:
@@ -104,7 +123,7 @@ def _is_separator(text: str, pos: int, catalogue: Catalogue | None) -> bool:
         return False
     # A comma may be part of a value ("Smith, John"); it separates only if a field name follows.
     match = _FIELD_START.match(text, pos + 1)
-    return bool(match) and (catalogue is None or catalogue.get(match.group(1)) is not None)
+    return match is not None and (catalogue is None or catalogue.get(match.group(1)) is not None)
 
 
 def _parse_segment(text: str, start: int, end: int,
@@ -200,8 +219,9 @@ def format_view(table_filter: TableFilter, catalogue: Catalogue | None = None) -
     ``VERSION(1) SORTING(Field1) WHERE(Field1=1(...))``; otherwise names with FILTER(...)."""
     specs = [catalogue.get(item.field) if catalogue else None for item in table_filter.fields]
     specs += [catalogue.get(name) if catalogue else None for name in table_filter.sorting]
-    if specs and all(spec is not None and spec.number is not None for spec in specs):
-        return _numbered_view(table_filter, catalogue)  # type: ignore[arg-type]
+    if catalogue is not None and specs and all(
+            spec is not None and spec.number is not None for spec in specs):
+        return _numbered_view(table_filter, catalogue)
     sorting = ",".join(_view_name(name) for name in table_filter.sorting)
     where = ",".join(f"{_view_name(item.field)}=FILTER({format_expression(item.expr)})"
                      for item in table_filter.fields)
@@ -211,7 +231,9 @@ def format_view(table_filter: TableFilter, catalogue: Catalogue | None = None) -
 
 def _numbered_view(table_filter: TableFilter, catalogue: Catalogue) -> str:
     def number(name: str) -> str:
-        return f"Field{catalogue.get(name).number}"  # type: ignore[union-attr]
+        spec = catalogue.get(name)
+        assert spec is not None  # format_view checked every name
+        return f"Field{spec.number}"
 
     parts = ["VERSION(1)"]
     if table_filter.sorting:

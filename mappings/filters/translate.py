@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from .bc import BcAnd, BcCompare, BcExpr, BcOr, BcRange, Pattern, Wildcard, format_value
 from .binding import TEXT_TYPES, BoundField, BoundFilter, evaluate
@@ -64,7 +64,9 @@ class _Piece:
 
 def translate(bound: BoundFilter, dialect: Dialect = Dialect.BUSINESS_CENTRAL) -> Translation:
     """Split a bound BC filter into a server ``$filter`` for ``dialect`` and a client remainder."""
-    servers, client, notes = [], [], []
+    servers: list[ODataExpr | None] = []
+    client: list[BoundField] = []
+    notes: list[str] = []
     for item in bound.fields:
         piece = _field(item, dialect)
         servers.append(piece.server)
@@ -101,7 +103,7 @@ class _Translator:
             return _Piece(None, True)  # one branch accepts everything
         if any(p.server is None for p in pieces):
             return _Piece(None, False, _reasons(pieces))
-        return _Piece(or_any(*(p.server for p in pieces)),  # type: ignore[misc]
+        return _Piece(or_any(*(p.server for p in pieces if p.server is not None)),
                       all(p.exact for p in pieces), _reasons(pieces))
 
     def with_blanks(self, expr: BcExpr, piece: _Piece) -> _Piece:
@@ -157,7 +159,9 @@ class _Translator:
     def range(self, expr: BcRange) -> _Piece:
         if self.spec.type is FieldType.OPTION:
             return self.option_set(lambda label: evaluate(expr, label, self.spec))
-        parts = [self.scalar(op, value) for op, value in ((">=", expr.low), ("<=", expr.high))
+        # Bound ranges hold scalars (binding.range_end).
+        parts = [self.scalar(op, cast(Scalar, value))
+                 for op, value in ((">=", expr.low), ("<=", expr.high))
                  if value is not None]
         return _Piece(and_all(*(p.server for p in parts)), all(p.exact for p in parts),
                       _reasons(parts))
@@ -168,7 +172,7 @@ class _Translator:
         if not labels:
             return _Piece(None, False, ("no option matches; checked after reading",))
         servers = [self.scalar("=", label).server for label in labels]
-        return _Piece(or_any(*servers), True)  # type: ignore[arg-type]
+        return _Piece(or_any(*(s for s in servers if s is not None)), True)  # "=" never None
 
     def pattern(self, op: str, pattern: Pattern, ignore_case: bool) -> _Piece:
         if all(part is Wildcard.ANY for part in pattern.parts):

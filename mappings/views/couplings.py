@@ -10,8 +10,14 @@ from django.views.decorators.http import require_POST
 from connection.access import administrator_required
 from connection.current import get_current_connection
 from lists.controls import configure, csv_response, records
-from mappings import actions, remote
-from mappings.coupling_forms import CouplingSetupForm, DeleteCouplingsForm, MatchForm
+from mappings import actions, coupling_picker, remote
+from mappings.coupling_forms import (
+    MAX_SEARCH,
+    CouplingSetupForm,
+    DeleteCouplingsForm,
+    MatchForm,
+    PickerForm,
+)
 from mappings.filtersets import CouplingFilterSet
 from mappings.matching import run_match_based_coupling
 from mappings.models import Coupling, IntegrationTableMapping
@@ -41,27 +47,29 @@ def coupling_list(request: HttpRequest) -> HttpResponse:
 
 @administrator_required
 def coupling_setup(request: HttpRequest, pk: int) -> HttpResponse:
-    """Set Up Coupling: a BC record and the Sales row picked by searching its name."""
+    """Set Up Coupling: pick a record on one side from a list, then its match on the other."""
     mapping = get_object_or_404(IntegrationTableMapping.objects.select_related("connection"),
                                 pk=pk)
-    search = request.GET.get("search", "").strip()[:100]
-    results, problem = _search(mapping, search) if search else ([], "")
+    picker_form = PickerForm(request.GET)
     form = CouplingSetupForm(request.POST or None, mapping=mapping)
     if request.method == "POST" and form.is_valid():
-        coupling = form.save()
-        messages.success(request, f"{coupling.bc_number or coupling.bc_id} is coupled to "
-                                  f"{coupling.sales_id}.")
+        coupling = form.save(describe=lambda bc_id: _describe_bc(mapping, bc_id))
+        record = " ".join(filter(None, [coupling.bc_number or str(coupling.bc_id),
+                                        coupling.display_name]))
+        messages.success(request, f"{mapping.bc_table} {record} is coupled to Dynamics 365 "
+                                  f"Sales {mapping.sales_entity} {coupling.sales_id}.")
         return redirect(f"{_list_url()}?mapping={mapping.pk}")
     return render(request, "mappings/coupling_setup.html", {
-        "mapping": mapping, "form": form, "search": search, "results": results,
-        "problem": problem})
+        "mapping": mapping, "form": form, "picker_form": picker_form,
+        "picker": coupling_picker.build(mapping, picker_form), "max_search": MAX_SEARCH})
 
 
-def _search(mapping: IntegrationTableMapping, text: str) -> tuple[list, str]:
+def _describe_bc(mapping: IntegrationTableMapping, bc_id: str) -> remote.Candidate | None:
+    """The BC record's No. and name for the coupling, or None when they cannot be read."""
     try:
-        return remote.search_sales(mapping, text), ""
-    except remote.RemoteUnavailable as exc:
-        return [], f"Searching Sales failed: {exc}"
+        return remote.bc_candidate(mapping, bc_id)
+    except remote.RemoteUnavailable:
+        return None
 
 
 def _list_url() -> str:

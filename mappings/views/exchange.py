@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -40,7 +42,7 @@ def import_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and "payload" in request.POST:
         return _confirm(request, connection)
     form = ImportForm(request.POST or None, request.FILES or None)
-    context = {"form": form, "connection": connection}
+    context: dict[str, Any] = {"form": form, "connection": connection}
     if request.method == "POST" and form.is_valid():
         text = _text(form.cleaned_data["file"].read())
         plan = exchange.parse(text) if text is not None else exchange.ImportPlan(

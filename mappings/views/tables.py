@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from connection.access import administrator_required, is_administrator
 from connection.current import get_current_connection
 from lists.controls import configure, csv_response, records
-from mappings import actions, remote
+from mappings import actions, filter_rows, remote
 from mappings.defaults import apply_default_setup
 from mappings.filtersets import MappingFilterSet, mapping_queryset
 from mappings.forms import JobQueueEntryForm, MappingForm, ResetForm
@@ -42,34 +42,44 @@ def mapping_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "connection", "job_queue_entry"), pk=pk)
     if request.method == "POST" and not is_administrator(request.user):
         raise PermissionDenied("Only administrators can change mappings.")
-    form, job_form = _forms(request, mapping)
-    if request.method == "POST" and form.is_valid() and (job_form is None or job_form.is_valid()):
+    form, job_form, rows = _forms(request, mapping, mapping)
+    if request.method == "POST" and form.is_valid() and all(r.is_valid() for r in rows) and (
+            job_form is None or job_form.is_valid()):
         form.save()
         if job_form is not None:
             job_form.save()
         messages.success(request, f"{mapping.name} was saved.")
         return redirect("mappings:detail", pk=mapping.pk)
-    return _render_card(request, mapping, form, job_form)
+    return _render_card(request, mapping, form, job_form, rows)
 
 
-def _forms(request: HttpRequest, mapping: IntegrationTableMapping):
-    data = request.POST if request.method == "POST" else None
-    catalogue = remote.sales_catalogue_or_none(mapping) if data is not None else None
-    form = MappingForm(data, instance=mapping, sales_catalogue=catalogue)
+def _forms(request: HttpRequest, mapping: IntegrationTableMapping,
+           instance: IntegrationTableMapping):
+    """The card's form (bound to ``instance``), its schedule form and the filter rows."""
+    data: QueryDict | None = request.POST if request.method == "POST" else None
+    catalogue = remote.sales_catalogue_or_none(mapping)
+    names = remote.sales_display_names(mapping) if catalogue else {}
+    rows = filter_rows.for_card(mapping, catalogue, names, data)
+    if data is not None:
+        data = filter_rows.merge(rows, data)
+    form = MappingForm(data, instance=instance, sales_catalogue=catalogue)
     entry = getattr(mapping, "job_queue_entry", None)
     job_form = JobQueueEntryForm(data, instance=entry) if entry else None
     if not is_administrator(request.user):
-        for field in [*form.fields.values(), *(job_form.fields.values() if job_form else [])]:
+        row_forms = [f for r in rows if r.formset is not None for f in r.formset.forms]
+        for field in [*form.fields.values(), *(job_form.fields.values() if job_form else []),
+                      *(f for row in row_forms for f in row.fields.values())]:
             field.disabled = True
-    return form, job_form
+    return form, job_form, rows
 
 
 def _render_card(request: HttpRequest, mapping: IntegrationTableMapping, form, job_form,
-                 preview: dict | None = None, status: int = 200) -> HttpResponse:
+                 rows, preview: dict | None = None, status: int = 200) -> HttpResponse:
     counts = mapping_queryset(mapping.connection).filter(pk=mapping.pk).values(
         "coupled_count", "error_count", "skipped_count").first()
     return render(request, "mappings/detail.html", {
         "mapping": mapping, "form": form, "job_form": job_form, "counts": counts,
+        "bc_rows": rows[0], "sales_rows": rows[1],
         "preview": preview, **actions.action_urls()}, status=status)
 
 
@@ -82,21 +92,25 @@ def mapping_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """
     mapping = get_object_or_404(IntegrationTableMapping.objects.select_related(
         "connection", "job_queue_entry"), pk=pk)
-    catalogue = remote.sales_catalogue_or_none(mapping)
-    form = MappingForm(request.POST, instance=IntegrationTableMapping.objects.get(pk=pk),
-                       sales_catalogue=catalogue)
-    preview = _preview(mapping, form, catalogue) if form.is_valid() else None
+    form, job_form, rows = _forms(request, mapping,
+                                  IntegrationTableMapping.objects.get(pk=pk))
+    valid = form.is_valid() and all(r.is_valid() for r in rows)
+    preview = _preview(mapping, form, form.sales_catalogue) if valid else None
     if request.headers.get("HX-Request"):
-        return render(request, "mappings/_preview.html", {"preview": preview, "form": form})
-    entry = getattr(mapping, "job_queue_entry", None)
-    job_form = JobQueueEntryForm(request.POST, instance=entry) if entry else None
-    return _render_card(request, mapping, form, job_form, preview)
+        return render(request, "mappings/_preview.html", {
+            "preview": preview, "form": form, "row_errors": _row_errors(rows)})
+    return _render_card(request, mapping, form, job_form, rows, preview)
+
+
+def _row_errors(rows) -> list[str]:
+    return [error for item in rows for error in item.errors()]
 
 
 def _preview(mapping: IntegrationTableMapping, form: MappingForm, catalogue) -> dict:
     candidate = form.instance  # carries the typed values; never saved here
     compiled = sales_filter(candidate.integration_table_filter,
                             candidate.integration_table_filter_syntax, catalogue)
+    assert form.translation is not None  # set by the valid form's clean_table_filter
     return {"bc": remote.preview_bc(mapping, form.translation),
             "sales": remote.preview_sales(mapping, compiled)}
 

@@ -34,7 +34,7 @@ def _couplings(connection, bc_table: str):
     return Coupling.objects.filter(mapping=mapping) if mapping else Coupling.objects.none()
 
 
-def sales_ids(connection, bc_table: str, bc_ids: Iterable[str]) -> dict[str, str]:
+def sales_ids(connection, bc_table: str, bc_ids: Iterable[str | None]) -> dict[str, str]:
     """Sales ids of coupled BC records, by lower-case BC id (one query)."""
     wanted = {str(i).lower() for i in bc_ids if i}
     rows = _couplings(connection, bc_table).filter(bc_id__in=wanted)

@@ -17,8 +17,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from django.db import transaction
-
 from connection import services
 from connection.clients.errors import ClientError
 from connection.models import ConnectionSetup
@@ -48,11 +46,8 @@ LIST_NAMES = {CREATE_ORDERS: "AUTO-CREATE ORDERS", PROCESS_QUOTES: "AUTO-PROCESS
 
 def start(kind: str, connection, started_by: str = "", **parameters) -> SyncJob:
     """Create a pending job of the connection; it is enqueued when the transaction commits."""
-    job = SyncJob.objects.create(kind=kind, connection=connection, started_by=started_by,
-                                 mapping_name=LIST_NAMES.get(kind, "")[:20],
-                                 parameters=parameters)
-    transaction.on_commit(lambda: jobs.enqueue(job.pk))
-    return job
+    return jobs.start(kind, connection=connection, started_by=started_by,
+                      mapping_name=LIST_NAMES.get(kind, "")[:20], parameters=parameters)
 
 
 def connection_of(job: SyncJob) -> ConnectionSetup:
@@ -62,6 +57,7 @@ def connection_of(job: SyncJob) -> ConnectionSetup:
             job.connection = ConnectionSetup.objects.get(pk=job.parameters["connection_id"])
         job.mapping_name = job.mapping_name or LIST_NAMES.get(job.kind, "")[:20]
         job.save(update_fields=["connection", "mapping_name"])
+    assert job.connection is not None  # set above when the job had none
     return job.connection
 
 
@@ -77,7 +73,6 @@ def clients(connection) -> Iterator[tuple]:
         sales.close()
 
 
-@jobs.handler(CREATE_ORDERS)
 def create_sales_orders(job: SyncJob) -> dict:
     """Create BC sales orders from submitted Sales orders (the chosen ones, or all pending)."""
     connection = connection_of(job)
@@ -88,7 +83,6 @@ def create_sales_orders(job: SyncJob) -> dict:
         return each_document(job, ids, creator.create, "salesorders")
 
 
-@jobs.handler(PROCESS_QUOTES)
 def process_sales_quotes(job: SyncJob) -> dict:
     """Create or revise BC sales quotes from activated Sales quotes."""
     connection = connection_of(job)

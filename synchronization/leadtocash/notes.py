@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from mappings.models import Coupling
-from synchronization import jobs
 from synchronization.leadtocash import couplings
-from synchronization.leadtocash.jobs import SALES_ORDER_NOTES, clients, connection_of
+from synchronization.leadtocash.jobs import clients, connection_of
 from synchronization.models import NoteCoupling, SyncJob
 
 PAGE = "RecordLinks"
@@ -46,7 +45,6 @@ class Note:
         return self.order, self.subject.strip(), self.text.strip()
 
 
-@jobs.handler(SALES_ORDER_NOTES)
 def sales_order_notes(job: SyncJob) -> dict:
     """Pair up, then copy new notes each way for every coupled sales order."""
     connection = connection_of(job)
@@ -97,7 +95,7 @@ class NotesRun:
 
     def _pair(self, links: list[Note], annotations: list[Note]):
         """Couple uncoupled notes that are already the same on both sides."""
-        waiting = {}
+        waiting: dict[tuple[str, str, str], list[Note]] = {}
         for note in annotations:
             waiting.setdefault(note.key, []).append(note)
         left = []

@@ -17,9 +17,8 @@ from datetime import date
 
 from connection.clients.dataverse_batch import BatchOperation
 from mappings.models import Coupling
-from synchronization import jobs
 from synchronization.leadtocash import couplings
-from synchronization.leadtocash.jobs import CUSTOMER_STATISTICS, clients, connection_of
+from synchronization.leadtocash.jobs import clients, connection_of
 from synchronization.models import SyncDirection, SyncError, SyncJob
 from synchronization.rules.invoices import invoice_state
 
@@ -67,7 +66,6 @@ def figures(customer: dict, financial: dict, lines: Iterable[dict],
     return values
 
 
-@jobs.handler(CUSTOMER_STATISTICS)
 def customer_statistics(job: SyncJob) -> dict:
     """Push the figures of every coupled, not skipped customer."""
     connection = connection_of(job)

@@ -7,10 +7,8 @@ keeps no state of its own and a rerun after a crash never posts twice.
 from __future__ import annotations
 
 from mappings.models import Coupling
-from synchronization import jobs
 from synchronization.leadtocash import couplings
 from synchronization.leadtocash.jobs import (
-    SALES_ORDER_STATUS,
     clients,
     connection_of,
 )
@@ -37,7 +35,6 @@ def messages_for(order: dict | None, lines: list[dict], invoiced: bool) -> list[
     return found
 
 
-@jobs.handler(SALES_ORDER_STATUS)
 def sales_order_status(job: SyncJob) -> dict:
     """Post the status messages of every coupled order that calls for new ones."""
     connection = connection_of(job)

@@ -63,7 +63,7 @@ class SalespersonRules(TableRules):
 
     def __init__(self, *args) -> None:
         super().__init__(*args)
-        self._next = None
+        self._next: int | None = None
 
     def ignore(self, record: dict) -> str:
         if self.to_sales:

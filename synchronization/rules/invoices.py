@@ -3,8 +3,8 @@ POSTEDSALESLINE-INV): Business Central -> Sales only.
 
 The header gets its customer, owner and, when it came from a Sales order, the order's name and
 links; its state follows the payment (Paid/Complete, Paid/Partial, Active/Billed). Once a page
-of headers is written, the lines of those invoices are pushed in a job of their own; the line
-mapping cannot run by itself, because a line needs its coupled header.
+of headers is written, the lines of those invoices are added to a job chained after the header
+job; the line mapping cannot run by itself, because a line needs its coupled header.
 """
 
 from __future__ import annotations
@@ -12,10 +12,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.utils import timezone
-
+from synchronization import jobs
 from synchronization.leadtocash import couplings
-from synchronization.models import JobStatus, SyncDirection, SyncJob, SyncMode
+from synchronization.models import JobKind, JobStatus, SyncDirection, SyncJob, SyncMode
 from synchronization.rules import TableRules
 from synchronization.transform import TransferError
 
@@ -134,7 +133,7 @@ class InvoiceLineRules(TableRules):
 
     def __init__(self, mapping, direction, bc, sales) -> None:
         super().__init__(mapping, direction, bc, sales)
-        if not getattr(bc, "lines_of_invoices", False):
+        if not is_invoice_line_job(mapping):
             raise RuntimeError(LINES_ALONE)
         self.connection = mapping.connection
         self.products: dict[str, dict] = {}
@@ -192,7 +191,11 @@ def write_in(record: dict) -> dict[str, Any]:
 
 
 class InvoiceLinePush:
-    """Synchronize the lines of the invoices a header page just wrote, as a job of its own."""
+    """Chain a job that synchronizes the lines of the invoices a header page just wrote.
+
+    One line job per header job: it runs when the header job has ended (``jobs.start`` with
+    ``after``), claimed like any job, and each page of headers adds its lines to it.
+    """
 
     def __init__(self, header_rules: InvoiceRules) -> None:
         self.header = header_rules
@@ -202,17 +205,28 @@ class InvoiceLinePush:
         if self.mapping is None:
             return None
         line_ids = self._line_ids(invoice_ids)
+        parent = SyncJob.objects.filter(mapping=self.header.mapping,
+                                        status=JobStatus.RUNNING).first()
         if not line_ids:
             return None
-        job = self._job(line_ids)
-        try:
-            result = self._direction_run(job).run()
-        except Exception as exc:  # the header page is written; the line job records why
-            log.exception("invoice lines of job %s failed", job.pk)
-            job.fail(str(exc) or type(exc).__name__)
-            return job
-        job.finish(result)
-        return job
+        waiting = self._waiting(parent)
+        if waiting is not None:
+            waiting.parameters["bc_ids"] = [*waiting.parameters["bc_ids"], *line_ids]
+            SyncJob.objects.filter(pk=waiting.pk).update(parameters=waiting.parameters)
+            return waiting
+        return jobs.start(
+            JobKind.SYNC_MAPPING, mapping=self.mapping, mapping_name=self.mapping.name,
+            direction=SyncDirection.TO_SALES, mode=SyncMode.SELECTED, after=parent,
+            started_by=f"POSTEDSALESINV-INV job #{parent.pk}" if parent else "",
+            parameters={"bc_ids": line_ids, "sales_ids": [],
+                        "invoice_job": parent.pk if parent else None})
+
+    def _waiting(self, parent: SyncJob | None) -> SyncJob | None:
+        """The line job already chained after this header job, still pending."""
+        if parent is None:
+            return None
+        return SyncJob.objects.filter(mapping=self.mapping, status=JobStatus.PENDING,
+                                      parameters__invoice_job=parent.pk).first()
 
     def _line_ids(self, invoice_ids: list[str]) -> list[str]:
         client, ids = self.header.bc.client, []
@@ -223,29 +237,12 @@ class InvoiceLinePush:
                 "salesInvoiceLines", filter=query, select=["id"])]
         return ids
 
-    def _job(self, line_ids: list[str]) -> SyncJob:
-        parent = SyncJob.objects.filter(mapping=self.header.mapping,
-                                        status=JobStatus.RUNNING).first()
-        now = timezone.now()
-        return SyncJob.objects.create(
-            kind="sync_mapping", connection=self.mapping.connection, mapping=self.mapping,
-            mapping_name=self.mapping.name, direction=SyncDirection.TO_SALES,
-            mode=SyncMode.SELECTED, status=JobStatus.RUNNING, started_at=now, heartbeat_at=now,
-            worker_name=parent.worker_name if parent else "",
-            started_by=f"POSTEDSALESINV-INV job #{parent.pk}" if parent else "",
-            parameters={"bc_ids": line_ids, "sales_ids": [],
-                        "invoice_job": parent.pk if parent else None})
 
-    def _direction_run(self, job: SyncJob):
-        from synchronization.engine import DirectionRun
-        from synchronization.sides import BcSide, SalesSide
-
-        header = self.header
-        bc = BcSide(self.mapping, header.bc.client, header.bc.batch_size, header.bc.concurrency)
-        bc.lines_of_invoices = True  # lets InvoiceLineRules run: its headers are written
-        sales = SalesSide(self.mapping, header.sales.client, header.sales.batch_size,
-                          header.sales.concurrency, header.sales.integration_user_id)
-        return DirectionRun(job, self.mapping, bc, sales)
+def is_invoice_line_job(mapping) -> bool:
+    """Whether the mapping runs now as the job chained after an invoice header job (the only
+    way its lines may run: a line needs its coupled header)."""
+    return SyncJob.objects.filter(mapping=mapping, status=JobStatus.RUNNING,
+                                  parameters__has_key="invoice_job").exists()
 
 
 class SalesOrderRules(TableRules):

@@ -1,9 +1,11 @@
 """Hostile input on the connection pages: where ``next`` may send a browser, ids past 64 bits."""
 
+from dataclasses import replace
+
 import pytest
 from django.test import RequestFactory
 
-from connection import salespeople
+from connection import registry, salespeople
 from connection.inputs import parse_id, safe_next
 from connection.models import ConnectionSetup
 
@@ -25,12 +27,17 @@ def test_switching_to_a_connection_id_past_64_bits_is_a_404(viewer_client):
     assert response.status_code == 404
 
 
+def _couple_nobody(monkeypatch) -> None:
+    features = replace(registry.mappings(), couple_salespeople=lambda c, pairs: 0)
+    monkeypatch.setattr(registry, "mappings", lambda: features)
+
+
 @pytest.mark.parametrize("target", ["https://evil.example/phish", "//evil.example/x",
                                     "/\\evil.example", "javascript:alert(1)", "CUSTOMER"])
 def test_couple_salespersons_never_redirects_off_site(admin_client, monkeypatch, target):
     connection = ConnectionSetup.objects.create(name="CRONUS")
     monkeypatch.setattr(salespeople, "load", lambda c: ([], []))
-    monkeypatch.setattr("connection.bridges.couple_salespeople", lambda c, pairs: 0)
+    _couple_nobody(monkeypatch)
     response = admin_client.post(f"/connection/{connection.pk}/couple-salespersons/",
                                  {"next": target})
     assert response.status_code == 302
@@ -40,7 +47,7 @@ def test_couple_salespersons_never_redirects_off_site(admin_client, monkeypatch,
 def test_couple_salespersons_follows_a_next_on_this_site(admin_client, monkeypatch):
     connection = ConnectionSetup.objects.create(name="CRONUS")
     monkeypatch.setattr(salespeople, "load", lambda c: ([], []))
-    monkeypatch.setattr("connection.bridges.couple_salespeople", lambda c, pairs: 0)
+    _couple_nobody(monkeypatch)
     response = admin_client.post(f"/connection/{connection.pk}/couple-salespersons/",
                                  {"next": "/mappings/"})
     assert response.url == "/mappings/"

@@ -138,9 +138,10 @@ def test_viewers_see_the_wizard_but_cannot_submit_it(viewer_client):
 
 
 def test_recommendations_count_tables_published_as_pages(sandbox_connection):
-    from connection import bridges, recommendations
+    from connection import registry
+    from synchronization import recommendations
 
-    plan = bridges.default_mapping_plan(sandbox_connection)
+    plan = registry.mappings().default_mapping_plan(sandbox_connection)
     rows = {r["name"]: r for r in recommendations.compute(
         sandbox_connection, plan, [item["name"] for item in plan])}
     assert rows["RESOURCE-PRODUCT"]["bc_count"] > 0
@@ -149,7 +150,7 @@ def test_recommendations_count_tables_published_as_pages(sandbox_connection):
 
 
 def test_an_unknown_count_is_never_taken_for_an_empty_table():
-    from connection.recommendations import NOTHING, recommend
+    from synchronization.recommendations import NOTHING, recommend
 
     item = {"option": False}
     assert recommend(None, 0, [], item) != NOTHING

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from html.parser import HTMLParser
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from django.apps import apps
@@ -133,7 +134,7 @@ class _FormParser(HTMLParser):
         self.page = page
         self.forms: list[Form] = []
         self.by_id: dict[str, Form] = {}
-        self.actions: list[tuple[str, str]] = []  # (form id or "", formaction)
+        self.actions: list[tuple[int, str]] = []  # (id() of the owning form, formaction)
         self._form: Form | None = None
         self._owner: Form | None = None
         self._select: str | None = None
@@ -232,7 +233,8 @@ def snapshot() -> dict[str, list[tuple]]:
     state = {}
     for label in SNAPSHOT_APPS:
         for model in apps.get_app_config(label).get_models():
-            state[model._meta.label] = list(model.objects.order_by("pk").values_list())
+            rows = model._default_manager.order_by("pk").values_list()
+            state[model._meta.label] = list(rows)
     return state
 
 
@@ -273,7 +275,7 @@ class Tally:
                 f"({self.server_errors()} answered 500):\n{shown}")
 
 
-def send(client: Client, tally: Tally, method: str, path: str, data=None) -> object | None:
+def send(client: Client, tally: Tally, method: str, path: str, data=None) -> Any | None:
     """One request; a raised exception counts as a 500 and is noted with its type.
 
     The client's cookies are put back afterwards: a fuzzed Sign out (or a session the request

@@ -17,7 +17,9 @@ def _currency(dataverse, code: str) -> str:
 def _create_account(dataverse, **body) -> str:
     response = dataverse.post("accounts", json={"name": "Sandbox Test", **body})
     assert response.status_code == 204, response.text
-    return re.search(r"\((.*)\)", response.headers["OData-EntityId"]).group(1)
+    match = re.search(r"\((.*)\)", response.headers["OData-EntityId"])
+    assert match, response.headers["OData-EntityId"]
+    return match.group(1)
 
 
 def test_whoami_returns_user_business_unit_and_organization(dataverse, sandbox_clean):

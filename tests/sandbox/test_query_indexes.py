@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import random
 import uuid
+from typing import cast
 
 import pytest
 
@@ -62,7 +63,8 @@ def _churn(store: Store, rng: random.Random) -> None:
         ids = list(store.table(service, entity))
         for record_id in rng.sample(ids, 10):
             store.put(service, entity, record_id,
-                      {**store.get(service, entity, record_id), field: rng.choice(STAMPS)})
+                      {**cast(dict, store.get(service, entity, record_id)),
+                       field: rng.choice(STAMPS)})
         for record_id in rng.sample(ids, 5):
             store.delete(service, entity, record_id)
         for record_id in [*rng.sample(ids, 3), *(_id(rng) for _ in range(8))]:
@@ -72,7 +74,7 @@ def _churn(store: Store, rng: random.Random) -> None:
         with contextlib.suppress(RuntimeError), store.transaction():
             first, *_, last = store.table(service, entity)
             store.delete(service, entity, first)  # comes back last, as in the dict
-            store.put(service, entity, last, {**store.get(service, entity, last),
+            store.put(service, entity, last, {**cast(dict, store.get(service, entity, last)),
                                               field: "2030-01-01T00:00:00Z"})
             raise RuntimeError("roll back")
 

@@ -19,7 +19,8 @@ class PortRoutingSession(requests.Session):
         super().__init__()
         self.trust_env, self.verify, self.port = False, ca_bundle, port
 
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
+    def request(self, method: str | bytes, url: Any, *args: Any, **kwargs: Any
+                ) -> requests.Response:
         parts = urlsplit(url)
         if parts.hostname == "localhost" and parts.port is None:
             url = urlunsplit(parts._replace(netloc=f"localhost:{self.port}"))

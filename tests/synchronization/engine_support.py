@@ -14,9 +14,15 @@ def run_now(target: IntegrationTableMapping, mode: str = SyncMode.MODIFIED, **op
             ) -> list[SyncJob]:
     """Start a mapping's jobs and run them here, in order, as a worker would."""
     created = runs.start_mapping_sync(target, mode, **options)
-    for job in created:
-        jobs.run(job.pk)
+    run_chain(created[0].pk)
     return [SyncJob.objects.get(pk=job.pk) for job in created]
+
+
+def run_chain(job_id: int | None) -> None:
+    """Run a job and the jobs chained after it (``then``), here, in order."""
+    while job_id:
+        jobs.run(job_id)
+        job_id = SyncJob.objects.get(pk=job_id).parameters.get("then")
 
 
 def full(target: IntegrationTableMapping, **options) -> list[SyncJob]:

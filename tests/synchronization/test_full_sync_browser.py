@@ -32,6 +32,10 @@ def test_a_dry_run_then_start_runs_every_line_live_in_dependency_order(
         signed_in_page, live_server, synced_connection, sandbox_clean, rq_worker):
     page = signed_in_page
     page.goto(f"{live_server.url}/sync/full-sync/")
+    page.get_by_role("button", name="Count Records").click()
+    page.wait_for_selector("text=Counting the records of every mapping")
+    # The lines poll while the count job runs and show its counts when it ends.
+    page.wait_for_selector("text=Record counts as of", timeout=60_000)
     assert row(page, "CUSTOMER").locator("text=Couple Records").count() == 1
     sandbox_clean.reset_counters()
     page.get_by_role("button", name="Dry run").click()

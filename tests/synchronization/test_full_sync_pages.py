@@ -2,9 +2,9 @@
 
 import pytest
 
-from connection import bridges
+from connection import registry
 from synchronization import fullsync
-from synchronization.models import FullSyncRun, LineStatus, RunStatus
+from synchronization.models import FullSyncRun, JobKind, LineStatus, RunStatus, SyncJob
 from tests.synchronization.test_full_sync_support import InlineQueue, install_inline_queue
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -16,8 +16,26 @@ def queue(monkeypatch) -> InlineQueue:
     return install_inline_queue(monkeypatch)
 
 
+def count_records(admin_client, queue) -> None:
+    """Count Records, and let the count job run."""
+    assert admin_client.post("/sync/full-sync/count/").status_code == 302
+    queue.drain()
+
+
+def test_before_any_count_the_page_asks_for_one_and_counting_is_a_job(
+        synced_connection, admin_client, queue):
+    assert b"No record counts yet" in admin_client.get(REVIEW).content
+    admin_client.post("/sync/full-sync/count/")
+    admin_client.post("/sync/full-sync/count/")  # a second click waits for the same job
+    assert SyncJob.objects.filter(kind=JobKind.REVIEW_COUNTS).count() == 1
+    assert b"Counting the records of every mapping" in admin_client.get(REVIEW).content
+    queue.drain()
+    assert b"Record counts as of" in admin_client.get(REVIEW).content
+
+
 def test_before_any_run_it_lists_the_mappings_in_dependency_order_with_recommendations(
         synced_connection, admin_client, queue):
+    count_records(admin_client, queue)
     page = admin_client.get(REVIEW)
     assert page.status_code == 200
     html = page.content.decode()
@@ -35,6 +53,7 @@ def test_before_any_run_it_lists_the_mappings_in_dependency_order_with_recommend
 
 def test_start_asks_for_a_confirmation_that_warns_to_couple_salespeople_first(
         synced_connection, admin_client, queue):
+    count_records(admin_client, queue)
     page = admin_client.get("/sync/full-sync/start/")
     assert b"Couple salespeople with Dynamics 365 Sales users first" in page.content
     assert b"CUSTOMER" in page.content  # both sides hold customers: couple them first
@@ -142,12 +161,12 @@ def test_the_json_status_lists_lines_statuses_and_counters(synced_connection, vi
 
 def test_the_connection_page_summarises_the_last_full_synchronization(synced_connection,
                                                                       admin_client, queue):
-    assert bridges.last_full_sync(synced_connection) == ""
+    assert registry.last_full_sync(synced_connection) == ""
     run = fullsync.start_run(synced_connection, "alice")
-    assert bridges.last_full_sync(synced_connection).startswith("running since")
+    assert registry.last_full_sync(synced_connection).startswith("running since")
     queue.drain()
     run.refresh_from_db()
-    summary = bridges.last_full_sync(synced_connection)
+    summary = registry.last_full_sync(synced_connection)
     assert summary.startswith("finished ") and "with errors" in summary
     page = admin_client.get(f"/connection/{synced_connection.pk}/")
     assert summary.encode() in page.content

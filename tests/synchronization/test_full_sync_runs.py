@@ -3,7 +3,7 @@ that block dependents, restart, dry run, Synch. Only Coupled Records, cancel."""
 
 import pytest
 
-from connection import bridges
+from connection import registry
 from mappings.models import IntegrationTableMapping
 from synchronization import fullsync
 from synchronization.models import FullSyncRun, JobStatus, LineStatus, RunStatus
@@ -66,8 +66,8 @@ def test_a_line_whose_dependency_fails_stays_not_started_and_says_why(synced_con
         assert "UNIT OF MEASURE ended with Error" in by_name[blocked].message
         assert by_name[blocked].job_ids == []
     assert "Waits for ITEM-PRODUCT" in by_name["CUSTPRCGRP-PRICE"].message
-    assert run.status == RunStatus.FINISHED and "could not start" in run.message
-    assert "lines with errors" in bridges.last_full_sync(synced_connection)
+    assert run.status == RunStatus.FAILED and "could not start" in run.message
+    assert "lines with errors" in registry.last_full_sync(synced_connection)
 
     unit.table_filter = ""
     unit.save()
@@ -161,7 +161,7 @@ def test_synchronize_modified_records_runs_mappings_in_bc_priority_order(synced_
     from synchronization import jobs
 
     mapping_job = fullsync.runs.start_mapping_sync(mapping(synced_connection, "CONTACT"), "all")
-    job = jobs.start(fullsync.MODIFIED_SYNC_KIND, connection_id=synced_connection.pk)
+    job = jobs.start(fullsync.MODIFIED_SYNC_KIND, connection=synced_connection)
     queue.ids.remove(mapping_job[0].pk)
     jobs.run(job.pk)
     job.refresh_from_db()
@@ -179,13 +179,13 @@ def test_the_connection_page_starts_a_run_through_the_full_sync_job(synced_conne
                                                                      queue):
     from synchronization import jobs
 
-    job = bridges.start_job(bridges.FULL_SYNC, synced_connection)
+    job = registry.synchronization().start_full_sync(synced_connection)
     queue.ids.remove(job.pk)
     jobs.run(job.pk)
     job.refresh_from_db()
     run = FullSyncRun.objects.get(pk=job.result["full_sync_run"])
     assert run.is_running and run.started_by
-    again = jobs.start(fullsync.FULL_SYNC_KIND, connection_id=synced_connection.pk)
+    again = jobs.start(fullsync.FULL_SYNC_KIND, connection=synced_connection)
     queue.ids.remove(again.pk)
     jobs.run(again.pk)
     again.refresh_from_db()

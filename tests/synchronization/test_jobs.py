@@ -2,7 +2,7 @@ import pytest
 from django.db import transaction
 
 from synchronization import jobs
-from synchronization.models import JobStatus, SyncJob
+from synchronization.models import JobKind, JobStatus, SyncJob
 from tests.fixtures.worker import wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -44,3 +44,23 @@ def test_a_claimed_job_cannot_be_claimed_again(db):
     assert job.claim("first")
     assert not SyncJob.objects.get(pk=job.pk).claim("second")
     assert SyncJob.objects.get(pk=job.pk).worker_name == "first"
+
+
+def test_a_job_started_after_another_runs_when_it_ends_before_the_jobs_already_chained(
+        rq_worker):
+    with transaction.atomic():
+        first = jobs.start(JobKind.PING)
+        last = jobs.start(JobKind.PING, after=first)
+        middle = jobs.start(JobKind.PING, after=first)
+    assert SyncJob.objects.get(pk=first.pk).parameters["then"] == middle.pk
+    assert SyncJob.objects.get(pk=middle.pk).parameters["then"] == last.pk
+    wait_for(lambda: finished(last))
+    ran = sorted(SyncJob.objects.all(), key=lambda j: j.started_at)
+    assert [j.pk for j in ran] == [first.pk, middle.pk, last.pk]
+
+
+def test_a_job_of_a_kind_no_handler_knows_is_cancelled_saying_so(rq_worker):
+    with transaction.atomic():
+        job = jobs.start("no_such_kind")
+    wait_for(lambda: SyncJob.objects.get(pk=job.pk).status == JobStatus.CANCELLED)
+    assert "no_such_kind" in SyncJob.objects.get(pk=job.pk).message

@@ -56,7 +56,7 @@ def test_from_a_submitted_sales_order_to_a_posted_invoice_back_in_sales(synced_c
                   order["@odata.etag"])
     (released,) = run_now(mapping(connection, "SALESORDER-ORDER"))
     assert released.modified == 1, errors(released)
-    run(status.SALES_ORDER_STATUS, connection)
+    run(leadtocash_jobs.SALES_ORDER_STATUS, connection)
 
     client.http.request("POST", client._company_url(
         f"salesOrders({coupling.bc_id})/Microsoft.NAV.shipAndInvoice"))
@@ -73,7 +73,7 @@ def test_from_a_submitted_sales_order_to_a_posted_invoice_back_in_sales(synced_c
     assert len(lines) == 5  # item, write-in item, item and two Comment lines
     assert sum(1 for line in lines if line["isproductoverridden"]) == 2
 
-    run(status.SALES_ORDER_STATUS, connection)
+    run(leadtocash_jobs.SALES_ORDER_STATUS, connection)
     texts = {p["text"] for p in sales.query("posts",
                                             filter=f"_regardingobjectid_value eq {order_id}")}
     assert texts == {status.RELEASED, status.INVOICED}

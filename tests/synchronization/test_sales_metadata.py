@@ -24,7 +24,7 @@ from tests.synchronization.engine_support import (
 pytestmark = pytest.mark.django_db(transaction=True)
 
 HIDE_OWNER = {"dataverse": {"metadata_hidden_attributes": ["account.ownerid"]}}
-SHOW_ALL = {"dataverse": {"metadata_hidden_attributes": []}}
+SHOW_ALL: dict[str, dict[str, list[str]]] = {"dataverse": {"metadata_hidden_attributes": []}}
 
 
 def accounts(sandbox) -> dict[str, dict]:

@@ -39,7 +39,7 @@ def release(connection, bc_id: str) -> None:
 
 
 def run_status(connection) -> SyncJob:
-    job = leadtocash_jobs.start(status.SALES_ORDER_STATUS, connection)
+    job = leadtocash_jobs.start(leadtocash_jobs.SALES_ORDER_STATUS, connection)
     jobs.run(job.pk)
     return SyncJob.objects.get(pk=job.pk)
 

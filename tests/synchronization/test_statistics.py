@@ -20,7 +20,7 @@ def connection(synced_connection):
 
 
 def run_statistics(connection) -> SyncJob:
-    job = leadtocash_jobs.start(statistics.CUSTOMER_STATISTICS, connection)
+    job = leadtocash_jobs.start(leadtocash_jobs.CUSTOMER_STATISTICS, connection)
     jobs.run(job.pk)
     return SyncJob.objects.get(pk=job.pk)
 
@@ -80,7 +80,7 @@ def test_the_job_marks_a_paid_invoice_paid_in_sales(connection):
 
 
 def test_a_job_the_scheduler_starts_finds_its_connection(connection):
-    job = jobs.start(statistics.CUSTOMER_STATISTICS, connection_id=connection.pk)
+    job = jobs.start(leadtocash_jobs.CUSTOMER_STATISTICS, connection=connection)
     jobs.run(job.pk)
     job.refresh_from_db()
     assert job.status == JobStatus.FINISHED

@@ -7,7 +7,7 @@ setup when the connection has none. Running it again changes nothing that is alr
 
 from django.core.management.base import BaseCommand, CommandError
 
-from connection import bridges, lifecycle, sandbox_link
+from connection import lifecycle, registry, sandbox_link
 from connection.documents import DocumentError, apply_document, sandbox_document
 
 WAIT_SECONDS = 60
@@ -42,11 +42,11 @@ class Command(BaseCommand):
                           f"{connection.server_address} is enabled.")
 
     def _default_setup(self, connection) -> None:
-        if bridges.has_synchronization_setup(connection):
+        if registry.has_synchronization_setup(connection):
             return
         try:
-            count = bridges.apply_default_setup(connection)
-        except bridges.FeatureUnavailable as error:
+            count = registry.mappings().apply_default_setup(connection)
+        except registry.FeatureUnavailable as error:
             self.stderr.write(f"No default synchronization setup: {error}")
             return
         self.stdout.write(f"Installed the default synchronization setup ({count} mappings).")

@@ -92,7 +92,7 @@ class Command(BaseCommand):
 
 def _settings(options: dict[str, Any]) -> dict[str, Any]:
     patch: dict[str, Any] = json.loads(options["settings_json"]) if options["settings_json"] else {}
-    services = {"dataverse": {}, "business_central": {}}
+    services: dict[str, dict[str, Any]] = {"dataverse": {}, "business_central": {}}
     for option, key in (
         ("fault_rate", "fault_rate"),
         ("latency_ms", "latency_ms"),

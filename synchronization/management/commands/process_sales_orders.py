@@ -9,6 +9,7 @@ its counters and errors, and exits with status 1 when a document failed.
 from __future__ import annotations
 
 import time
+from typing import cast
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -79,6 +80,6 @@ def find_connection(name: str | None) -> ConnectionSetup:
             raise CommandError(f"There is no connection named {name!r}.", returncode=NOT_FOUND)
         return found
     if connections.count() == 1:
-        return connections.first()
+        return cast(ConnectionSetup, connections.first())  # counted: there is one
     raise CommandError("Choose a connection with --connection." if connections.exists()
                        else "No connection is set up yet.", returncode=NOT_FOUND)

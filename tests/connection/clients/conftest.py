@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
 
 import pytest
 
@@ -40,7 +41,7 @@ def app_credential(sandbox_clean, credentials) -> ClientSecretCredential:
 
 
 @pytest.fixture
-def dataverse(credentials, app_credential) -> DataverseClient:
+def dataverse(credentials, app_credential) -> Iterator[DataverseClient]:
     """A Dataverse client with the application user."""
     client = DataverseClient(credentials["dataverse_url"], app_credential, retry=FAST_RETRIES)
     yield client
@@ -48,7 +49,7 @@ def dataverse(credentials, app_credential) -> DataverseClient:
 
 
 @pytest.fixture
-def business_central(sandbox_clean, credentials) -> BusinessCentralClient:
+def business_central(sandbox_clean, credentials) -> Iterator[BusinessCentralClient]:
     """A Business Central client bound to the demo company, with the BC app registration."""
     tokens = ClientSecretCredential(credentials["authority"],
                                     credentials["business_central_client_id"],

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 import requests
 from requests.structures import CaseInsensitiveDict
@@ -46,7 +46,9 @@ class ScriptedTransport(requests.adapters.BaseAdapter):
         self.script = list(script)
         self.sent: list[tuple[requests.PreparedRequest, dict[str, Any]]] = []
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+    # Keyword-only: requests calls send(request, stream=..., timeout=..., ...) by keyword.
+    def send(self, request: requests.PreparedRequest,  # type: ignore[override]
+             **kwargs: Any) -> requests.Response:
         self.sent.append((request, kwargs))
         step = self.script.pop(0)
         if isinstance(step, Exception):
@@ -56,7 +58,7 @@ class ScriptedTransport(requests.adapters.BaseAdapter):
         response.status_code, response.reason = status, "scripted"
         response.headers = CaseInsensitiveDict(headers)
         response._content = text.encode() if isinstance(text, str) else text
-        response.url, response.request = request.url, request
+        response.url, response.request = cast(str, request.url), request
         return response
 
     def close(self) -> None:

@@ -61,7 +61,8 @@ class StaleFirst:
     refreshable = True
 
     def __init__(self, real, stale: str) -> None:
-        self.real, self.stale, self.ca_bundle = real, stale, real.ca_bundle
+        self.stale: str | None = stale
+        self.real, self.ca_bundle = real, real.ca_bundle
 
     def authorization(self, resource: str) -> str:
         return f"Bearer {self.stale}" if self.stale else self.real.authorization(resource)

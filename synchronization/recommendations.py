@@ -1,5 +1,8 @@
 """The initial-synchronization recommendation per mapping, from record counts on both sides.
 
+The full synchronization review uses it, and the assisted setup through
+``connection.registry`` (the connection app sits below this one).
+
 Like Business Central's full synchronization review: **Full Synchronization** when the
 destination is empty, **Couple Records** when both sides hold records (synchronizing would make
 duplicates), **Dependency Missing** when a table it depends on is not synchronized, **No Records
@@ -47,6 +50,8 @@ def compute(connection: ConnectionSetup, plan: list[dict[str, Any]],
                      "bc_count": bc_count, "sales_count": sales_count,
                      "recommendation": recommend(bc_count, sales_count, missing, item),
                      "missing": missing})
+    for row in rows:  # what the assisted setup asks about, without knowing the words
+        row["couple"] = row["recommendation"] == COUPLE
     return rows
 
 
