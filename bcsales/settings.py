@@ -106,7 +106,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tables2",
     "axes",
-    "lists",
+    "connection.lists",
     "connection",
     "mappings",
     "synchronization",

@@ -19,6 +19,6 @@ urlpatterns = [
     path("connection/", include("connection.urls")),
     path("mappings/", include("mappings.urls")),
     path("sync/", include("synchronization.urls")),
-    path("lists/", include("lists.urls")),
+    path("lists/", include("connection.lists.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -128,8 +128,9 @@ class FieldMappingForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # BC's field mapping captions, without the table-level explanation in brackets: in a
         # grid of fourteen columns the long captions were cut off inside their selects.
-        self.fields["direction"].choices = [(value, label.split(" (")[0])
-                                            for value, label in self.fields["direction"].choices]
+        direction = cast(forms.ChoiceField, self.fields["direction"])
+        shown = cast(list[tuple[str, str]], direction.choices)
+        direction.choices = [(value, label.split(" (")[0]) for value, label in shown]
 
     def clean(self) -> dict:
         data = super().clean()

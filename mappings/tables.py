@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_tables2 as tables
 from django.utils.html import format_html
 
-from lists.tables import SELECT, BaseTable, register
+from connection.lists.tables import SELECT, BaseTable, register
 
 CELLS = "mappings/cells/"
 NUM = {"th": {"class": "num"}, "td": {"class": "num"}}

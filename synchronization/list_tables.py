@@ -1,11 +1,11 @@
-"""The tables of the jobs and errors lists (django-tables2, see lists/tables.py)."""
+"""The tables of the jobs and errors lists (django-tables2, see connection/lists/tables.py)."""
 
 from __future__ import annotations
 
 import django_tables2 as tables
 from django.utils.html import format_html
 
-from lists.tables import SELECT, BaseTable, register
+from connection.lists.tables import SELECT, BaseTable, register
 from mappings.tables import NUM, result_badge, short_direction
 from synchronization.models import SyncDirection
 from synchronization.tables import COUNTER_COLUMNS, format_duration

@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from connection.access import administrator_required, is_administrator
 from connection.current import get_current_connection
-from lists.controls import configure, csv_response, records
+from connection.lists.controls import configure, csv_response, records
 from mappings.models import Coupling
 from synchronization import runs
 from synchronization.filtersets import CoupledErrorFilterSet, coupled_errors
@@ -24,7 +25,7 @@ COUPLINGS_PER_PAGE = 50
 CONFIRM_SHOWN = 100
 
 
-def coupled_error_list(request: HttpRequest) -> HttpResponse:
+def coupled_error_list(request: HttpRequest) -> HttpResponseBase:
     """Couplings that are skipped, failed or in conflict, with their last error."""
     connection = get_current_connection(request)
     filterset = CoupledErrorFilterSet(request.GET or None, queryset=coupled_errors(connection),

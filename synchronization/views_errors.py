@@ -7,12 +7,13 @@ from typing import Any, cast
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from connection.access import administrator_required, is_administrator
 from connection.current import get_current_connection
-from lists.controls import configure, csv_response, records
+from connection.lists.controls import configure, csv_response, records
 from synchronization import runs
 from synchronization.filtersets import ErrorFilterSet
 from synchronization.forms import DeleteErrorsForm, ErrorSelectionForm
@@ -24,7 +25,7 @@ from synchronization.views_common import first_error, warn
 ERRORS_PER_PAGE = 50
 
 
-def error_list(request: HttpRequest) -> HttpResponse:
+def error_list(request: HttpRequest) -> HttpResponseBase:
     """Errors of the current connection's jobs, filtered and paged, linking to both records."""
     connection = get_current_connection(request)
     errors = SyncError.objects.filter(job__connection=connection).select_related("mapping")

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from connection.access import administrator_required
 from connection.current import get_current_connection
-from lists.controls import configure, csv_response, records
+from connection.lists.controls import configure, csv_response, records
 from synchronization.filtersets import JobFilterSet
 from synchronization.list_tables import JobTable
 from synchronization.models import JobStatus, SyncJob
@@ -29,7 +30,7 @@ ERRORS_PER_PAGE = 25
 STOP_POLLING = 286
 
 
-def job_list(request: HttpRequest) -> HttpResponse:
+def job_list(request: HttpRequest) -> HttpResponseBase:
     """Jobs of the current connection, filtered and paged, with synced/failed per day."""
     connection = get_current_connection(request)
     filterset = JobFilterSet(request.GET or None, queryset=jobs_of(connection),

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from connection.access import administrator_required
 from connection.current import get_current_connection
-from lists.controls import configure, csv_response, records
+from connection.lists.controls import configure, csv_response, records
 from mappings import actions, coupling_picker, remote
 from mappings.coupling_forms import (
     MAX_SEARCH,
@@ -26,7 +27,7 @@ from mappings.tables import CouplingTable
 PAGE_SIZE = 100
 
 
-def coupling_list(request: HttpRequest) -> HttpResponse:
+def coupling_list(request: HttpRequest) -> HttpResponseBase:
     """Couplings of the current connection, by mapping, state and search."""
     connection = get_current_connection(request)
     if connection is None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from connection.access import administrator_required, is_administrator
 from connection.current import get_current_connection
-from lists.controls import configure, csv_response, records
+from connection.lists.controls import configure, csv_response, records
 from mappings import actions, filter_rows, remote
 from mappings.defaults import apply_default_setup
 from mappings.filtersets import MappingFilterSet, mapping_queryset
@@ -20,7 +21,7 @@ from mappings.sales_filters import sales_filter
 from mappings.tables import MappingTable
 
 
-def mapping_list(request: HttpRequest) -> HttpResponse:
+def mapping_list(request: HttpRequest) -> HttpResponseBase:
     """Integration Table Mappings of the current connection, filtered by the query string."""
     connection = get_current_connection(request)
     if connection is None:

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
+from typing import cast
 
 from django import forms
 from django.core.paginator import Paginator
 from django.http import HttpRequest, StreamingHttpResponse
 from django.utils.text import slugify
 
-from lists.models import TablePreference
-from lists.tables import BaseTable
+from connection.lists.models import TablePreference
+from connection.lists.tables import BaseTable
 
 PER_PAGE_CHOICES = [25, 50, 100, 250]
 
@@ -33,14 +34,15 @@ class TableQueryForm(forms.Form):
     def __init__(self, data, table: BaseTable) -> None:
         super().__init__(data)
         names = [c.name for c in table.columns if c.orderable]
-        self.fields["sort"].choices = [(f"{sign}{n}", n) for n in names for sign in ("", "-")]
+        sort = cast(forms.ChoiceField, self.fields["sort"])
+        sort.choices = [(f"{sign}{n}", n) for n in names for sign in ("", "-")]
 
     def problems(self) -> list[str]:
         """One sentence per value that was not understood (and therefore ignored)."""
         if self.is_valid():
             return []
-        return [f"{name.replace('_', ' ').capitalize()}: {' '.join(errors)} The default is used."
-                for name, errors in self.errors.items()]
+        return [f"{name.replace('_', ' ').capitalize()}: {' '.join(map(str, errors))} "
+                "The default is used." for name, errors in self.errors.items()]
 
     def value(self, name: str):
         return self.cleaned_data.get(name) if name not in self.errors else None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -9,8 +11,8 @@ from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from lists.models import TablePreference
-from lists.tables import REGISTRY
+from connection.lists.models import TablePreference
+from connection.lists.tables import REGISTRY
 
 
 class ColumnsForm(forms.Form):
@@ -22,7 +24,7 @@ class ColumnsForm(forms.Form):
 
     def __init__(self, data, choices: list[tuple[str, str]]) -> None:
         super().__init__(data)
-        self.fields["columns"].choices = choices
+        cast(forms.MultipleChoiceField, self.fields["columns"]).choices = choices
 
 
 @require_POST
@@ -35,11 +37,12 @@ def save_columns(request: HttpRequest, table: str) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Those columns are not columns of this list; nothing changed.")
     elif form.cleaned_data["reset"]:
-        TablePreference.objects.filter(user=request.user, table=table).delete()
+        TablePreference.objects.filter(user_id=cast(int, request.user.pk), table=table).delete()
         messages.success(request, "The list shows its default columns again.")
     else:
         TablePreference.objects.update_or_create(
-            user=request.user, table=table, defaults={"columns": form.cleaned_data["columns"]})
+            user_id=cast(int, request.user.pk), table=table,
+            defaults={"columns": form.cleaned_data["columns"]})
         messages.success(request, "Your choice of columns was saved.")
     return redirect(_back(request, form))
 
