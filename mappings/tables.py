@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_tables2 as tables
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from connection.lists.tables import SELECT, BaseTable, register
 
@@ -129,7 +130,7 @@ class CouplingTable(BaseTable):
         return result_badge(record.last_sales_result, record.get_last_sales_result_display())
 
     def render_skipped(self, value: bool):
-        return format_html('<span class="badge warning">Skipped</span>') if value else ""
+        return mark_safe('<span class="badge warning">Skipped</span>') if value else ""
 
     def value_skipped(self, value: bool) -> str:
         return "Yes" if value else "No"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_tables2 as tables
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from connection.lists.tables import SELECT, BaseTable, register
 from mappings.tables import NUM, result_badge, short_direction
@@ -209,7 +210,7 @@ class CoupledErrorTable(BaseTable):
         empty_text = "No coupled records match these filters."
 
     def render_skipped(self, value: bool):
-        return format_html('<span class="badge warning">Skipped</span>') if value else DASH
+        return mark_safe('<span class="badge warning">Skipped</span>') if value else DASH
 
     def value_skipped(self, value: bool) -> str:
         return "Yes" if value else "No"
