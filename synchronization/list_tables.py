@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import django_tables2 as tables
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from connection.lists.tables import SELECT, BaseTable, register
