@@ -6,6 +6,7 @@ A unit test: the side's transport is faked (the edge), the batching and ordering
 from __future__ import annotations
 
 import threading
+import time
 
 from connection.clients.errors import ClientError
 from synchronization.sides import Side
@@ -13,17 +14,19 @@ from synchronization.writes import Outcome, Write
 
 
 class FakeSide(Side):
-    """Records how many batches were on the wire at once; batch 0 answers last."""
+    """Records how many batches were on the wire at once; batch 0 can be made to answer last."""
 
     key = "fake"
 
-    def __init__(self, lanes: int, batch_size: int = 100, fail_batch: int | None = None) -> None:
+    def __init__(self, lanes: int, batch_size: int = 100, fail_batch: int | None = None,
+                 first_answers_last: bool = False) -> None:
         super().__init__(mapping=None, client=None,  # type: ignore[arg-type]  # no mapping needed
                          batch_size=batch_size, concurrency=lanes)
         self.lock = threading.Lock()
         self.on_wire = self.peak = 0
         self.first_batch_may_end = threading.Event()
         self.fail_batch = fail_batch
+        self.first_answers_last = first_answers_last
         self.sent: list[list[str]] = []
 
     def _send(self, chunk: list[Write]) -> list[Outcome]:
@@ -32,12 +35,13 @@ class FakeSide(Side):
             self.peak = max(self.peak, self.on_wire)
             number = len(self.sent)
             self.sent.append([w.id for w in chunk])
-        if chunk[0].id == "0":
+        if chunk[0].id == "0" and self.first_answers_last:
             self.first_batch_may_end.wait(5)
-        else:
-            self.first_batch_may_end.set()
+            time.sleep(0.1)  # the other batch's future completes just after its _send returns
         with self.lock:
             self.on_wire -= 1
+        if chunk[0].id != "0":
+            self.first_batch_may_end.set()
         if number == self.fail_batch:
             raise ClientError("The service refused the whole batch.")
         return [Outcome(True, w.id) for w in chunk]
@@ -48,7 +52,7 @@ def writes(count: int) -> list[Write]:
 
 
 def test_each_batch_comes_back_with_its_indices_as_it_completes_not_in_order():
-    side = FakeSide(lanes=4)
+    side = FakeSide(lanes=4, first_answers_last=True)
     done = list(side.write_batches(writes(800)))
     assert done[0][0][0] != 0  # the first batch answered last
     indices = sorted(i for batch, _ in done for i in batch)
