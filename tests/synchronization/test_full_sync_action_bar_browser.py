@@ -10,7 +10,7 @@ import pytest
 from tests.test_every_page_fits import OVERFLOWING_TABLES
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-RUN_ENDED = "[data-run-status=finished], [data-run-status=cancelled]"
+RUN_ENDED = "[data-run-status=finished], [data-run-status=failed], [data-run-status=cancelled]"
 BAR = "#full-sync-actions"
 
 
