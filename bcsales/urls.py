@@ -5,8 +5,8 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from connection import views as connection_views
-from synchronization import views as synchronization_views
+from connection.views import connections as connection_views
+from synchronization.views import worker as synchronization_views
 
 urlpatterns = [
     path("", connection_views.home, name="home"),

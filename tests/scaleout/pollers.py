@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import requests
 
-# htmx stops polling on this status (synchronization.views_fullsync.STOP_POLLING): not an error.
+# htmx stops polling on this status (synchronization.views.fullsync.STOP_POLLING): not an error.
 STOP_POLLING = 286
 POLLED = ("/sync/full-sync/", "/sync/full-sync/lines/", "/sync/full-sync/status.json",
           "/sync/jobs/")

@@ -11,7 +11,7 @@ from connection.access import administrator_required
 from connection.current import get_current_connection
 from synchronization import queue
 from synchronization.queue_forms import ACTIONS, EntryActionForm, RecurrenceForm
-from synchronization.views_common import first_error
+from synchronization.views.common import first_error
 
 BADGES = {"ready": "ok", "in_process": "running", "on_hold": "off",
           "on_hold_inactivity": "warning", "error": "error"}

@@ -27,7 +27,7 @@ from synchronization.leadtocash.forms import (
 )
 from synchronization.leadtocash.orders import submitted_orders
 from synchronization.models import SalesReceivablesSetup
-from synchronization.views_common import first_error
+from synchronization.views.common import first_error
 
 AVAILABILITY_ROWS = 50
 

@@ -17,7 +17,7 @@ from synchronization.fullsync_forms import ConnectionForm, KeepLiftedForm, RunFo
 from synchronization.initial_sync import INITIAL_SYNC_KIND
 from synchronization.models import ACTIVE_STATUSES, FullSyncRun, SyncJob
 from synchronization.tables import COUNTER_COLUMNS, format_duration
-from synchronization.views_common import first_error
+from synchronization.views.common import first_error
 
 # htmx stops polling when a response has this status (https://htmx.org/docs/#polling).
 STOP_POLLING = 286

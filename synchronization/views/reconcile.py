@@ -17,7 +17,7 @@ from mappings.models import IntegrationTableMapping
 from synchronization import reconcile, reconcile_repair, runs
 from synchronization.models import ReconcileReport, SyncJob
 from synchronization.reconcile_view import ACTIONS, decorate
-from synchronization.views_common import first_error
+from synchronization.views.common import first_error
 
 
 class CheckForm(forms.Form):

@@ -19,7 +19,7 @@ from synchronization.forms import COUPLED_ACTIONS, CoupledActionForm
 from synchronization.list_tables import CoupledErrorTable
 from synchronization.models import ErrorKind, SyncError
 from synchronization.tables import link_coupling_records
-from synchronization.views_common import first_error, warn
+from synchronization.views.common import first_error, warn
 
 COUPLINGS_PER_PAGE = 50
 CONFIRM_SHOWN = 100

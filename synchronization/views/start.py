@@ -18,7 +18,7 @@ from mappings.coupling_forms import MatchForm
 from synchronization import runs
 from synchronization.forms import MappingForm, StartSyncForm
 from synchronization.models import SyncJob, SyncMode
-from synchronization.views_common import first_error
+from synchronization.views.common import first_error
 
 MODES = {"full": SyncMode.ALL, "modified": SyncMode.MODIFIED, "selected": SyncMode.SELECTED}
 

@@ -22,7 +22,7 @@ from synchronization.tables import (
     link_error_records,
     paginate,
 )
-from synchronization.views_common import jobs_of, warn
+from synchronization.views.common import jobs_of, warn
 
 JOBS_PER_PAGE = 50
 ERRORS_PER_PAGE = 25

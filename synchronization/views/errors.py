@@ -20,7 +20,7 @@ from synchronization.forms import DeleteErrorsForm, ErrorSelectionForm
 from synchronization.list_tables import ErrorTable
 from synchronization.models import SyncError
 from synchronization.tables import link_error_records
-from synchronization.views_common import first_error, warn
+from synchronization.views.common import first_error, warn
 
 ERRORS_PER_PAGE = 50
 

@@ -18,7 +18,7 @@ from connection.clients.errors import ClientError
 from connection.forms import AdministratorCredentialsForm, ConfirmForm
 from connection.inputs import safe_next
 from connection.models import ConnectionSetup
-from connection.views import render_card
+from connection.views.connections import render_card
 
 log = logging.getLogger(__name__)
 

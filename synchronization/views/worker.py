@@ -1,7 +1,7 @@
 """The health probe and the worker check.
 
-The job log is in views_jobs, errors in views_errors and views_coupled, the full
-synchronization review in views_fullsync.
+The job log is in views.jobs, errors in views.errors and views.coupled, the full
+synchronization review in views.fullsync.
 """
 
 from django.contrib import messages
