@@ -78,6 +78,9 @@ def test_every_failed_write_records_its_request_and_correlation_id(failing, admi
         assert error.request.startswith(f"PATCH accounts({error.destination_id})"), error.request
         assert "?" not in error.request and "Bearer" not in error.request
         assert len(error.correlation_id) == 36, error.correlation_id
+    # The correlation id is in the Code column, which a user adds with the column chooser.
+    admin_client.post("/lists/errors/columns/", {"columns": ["mapping", "record", "message",
+                                                              "error_code"]})
     page = admin_client.get("/sync/errors/?mapping=CUSTOMER&state=open").content.decode()
     shown = open_errors(customer).get(source_id=new_id)
     assert shown.correlation_id in page and f"PATCH accounts({shown.destination_id})" in page
