@@ -28,6 +28,7 @@ from connection.models import ConnectionSetup
 from mappings.models import IntegrationTableMapping
 from synchronization import fullsync_lines, fullsync_review, jobs, runs
 from synchronization.models import (
+    ACTIVE_STATUSES,
     FULL_SYNC_LOCK,
     LINE_ACTIVE,
     LINE_ENDED,
@@ -239,14 +240,24 @@ def advance(run_id: int) -> None:
 
 
 def _work_left(run: FullSyncRun, lines: list[FullSyncLine]) -> bool:
-    """A line runs, waits for another job of its mapping, or could start now."""
+    """A line runs, waits for another job of its mapping, or could start now; or a job chained
+    after a line's job (invoice lines after their headers) has not ended yet."""
     by_name = {line.name: line for line in lines}
     return any(
         line.status in LINE_ACTIVE
         or (line.status == LineStatus.BLANK
             and (line.message.startswith(BUSY_PREFIX)
                  or not fullsync_lines.blockers(line, by_name, ignore=run.dry_run)))
-        for line in lines)
+        for line in lines) or _follow_ups_active(lines)
+
+
+def _follow_ups_active(lines: list[FullSyncLine]) -> bool:
+    """Whether a job chained after one of the lines' jobs is still pending or running: the run
+    ends once the work its lines started has ended, not only the lines' own jobs."""
+    line_jobs = {pk for line in lines for pk in line.job_ids}
+    chained = {job["parameters"].get("then") for job in SyncJob.objects.filter(
+        pk__in=line_jobs).values("parameters")} - {None} - line_jobs
+    return SyncJob.objects.filter(pk__in=chained, status__in=ACTIVE_STATUSES).exists()
 
 
 def refresh(run: FullSyncRun) -> list[FullSyncLine]:
