@@ -200,6 +200,7 @@ def test_a_pending_job_lost_with_redis_is_enqueued_again_and_runs(synced_connect
     waiting = SyncJob.objects.create(kind="ping", connection=synced_connection,
                                      parameters={"then": chained.pk})
     jobs.enqueue(waiting.pk, timedelta(hours=1))  # still scheduled: not lost
-    assert scheduler.requeue_lost(timezone.now() + timedelta(seconds=1)) == [lost.pk]
+    # The worker's own tick may find the lost row first; either way only that row is sent again.
+    assert set(scheduler.requeue_lost(timezone.now() + timedelta(seconds=1))) <= {lost.pk}
     assert wait_for(lambda: SyncJob.objects.get(pk=lost.pk).status == JobStatus.FINISHED, 30)
     assert SyncJob.objects.get(pk=chained.pk).status == JobStatus.PENDING
