@@ -86,14 +86,9 @@ def result_badge(value: str, caption: str):
                        "error" if value == "failure" else "ok", caption)
 
 
-@register
-class CouplingTable(BaseTable):
-    """Couplings (BC's CRM Integration Records): the record ids are there to choose."""
+class CouplingRowsTable(BaseTable):
+    """What every list of couplings shares: a selection box and the BC No. kept in view."""
 
-    name = "couplings"
-    caption = "Couplings"
-    default_columns = ("display_name", "mapping", "bc_modified_on", "sales_modified_on",
-                       "last_result", "last_sales_result", "skipped")
     always = ("select", "bc_number")
     sticky_start = "bc_number"
     not_exported = ("select",)
@@ -104,6 +99,16 @@ class CouplingTable(BaseTable):
                       'form="selection" aria-label="Select '
                       '{{ record.bc_number|default:record.bc_id }}">')
     bc_number = tables.Column(verbose_name="No.", order_by=("bc_number", "pk"))
+
+
+@register
+class CouplingTable(CouplingRowsTable):
+    """Couplings (BC's CRM Integration Records): the record ids are there to choose."""
+
+    name = "couplings"
+    caption = "Couplings"
+    default_columns = ("display_name", "mapping", "bc_modified_on", "sales_modified_on",
+                       "last_result", "last_sales_result", "skipped")
     display_name = tables.Column(verbose_name="Name")
     mapping = tables.Column(verbose_name="Mapping", accessor="mapping__name",
                             order_by=("mapping__position", "bc_number", "pk"))

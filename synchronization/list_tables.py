@@ -6,7 +6,7 @@ import django_tables2 as tables
 from django.utils.safestring import mark_safe
 
 from connection.lists.tables import SELECT, BaseTable, register
-from mappings.tables import NUM, result_badge, short_direction
+from mappings.tables import NUM, CouplingRowsTable, result_badge, short_direction
 from synchronization.models import SyncDirection
 from synchronization.tables import COUNTER_COLUMNS, format_duration
 
@@ -168,23 +168,13 @@ class ErrorTable(BaseTable):
 
 
 @register
-class CoupledErrorTable(BaseTable):
+class CoupledErrorTable(CouplingRowsTable):
     """Coupled Data Synchronization Errors: couplings skipped, failing or in conflict."""
 
     name = "coupled-errors"
     caption = "Coupled Data Synchronization Errors"
     default_columns = ("mapping", "display_name", "bc_record", "sales_record", "skipped",
                        "last_result", "last_sales_result", "last_error")
-    always = ("select", "bc_number")
-    sticky_start = "bc_number"
-    not_exported = ("select",)
-
-    select = tables.TemplateColumn(
-        verbose_name=SELECT, orderable=False, empty_values=(),
-        template_code='<input type="checkbox" name="coupling" value="{{ record.pk }}" '
-                      'form="selection" aria-label="Select '
-                      '{{ record.bc_number|default:record.bc_id }}">')
-    bc_number = tables.Column(verbose_name="No.", order_by=("bc_number", "pk"))
     mapping = tables.Column(verbose_name="Mapping", accessor="mapping__name",
                             order_by=("mapping__position", "bc_number", "pk"))
     display_name = tables.Column(verbose_name="Name")
