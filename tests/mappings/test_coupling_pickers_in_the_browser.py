@@ -63,6 +63,8 @@ def test_coupling_by_picking_from_both_sides_then_syncing(signed_in_page, live_s
     page.goto(url)
     assert page.locator("#start-results a[aria-label*='Trey Research']").count() == 1
     page.type("#start-search", "adatum")  # htmx searches as one types: no submit
+    # Results of a search typed halfway ("ada") may arrive first: wait for the whole word's.
+    page.wait_for_url("**search=adatum**")
     page.wait_for_selector("#start-results a[aria-label*='Trey Research']", state="detached")
     assert page.locator("#start-results a[aria-label^='Choose']").count() == 1
     page.click("#start-results a[aria-label='Choose 10000 · Adatum Corporation']")
