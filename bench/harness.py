@@ -106,7 +106,7 @@ class World:
         if not report.passed:
             raise RuntimeError(f"Test Connection failed: {report.failures()}")
         apply_default_setup(self.connection)
-        from mappings.models import JobQueueEntry
+        from synchronization.models import JobQueueEntry
 
         # Only the measured runs may run: the recurring job queue entries stay off.
         JobQueueEntry.objects.update(enabled=False)

@@ -5,6 +5,8 @@ setup offer **Use Default Synchronization Setup**, **Couple Salespersons** and *
 Synchronization**, which live in the upper apps. Each upper app hands its callables to this
 registry in its ``AppConfig.ready()`` (NetBox's plugin registry is the model), so the
 connection calls them without importing them and the import graph stays one-way and visible.
+The mappings app borrows the same way from the synchronization app: a mapping's schedule is a
+job queue entry, which lives with the jobs.
 """
 
 from __future__ import annotations
@@ -50,10 +52,31 @@ class SynchronizationFeatures:
                         list[dict[str, Any]]]
 
 
+@dataclass(frozen=True)
+class ScheduleFeatures:
+    """What ``synchronization`` lends ``mappings``: the job queue entries, which live with the
+    jobs, as the default setup, the import and the mapping card write them.
+
+    A schedule is a dict of the entry's settings (``no_of_minutes_between_runs``,
+    ``inactivity_timeout_period``, ``maximum_no_of_attempts_to_run``, ``rerun_delay_sec``,
+    ``enabled``); ``None`` means no entry. A connection job is a schedule with ``kind`` and
+    ``description``.
+    """
+
+    schedules: Callable[[ConnectionSetup], dict[int, dict[str, Any]]]
+    set_schedule: Callable[[Any, dict[str, Any] | None], None]
+    reset_connection_jobs: Callable[[ConnectionSetup, list[dict[str, Any]]], None]
+    add_connection_jobs: Callable[[ConnectionSetup, list[dict[str, Any]]], list[str]]
+    remove_connection_jobs: Callable[[ConnectionSetup, list[str]], int]
+    schedule_form: Callable[..., Any]
+    import_form: Callable[..., Any]
+
+
 @dataclass
 class _Registry:
     mappings: MappingsFeatures | None = None
     synchronization: SynchronizationFeatures | None = None
+    schedules: ScheduleFeatures | None = None
 
 
 _registry = _Registry()
@@ -69,6 +92,11 @@ def provide_synchronization(features: SynchronizationFeatures) -> None:
     _registry.synchronization = features
 
 
+def provide_schedules(features: ScheduleFeatures) -> None:
+    """Called once by ``synchronization`` in its ``ready()``."""
+    _registry.schedules = features
+
+
 def mappings() -> MappingsFeatures:
     """The mappings app's features; FeatureUnavailable when it is not installed."""
     if _registry.mappings is None:
@@ -81,6 +109,13 @@ def synchronization() -> SynchronizationFeatures:
     if _registry.synchronization is None:
         raise FeatureUnavailable("Synchronization is not available in this version.")
     return _registry.synchronization
+
+
+def schedules() -> ScheduleFeatures:
+    """The job queue entries' features; FeatureUnavailable without the synchronization app."""
+    if _registry.schedules is None:
+        raise FeatureUnavailable("Job queue entries are not available in this version.")
+    return _registry.schedules
 
 
 def has_synchronization_setup(connection: ConnectionSetup) -> bool:

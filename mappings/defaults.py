@@ -22,14 +22,13 @@ from typing import Any
 
 from django.db import transaction
 
+from connection import registry
 from mappings import catalogues
 from mappings.models import (
     Direction,
     FieldStatus,
     IntegrationFieldMapping,
     IntegrationTableMapping,
-    JobKind,
-    JobQueueEntry,
     Transformation,
     UidFieldType,
 )
@@ -41,7 +40,6 @@ SALESPEOPLE = "SALESPEOPLE"
 OPTION_ATTRIBUTES = {"paymenttermscode", "address1_freighttermscode", "address1_shippingmethodcode",
                      "shippingmethodcode", "freighttermscode"}
 _COMPANY_CLAUSE = re.compile(r",?\s*CompanyId = [^,]*?\(only when a CDS Company exists\)")
-JOB_DESCRIPTION = " {name} - Dynamics 365 Sales synchronization job."
 
 
 @cache
@@ -80,7 +78,8 @@ def apply_default_setup(connection, *, sales_order_integration: bool = False,
     connection.table_mappings.filter(name__in=unwanted).delete()
     mappings = [_reset_mapping(connection, position, item, ownership_model)
                 for position, item in enumerate(wanted, start=1)]
-    _reset_connection_jobs(connection, sales_order_integration)
+    registry.schedules().reset_connection_jobs(
+        connection, connection_jobs(sales_order_integration=sales_order_integration))
     return mappings
 
 
@@ -96,24 +95,20 @@ def add_sales_order_setup(connection, *, ownership_model: str = PERSON) -> list[
         last = connection.table_mappings.order_by("-position").first()
         _reset_mapping(connection, (last.position + 1) if last else 1, item, ownership_model)
         added.append(SALES_ORDER_MAPPING)
-    for job in default_data()["connection_jobs"]:
-        if not job["only_with_sales_order_integration"]:
-            continue
-        _, created = JobQueueEntry.objects.get_or_create(
-            connection=connection, kind=job["kind"],
-            defaults={"description": job["description"], **_job_settings(job)})
-        if created:
-            added.append(job["description"])
-    return added
+    sales_order_jobs = [job for job in connection_jobs(sales_order_integration=True)
+                        if job["kind"] in _sales_order_kinds()]
+    return added + registry.schedules().add_connection_jobs(connection, sales_order_jobs)
 
 
 def remove_sales_order_jobs(connection) -> int:
     """Switching sales order integration off: its connection jobs go, as in Business Central.
     The SALESORDER-ORDER mapping and its couplings stay, so switching on again resumes."""
-    kinds = [job["kind"] for job in default_data()["connection_jobs"]
-             if job["only_with_sales_order_integration"]]
-    deleted, _ = JobQueueEntry.objects.filter(connection=connection, kind__in=kinds).delete()
-    return deleted
+    return registry.schedules().remove_connection_jobs(connection, _sales_order_kinds())
+
+
+def _sales_order_kinds() -> list[str]:
+    return [job["kind"] for job in default_data()["connection_jobs"]
+            if job["only_with_sales_order_integration"]]
 
 
 def _reset_mapping(connection, position: int, item: dict,
@@ -125,7 +120,10 @@ def _reset_mapping(connection, position: int, item: dict,
     IntegrationFieldMapping.objects.bulk_create(
         field_mapping(mapping, number, field) for number, field in
         enumerate(_fields(item, ownership_model), start=1))
-    _reset_job(mapping, item.get("job_queue_entry"))
+    job = item.get("job_queue_entry")
+    registry.schedules().set_schedule(
+        mapping, None if job is None else {**_job_settings(job), "enabled": True,
+                                           "next_run_at": None})
     return mapping
 
 
@@ -196,17 +194,6 @@ def field_mapping(mapping: IntegrationTableMapping, position: int,
     )
 
 
-def _reset_job(mapping: IntegrationTableMapping, job: dict | None) -> None:
-    if job is None:
-        JobQueueEntry.objects.filter(mapping=mapping).delete()
-        return
-    JobQueueEntry.objects.update_or_create(mapping=mapping, defaults={
-        "connection": mapping.connection, "kind": JobKind.MAPPING,
-        "description": JOB_DESCRIPTION.format(name=mapping.name), "enabled": True,
-        "next_run_at": None,
-        **_job_settings(job)})
-
-
 def _job_settings(job: dict) -> dict[str, int]:
     return {
         "no_of_minutes_between_runs": job["no_of_minutes_between_runs"],
@@ -216,12 +203,8 @@ def _job_settings(job: dict) -> dict[str, int]:
     }
 
 
-def _reset_connection_jobs(connection, sales_order_integration: bool) -> None:
-    for job in default_data()["connection_jobs"]:
-        entries = JobQueueEntry.objects.filter(connection=connection, kind=job["kind"])
-        if job["only_with_sales_order_integration"] and not sales_order_integration:
-            entries.delete()
-            continue
-        entries.delete()
-        JobQueueEntry.objects.create(connection=connection, kind=job["kind"],
-                                     description=job["description"], **_job_settings(job))
+def connection_jobs(*, sales_order_integration: bool) -> list[dict[str, Any]]:
+    """The default connection-level job queue entries (kind, description and schedule)."""
+    return [{"kind": job["kind"], "description": job["description"], **_job_settings(job)}
+            for job in default_data()["connection_jobs"]
+            if sales_order_integration or not job["only_with_sales_order_integration"]]

@@ -15,13 +15,9 @@ from typing import Any
 from django import forms
 from django.db import transaction
 
+from connection import registry
 from mappings.filters import FilterError
-from mappings.models import (
-    IntegrationFieldMapping,
-    IntegrationTableMapping,
-    JobKind,
-    JobQueueEntry,
-)
+from mappings.models import IntegrationFieldMapping, IntegrationTableMapping
 
 MAPPING_FIELDS = [
     "name", "bc_table", "bc_table_id", "bc_entity", "sales_entity", "sales_entity_set",
@@ -44,15 +40,15 @@ JOB_FIELDS = ["no_of_minutes_between_runs", "inactivity_timeout_period",
 
 def export_mappings(connection) -> list[dict[str, Any]]:
     """Every table mapping of ``connection`` with its field mappings and schedule."""
-    mappings = (connection.table_mappings.select_related("job_queue_entry")
-                .prefetch_related("field_mappings").order_by("position", "name"))
-    return [_export_one(mapping) for mapping in mappings]
+    mappings = (connection.table_mappings.prefetch_related("field_mappings")
+                .order_by("position", "name"))
+    schedules = registry.schedules().schedules(connection)
+    return [_export_one(mapping, schedules.get(mapping.pk)) for mapping in mappings]
 
 
-def _export_one(mapping: IntegrationTableMapping) -> dict[str, Any]:
+def _export_one(mapping: IntegrationTableMapping, job: dict[str, Any] | None) -> dict[str, Any]:
     data = {name: getattr(mapping, name) for name in MAPPING_FIELDS}
-    job = getattr(mapping, "job_queue_entry", None)
-    data["job_queue_entry"] = {name: getattr(job, name) for name in JOB_FIELDS} if job else None
+    data["job_queue_entry"] = {name: job[name] for name in JOB_FIELDS} if job else None
     data["field_mappings"] = [{name: getattr(f, name) for name in FIELD_FIELDS}
                               for f in mapping.field_mappings.all()]
     return data
@@ -76,12 +72,6 @@ class _FieldForm(forms.ModelForm):
     class Meta:
         model = IntegrationFieldMapping
         fields = FIELD_FIELDS
-
-
-class _JobForm(forms.ModelForm):
-    class Meta:
-        model = JobQueueEntry
-        fields = JOB_FIELDS
 
 
 @dataclass
@@ -195,7 +185,7 @@ def _job(plan: ImportPlan, label: str, item: Any) -> dict | None:
     if not isinstance(item, dict):
         plan.errors.append(f"{label}: job_queue_entry must be an object or null.")
         return None
-    return _clean(plan, f"{label}: job queue entry", _JobForm, item)
+    return _clean(plan, f"{label}: job queue entry", registry.schedules().import_form, item)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -239,13 +229,5 @@ def apply(connection, plan: ImportPlan) -> int:
         IntegrationFieldMapping.objects.bulk_create(
             IntegrationFieldMapping(mapping=mapping, position=n, **f)
             for n, f in enumerate(values["field_mappings"], start=1))
-        _apply_job(mapping, values["job_queue_entry"])
+        registry.schedules().set_schedule(mapping, values["job_queue_entry"])
     return len(plan.mappings)
-
-
-def _apply_job(mapping: IntegrationTableMapping, job: dict | None) -> None:
-    if job is None:
-        JobQueueEntry.objects.filter(mapping=mapping).delete()
-        return
-    JobQueueEntry.objects.update_or_create(mapping=mapping, defaults={
-        "connection": mapping.connection, "kind": JobKind.MAPPING, **job})

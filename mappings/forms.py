@@ -14,7 +14,6 @@ from mappings.models import (
     FieldStatus,
     IntegrationFieldMapping,
     IntegrationTableMapping,
-    JobQueueEntry,
     OptionMapping,
 )
 from mappings.sales_filters import check_sales_filter
@@ -95,23 +94,6 @@ class MappingForm(forms.ModelForm):
                 self.add_error("integration_table_filter", filter_error(problems))
         data["integration_table_filter"] = text
         return data
-
-
-class JobQueueEntryForm(forms.ModelForm):
-    """The mapping's schedule."""
-
-    prefix = "job"
-
-    class Meta:
-        model = JobQueueEntry
-        fields = ["enabled", "no_of_minutes_between_runs", "inactivity_timeout_period"]
-        labels = {"enabled": "Scheduled (job queue entry enabled)"}
-
-    def clean_no_of_minutes_between_runs(self) -> int:
-        value = self.cleaned_data["no_of_minutes_between_runs"]
-        if value < 1:
-            raise forms.ValidationError("Run at least every minute apart (1 or more).")
-        return value
 
 
 class FieldMappingForm(forms.ModelForm):

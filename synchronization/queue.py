@@ -1,21 +1,12 @@
-"""Job Queue Entries: what the page lists and the actions an administrator takes on an entry.
-
-The entry model lives with the mappings today; everything in the portal that is not the
-scheduler or the default setup reaches it through this module, so moving it next to SyncJob is a
-change of the import below only.
-"""
+"""Job Queue Entries: what the page lists and the actions an administrator takes on an entry."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
-from mappings.models import EntryStatus, JobKind, JobQueueEntry
 from synchronization import scheduler
-from synchronization.models import SyncJob
-
-__all__ = ["EntryStatus", "JobKind", "JobQueueEntry", "entries_of", "last_jobs", "run_now",
-           "set_on_hold", "set_ready"]
+from synchronization.models import EntryKind, EntryStatus, JobQueueEntry, SyncJob
 
 RUN_NOW_REASON = "Run now by {user}."
 
@@ -25,28 +16,31 @@ class EntryNotStarted(Exception):
 
 
 def entries_of(connection) -> QuerySet[JobQueueEntry]:
-    """Every job queue entry of the connection, connection-level jobs first, then mappings."""
+    """Every job queue entry of the connection, connection-level jobs first, then mappings,
+    each with the id of the last job it started (``last_job_id``)."""
+    last = SyncJob.objects.filter(queue_entry=OuterRef("pk")).order_by("-pk").values("pk")[:1]
     return (JobQueueEntry.objects.filter(connection=connection)
+            .annotate(last_job_id=Subquery(last))
             .select_related("mapping").order_by("kind", "mapping__position", "pk"))
 
 
 def last_jobs(entries) -> dict[int, SyncJob]:
-    """The last job each entry started, in one query, keyed by entry id."""
-    wanted = {entry.pk: max(entry.last_job_ids) for entry in entries if entry.last_job_ids}
+    """The last job each entry (from ``entries_of``) started, in one query, by entry id."""
+    wanted = {entry.pk: entry.last_job_id for entry in entries if entry.last_job_id}
     found = SyncJob.objects.in_bulk(list(wanted.values()))
     return {entry_id: found[job_id] for entry_id, job_id in wanted.items() if job_id in found}
 
 
 def caption(entry: JobQueueEntry) -> str:
     """BC's Object Caption to Run / description of the entry."""
-    if entry.kind == JobKind.MAPPING and entry.mapping:
+    if entry.kind == EntryKind.MAPPING and entry.mapping:
         return f"{entry.mapping.name} - Dynamics 365 Sales synchronization job"
     return entry.description or f"{entry.get_kind_display()} - Dynamics 365 Sales synchronization"
 
 
 def short_name(entry: JobQueueEntry) -> str:
     """The mapping's name, or the job's caption, for lists that have little room."""
-    if entry.kind == JobKind.MAPPING and entry.mapping:
+    if entry.kind == EntryKind.MAPPING and entry.mapping:
         return entry.mapping.name
     return entry.get_kind_display()
 

@@ -1,10 +1,11 @@
-"""Forms of the Job Queue Entries page: which entry an action is for, and its recurrence."""
+"""Forms of a job queue entry: which entry an action is for, its recurrence (the entry's card
+and the mapping card), and the schedule of a mapping in an imported mappings file."""
 
 from __future__ import annotations
 
 from django import forms
 
-from synchronization.queue import JobQueueEntry
+from synchronization.models import JobQueueEntry
 
 ACTIONS = {"run": "Run now", "hold": "Set On Hold", "ready": "Set Status to Ready"}
 
@@ -41,3 +42,11 @@ class RecurrenceForm(forms.ModelForm):
         if value > 43200:
             raise forms.ValidationError("Enter at most 43,200 minutes (30 days).")
         return value
+
+
+class ImportedScheduleForm(RecurrenceForm):
+    """A mapping's schedule as a mappings file carries it: the recurrence and BC's retries."""
+
+    class Meta(RecurrenceForm.Meta):
+        fields = ["no_of_minutes_between_runs", "inactivity_timeout_period",
+                  "maximum_no_of_attempts_to_run", "rerun_delay_sec", "enabled"]

@@ -18,11 +18,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from connection import sales_metadata, services
-from mappings.models import Direction, EntryStatus, JobKind, JobQueueEntry
+from mappings.models import Direction
 from synchronization import fullsync, jobs, runs
 from synchronization.models import (
     ACTIVE_STATUSES,
+    EntryKind,
+    EntryStatus,
     FullSyncRun,
+    JobQueueEntry,
     JobStatus,
     RunStatus,
     SyncJob,
@@ -37,8 +40,8 @@ MAX_IDLE_RESUMES = 3
 QUEUE_USER = "Job Queue"
 # Entries that run only while a connection setting is on (BC creates and deletes them with it).
 SWITCHED_BY: dict[str, str] = {
-    JobKind.CREATE_SALES_ORDERS: "auto_create_sales_orders",
-    JobKind.PROCESS_SALES_QUOTES: "auto_process_sales_quotes",
+    EntryKind.CREATE_SALES_ORDERS: "auto_create_sales_orders",
+    EntryKind.PROCESS_SALES_QUOTES: "auto_process_sales_quotes",
 }
 
 
@@ -63,10 +66,11 @@ def due_entries(now: datetime):
             .filter(enabled=True, connection__is_enabled=True)
             .filter(Q(next_run_at__isnull=True) | Q(next_run_at__lte=now))
             .exclude(status=EntryStatus.ON_HOLD)
-            .exclude(kind=JobKind.MAPPING, connection_id__in=in_full_sync)
+            .exclude(kind=EntryKind.MAPPING, connection_id__in=in_full_sync)
             .select_related("mapping", "connection"))
 
 
+@transaction.atomic  # the jobs are enqueued once they name their entry, so settle_entry finds it
 def run_entry(entry: JobQueueEntry, now: datetime) -> list[SyncJob]:
     """Start the entry's jobs (unless it sleeps and nothing wakes it); return the jobs started."""
     interval = timedelta(minutes=entry.no_of_minutes_between_runs)
@@ -80,14 +84,14 @@ def run_entry(entry: JobQueueEntry, now: datetime) -> list[SyncJob]:
     started = _start(entry)
     if started:
         entry.status, entry.last_run_at = EntryStatus.IN_PROCESS, now
-        entry.last_job_ids = [job.pk for job in started]
-    entry.save(update_fields=["next_run_at", "status", "last_run_at", "last_job_ids",
-                              "woken_reason", "woken_at"])
+        SyncJob.objects.filter(pk__in=[job.pk for job in started]).update(queue_entry=entry)
+    entry.save(update_fields=["next_run_at", "status", "last_run_at", "woken_reason",
+                              "woken_at"])
     return started
 
 
 def _start(entry: JobQueueEntry) -> list[SyncJob]:
-    if entry.kind == JobKind.MAPPING:
+    if entry.kind == EntryKind.MAPPING:
         assert entry.mapping is not None  # a mapping entry names its mapping
         try:
             return runs.start_mapping_sync(entry.mapping, SyncMode.MODIFIED,
@@ -110,7 +114,7 @@ def _wake_reason(entry: JobQueueEntry, now: datetime) -> str:
     if now - asleep_since >= timedelta(minutes=entry.inactivity_timeout_period):
         return (f"The inactivity timeout period ({entry.inactivity_timeout_period} minutes) "
                 "elapsed.")
-    if entry.kind != JobKind.MAPPING:
+    if entry.kind != EntryKind.MAPPING:
         return ""
     try:
         return changed_side(entry.mapping)
@@ -145,10 +149,12 @@ def changed_side(mapping) -> str:
 
 def settle_entry(job: SyncJob) -> None:
     """After the last job of a scheduled run: sleep when it changed nothing, else stay ready."""
-    entry = _entry_of(job)
+    if job.queue_entry_id is None:
+        return
+    entry = JobQueueEntry.objects.filter(pk=job.queue_entry_id).first()  # as it is now
     if entry is None:
         return
-    started = list(SyncJob.objects.filter(pk__in=entry.last_job_ids))
+    started = list(last_run_jobs(entry))
     if any(j.is_active for j in started):
         return
     idle = all(j.inserted + j.modified + j.deleted + j.failed == 0 for j in started)
@@ -163,13 +169,12 @@ def settle_entry(job: SyncJob) -> None:
     entry.save(update_fields=["status", "inactive_since"])
 
 
-def _entry_of(job: SyncJob) -> JobQueueEntry | None:
-    if job.started_by != QUEUE_USER:
-        return None
-    for entry in JobQueueEntry.objects.filter(connection_id=job.connection_id):
-        if job.pk in entry.last_job_ids:
-            return entry
-    return None
+def last_run_jobs(entry: JobQueueEntry):
+    """The jobs of the entry's last run; a job resumed after its worker died counts through the
+    job that replaced it."""
+    if entry.last_run_at is None:
+        return SyncJob.objects.none()
+    return entry.jobs.filter(created_at__gte=entry.last_run_at, resumed_by__isnull=True)
 
 
 # -- recovery ------------------------------------------------------------------------------
@@ -224,7 +229,7 @@ def _resume(job: SyncJob) -> SyncJob | None:
             job.kind, connection=job.connection, mapping=job.mapping,
             mapping_name=job.mapping_name, direction=job.direction, mode=job.mode,
             parameters=job.parameters, cursor=job.cursor, started_by=job.started_by,
-            resumed_from=job, records_total=job.records_total)
+            resumed_from=job, records_total=job.records_total, queue_entry=job.queue_entry)
         SyncJob.objects.filter(pk=job.pk).update(
             message=f"The worker stopped while running this job; resumed as job #{replacement.pk} "
                     "from its last confirmed batch.")

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from connection.models import ConnectionSetup
 from connection.registry import SynchronizationFeatures
-from mappings.models import JobQueueEntry
 from synchronization import fullsync_review, jobs, recommendations
-from synchronization.models import JobKind, SyncJob
+from synchronization.models import JobKind, JobQueueEntry, SyncJob
 
 
 def start_full_sync(connection: ConnectionSetup, started_by: str = "") -> SyncJob:

@@ -9,13 +9,14 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from connection import registry
 from connection.access import administrator_required, is_administrator
 from connection.current import get_current_connection
 from connection.lists.controls import configure, csv_response, records
 from mappings import actions, filter_rows, remote
 from mappings.defaults import apply_default_setup
 from mappings.filtersets import MappingFilterSet, mapping_queryset
-from mappings.forms import JobQueueEntryForm, MappingForm, ResetForm
+from mappings.forms import MappingForm, ResetForm
 from mappings.models import IntegrationTableMapping
 from mappings.sales_filters import sales_filter
 from mappings.tables import MappingTable
@@ -39,8 +40,8 @@ def mapping_list(request: HttpRequest) -> HttpResponseBase:
 
 def mapping_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The card: every setting, both filters, the schedule; POST saves (administrators)."""
-    mapping = get_object_or_404(IntegrationTableMapping.objects.select_related(
-        "connection", "job_queue_entry"), pk=pk)
+    mapping = get_object_or_404(IntegrationTableMapping.objects.select_related("connection"),
+                                pk=pk)
     if request.method == "POST" and not is_administrator(request.user):
         raise PermissionDenied("Only administrators can change mappings.")
     form, job_form, rows = _forms(request, mapping, mapping)
@@ -64,8 +65,8 @@ def _forms(request: HttpRequest, mapping: IntegrationTableMapping,
     if data is not None:
         data = filter_rows.merge(rows, data)
     form = MappingForm(data, instance=instance, sales_catalogue=catalogue)
-    entry = getattr(mapping, "job_queue_entry", None)
-    job_form = JobQueueEntryForm(data, instance=entry) if entry else None
+    # The schedule is the mapping's job queue entry, which the synchronization app keeps.
+    job_form = registry.schedules().schedule_form(mapping, data)
     if not is_administrator(request.user):
         row_forms = [f for r in rows if r.formset is not None for f in r.formset.forms]
         for field in [*form.fields.values(), *(job_form.fields.values() if job_form else []),
@@ -91,8 +92,8 @@ def mapping_preview(request: HttpRequest, pk: int) -> HttpResponse:
     htmx asks for the fragment only; without JavaScript the whole card comes back with the
     form as typed and the preview under it.
     """
-    mapping = get_object_or_404(IntegrationTableMapping.objects.select_related(
-        "connection", "job_queue_entry"), pk=pk)
+    mapping = get_object_or_404(IntegrationTableMapping.objects.select_related("connection"),
+                                pk=pk)
     form, job_form, rows = _forms(request, mapping,
                                   IntegrationTableMapping.objects.get(pk=pk))
     valid = form.is_valid() and all(r.is_valid() for r in rows)

@@ -5,7 +5,7 @@ adding the order mapping without resetting the others."""
 import pytest
 
 from mappings.models import IntegrationTableMapping
-from synchronization.queue import JobKind, JobQueueEntry
+from synchronization.models import EntryKind, JobQueueEntry
 from tests.connection.test_wizard import run_steps_1_to_3, step_url
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +30,7 @@ def test_enabling_it_in_the_guide_sets_up_the_order_mapping_and_its_jobs(admin_c
     assert response.status_code == 302
     assert connection.table_mappings.filter(name="SALESORDER-ORDER").exists()
     assert JobQueueEntry.objects.filter(connection=connection,
-                                        kind=JobKind.SALES_ORDER_NOTES).exists()
+                                        kind=EntryKind.SALES_ORDER_NOTES).exists()
 
 
 def test_the_guide_run_again_adds_the_order_mapping_and_keeps_the_others(admin_client,

@@ -12,8 +12,7 @@ from connection import services
 from connection.documents import apply_document, sandbox_document
 from connection.models import ConnectionSetup
 from mappings.defaults import apply_default_setup
-from mappings.models import JobQueueEntry
-from synchronization.models import TERMINAL_STATUSES, JobStatus, SyncJob
+from synchronization.models import TERMINAL_STATUSES, JobQueueEntry, JobStatus, SyncJob
 from tests.fixtures.worker import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -13,7 +13,8 @@ from mappings.defaults import (
     dependency_filter,
     sales_filter_text,
 )
-from mappings.models import Coupling, Direction, JobKind, JobQueueEntry, UidFieldType
+from mappings.models import Coupling, Direction, UidFieldType
+from synchronization.models import EntryKind, JobQueueEntry
 
 REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
 EXPECTED_NAMES = [
@@ -146,16 +147,16 @@ def test_resetting_keeps_couplings_and_restores_edited_settings(connection):
     assert customer.couplings.count() == 1
     assert not connection.table_mappings.filter(name="SALESORDER-ORDER").exists()
     assert set(JobQueueEntry.objects.filter(connection=connection).exclude(
-        kind=JobKind.MAPPING).values_list("kind", flat=True)) == {JobKind.CUSTOMER_STATISTICS}
+        kind=EntryKind.MAPPING).values_list("kind", flat=True)) == {EntryKind.CUSTOMER_STATISTICS}
 
 
 def test_sales_order_integration_adds_status_and_notes_jobs(connection):
     apply_default_setup(connection, sales_order_integration=True)
     kinds = dict(JobQueueEntry.objects.filter(connection=connection).exclude(
-        kind=JobKind.MAPPING).values_list("kind", "no_of_minutes_between_runs"))
-    assert kinds == {JobKind.CUSTOMER_STATISTICS: 30, JobKind.SALES_ORDER_STATUS: 7,
-                     JobKind.SALES_ORDER_NOTES: 5, JobKind.CREATE_SALES_ORDERS: 30,
-                     JobKind.PROCESS_SALES_QUOTES: 30}
+        kind=EntryKind.MAPPING).values_list("kind", "no_of_minutes_between_runs"))
+    assert kinds == {EntryKind.CUSTOMER_STATISTICS: 30, EntryKind.SALES_ORDER_STATUS: 7,
+                     EntryKind.SALES_ORDER_NOTES: 5, EntryKind.CREATE_SALES_ORDERS: 30,
+                     EntryKind.PROCESS_SALES_QUOTES: 30}
 
 
 def test_default_names_match_what_is_created(connection):

@@ -141,7 +141,7 @@ def connect(sandbox, name: str):
     from connection import lifecycle
     from connection.documents import apply_document, sandbox_document
     from mappings.defaults import apply_default_setup
-    from mappings.models import JobQueueEntry
+    from synchronization.models import JobQueueEntry
 
     connection, _ = apply_document(sandbox_document(sandbox.credentials, name))
     report = lifecycle.enable(connection)

@@ -5,7 +5,7 @@ import pytest
 from connection.documents import apply_document, sandbox_document
 from connection.models import ConnectionSetup
 from mappings.defaults import apply_default_setup
-from mappings.models import JobQueueEntry
+from synchronization.models import JobQueueEntry
 
 
 @pytest.fixture

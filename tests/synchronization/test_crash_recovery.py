@@ -10,9 +10,8 @@ import django_rq
 import psutil
 import pytest
 
-from mappings.models import JobQueueEntry
 from synchronization import jobs
-from synchronization.models import JobStatus, SyncDirection, SyncJob
+from synchronization.models import JobQueueEntry, JobStatus, SyncDirection, SyncJob
 from synchronization.worker import TICK_LOCK
 from tests.fixtures.worker import wait_for
 from tests.synchronization.engine_support import mapping

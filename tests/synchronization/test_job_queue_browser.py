@@ -5,8 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from synchronization.models import JobStatus, SyncJob
-from synchronization.queue import EntryStatus, JobQueueEntry
+from synchronization.models import EntryStatus, JobQueueEntry, JobStatus, SyncJob
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

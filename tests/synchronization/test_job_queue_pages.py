@@ -6,8 +6,7 @@ import pytest
 from django.utils import timezone
 
 from synchronization import scheduler
-from synchronization.models import SyncJob
-from synchronization.queue import EntryStatus, JobQueueEntry
+from synchronization.models import EntryStatus, JobQueueEntry, SyncJob
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -80,10 +79,10 @@ def test_a_sleeping_entry_woken_by_its_timeout_keeps_the_reason(synced_connectio
 
 def test_a_failed_run_puts_the_entry_in_error(synced_connection):
     entry = entry_named(synced_connection, "CURRENCY")
-    job = SyncJob.objects.create(kind="sync_mapping", connection=synced_connection, status="failed",
-                                 started_by=scheduler.QUEUE_USER)
-    JobQueueEntry.objects.filter(pk=entry.pk).update(last_job_ids=[job.pk],
+    JobQueueEntry.objects.filter(pk=entry.pk).update(last_run_at=timezone.now(),
                                                      status=EntryStatus.IN_PROCESS)
+    job = SyncJob.objects.create(kind="sync_mapping", connection=synced_connection, status="failed",
+                                 started_by=scheduler.QUEUE_USER, queue_entry=entry)
     scheduler.settle_entry(job)
     entry.refresh_from_db()
     assert entry.status == EntryStatus.ERROR

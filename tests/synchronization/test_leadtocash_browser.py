@@ -3,8 +3,8 @@ Sales order in Business Central from the list; a worker runs the job."""
 
 import pytest
 
-from mappings.models import Coupling, JobQueueEntry
-from synchronization.models import JobStatus, SalesReceivablesSetup, SyncJob
+from mappings.models import Coupling
+from synchronization.models import JobQueueEntry, JobStatus, SalesReceivablesSetup, SyncJob
 from tests.fixtures.worker import wait_for
 from tests.synchronization.leadtocash_support import (
     order_integration,

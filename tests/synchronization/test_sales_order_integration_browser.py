@@ -5,8 +5,7 @@ through the services' APIs."""
 import pytest
 
 from mappings.models import Coupling, IntegrationFieldMapping, IntegrationTableMapping
-from synchronization.models import JobStatus, SyncJob
-from synchronization.queue import JobKind, JobQueueEntry
+from synchronization.models import EntryKind, JobQueueEntry, JobStatus, SyncJob
 from tests.fixtures.worker import wait_for
 from tests.synchronization.engine_support import admin_dataverse, bc, full, mapping
 from tests.synchronization.leadtocash_support import (
@@ -56,7 +55,7 @@ def test_switching_it_on_from_the_card_adds_the_mapping_and_an_order_reaches_bus
     assert IntegrationTableMapping.objects.filter(connection=connection,
                                                   name="SALESORDER-ORDER").exists()
     assert JobQueueEntry.objects.filter(connection=connection,
-                                        kind=JobKind.SALES_ORDER_NOTES).exists()
+                                        kind=EntryKind.SALES_ORDER_NOTES).exists()
     assert before <= field_mapping_ids(connection)  # no other mapping was reset
     organization = admin_dataverse(connection, credentials).get_json(
         "organizations?$select=issopintegrationenabled")["value"][0]

@@ -4,12 +4,12 @@ mapping and its jobs added, removed jobs on the way back, viewers refused."""
 import pytest
 
 from mappings.models import IntegrationFieldMapping, IntegrationTableMapping
-from synchronization.queue import JobKind, JobQueueEntry
+from synchronization.models import EntryKind, JobQueueEntry
 from tests.synchronization.engine_support import admin_dataverse
 
 pytestmark = pytest.mark.django_db(transaction=True)
-ORDER_JOBS = {JobKind.SALES_ORDER_STATUS, JobKind.SALES_ORDER_NOTES,
-              JobKind.CREATE_SALES_ORDERS, JobKind.PROCESS_SALES_QUOTES}
+ORDER_JOBS = {EntryKind.SALES_ORDER_STATUS, EntryKind.SALES_ORDER_NOTES,
+              EntryKind.CREATE_SALES_ORDERS, EntryKind.PROCESS_SALES_QUOTES}
 
 
 def switch(client, connection, credentials, enable: str = "on"):

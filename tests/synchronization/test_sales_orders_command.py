@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from mappings.models import Coupling, JobQueueEntry
+from mappings.models import Coupling
 from synchronization.leadtocash import jobs as leadtocash_jobs
-from synchronization.models import JobStatus, SalesReceivablesSetup, SyncJob
+from synchronization.models import JobQueueEntry, JobStatus, SalesReceivablesSetup, SyncJob
 from tests.fixtures import worker
 from tests.synchronization.leadtocash_support import (
     order_integration,

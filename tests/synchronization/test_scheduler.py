@@ -5,9 +5,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from mappings.models import EntryStatus, JobQueueEntry
 from synchronization import jobs, scheduler
-from synchronization.models import JobStatus, SyncJob, SyncMode
+from synchronization.models import EntryStatus, JobQueueEntry, JobStatus, SyncJob, SyncMode
 from synchronization.worker import TICK_LOCK
 from tests.fixtures.worker import wait_for
 from tests.synchronization.engine_support import (
@@ -34,7 +33,7 @@ def only(connection, *names):
 
 def run_started(entry: JobQueueEntry) -> list[SyncJob]:
     entry.refresh_from_db()
-    started = list(SyncJob.objects.filter(pk__in=entry.last_job_ids).order_by("pk"))
+    started = list(scheduler.last_run_jobs(entry).order_by("pk"))
     for job in started:
         jobs.run(job.pk)
     entry.refresh_from_db()

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from synchronization.queue import JobQueueEntry
+from synchronization.models import JobQueueEntry
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 WIDTHS = [(1366, 768), (390, 844)]

@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from mappings.models import IntegrationTableMapping, JobQueueEntry
-from synchronization.models import JobStatus, SyncJob
+from mappings.models import IntegrationTableMapping
+from synchronization.models import JobQueueEntry, JobStatus, SyncJob
 from tests.fixtures import worker
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]

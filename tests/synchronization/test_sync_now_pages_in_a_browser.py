@@ -2,8 +2,8 @@
 
 import pytest
 
-from mappings.models import IntegrationTableMapping, JobQueueEntry
-from synchronization.models import JobStatus, SyncJob
+from mappings.models import IntegrationTableMapping
+from synchronization.models import JobQueueEntry, JobStatus, SyncJob
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

@@ -13,8 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from connection.models import ConnectionSetup
-from mappings.models import JobKind as EntryKind
-from synchronization.reconcile_report import ReconcileReport  # noqa: F401  (registered and found here)
+from synchronization.models.queue import EntryKind, JobQueueEntry
 
 
 class JobStatus(models.TextChoices):
@@ -117,6 +116,11 @@ class SyncJob(models.Model):
     started_by = models.CharField(max_length=150, blank=True)
     resumed_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="resumed_by"
+    )
+    # The job queue entry whose run started this job (a resumed job keeps it): the scheduler
+    # settles the entry from its jobs when they end.
+    queue_entry = models.ForeignKey(
+        JobQueueEntry, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
     )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     started_at = models.DateTimeField("Start Date/Time", null=True, blank=True)
@@ -309,185 +313,3 @@ class SyncError(models.Model):
         return f"{self.source_label or self.source_id}: {self.message[:80]}"
 
 
-# -- Lead to cash (sales order integration) ------------------------------------------------
-class WriteInProductType(models.TextChoices):
-    ITEM = "Item", "Item"
-    RESOURCE = "Resource", "Resource"
-
-
-class SalesReceivablesSetup(models.Model):
-    """Sales & Receivables Setup (311), the fields Sales order integration reads.
-
-    Sales order lines without a registered product (write-in products) are created in Business
-    Central as this item or resource, so such sales can still be analysed.
-    """
-
-    connection = models.OneToOneField(ConnectionSetup, on_delete=models.CASCADE,
-                                      related_name="sales_receivables_setup")
-    write_in_product_type = models.CharField(
-        "Write-in Product Type", max_length=10, choices=WriteInProductType.choices,
-        default=WriteInProductType.ITEM)
-    write_in_product_no = models.CharField(
-        "Write-in Product No.", max_length=20, blank=True,
-        help_text="The item or resource that Sales order lines with a write-in product post to.")
-
-    class Meta:
-        verbose_name = "Sales & Receivables Setup"
-
-    def __str__(self) -> str:
-        return f"Sales & Receivables Setup of {self.connection}"
-
-    @classmethod
-    def of(cls, connection: ConnectionSetup) -> "SalesReceivablesSetup":
-        """The setup of a connection (created blank on first use)."""
-        setup, _ = cls.objects.get_or_create(connection=connection)
-        return setup
-
-
-class ProcessedQuote(models.Model):
-    """A Sales quote made into a Business Central sales quote; later revisions update it."""
-
-    connection = models.ForeignKey(ConnectionSetup, on_delete=models.CASCADE,
-                                   related_name="processed_quotes")
-    quote_number = models.CharField("Quote ID", max_length=100)
-    revision = models.PositiveIntegerField("Revision ID", default=0)
-    sales_id = models.UUIDField("CRM ID")
-    bc_id = models.UUIDField("Integration ID")
-    bc_number = models.CharField("No.", max_length=20, blank=True)
-    processed_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-processed_at"]
-        constraints = [models.UniqueConstraint(fields=["connection", "quote_number"],
-                                               name="one_bc_quote_per_sales_quote")]
-
-    def __str__(self) -> str:
-        return f"{self.quote_number} rev. {self.revision} -> {self.bc_number}"
-
-
-class RunStatus(models.TextChoices):
-    """A full synchronization run as a whole; only an In Process run holds the lock."""
-
-    RUNNING = "running", "In Process"
-    FINISHED = "finished", "Finished"
-    # Ended, but a line ended with Error or was cancelled, or could not start because of one.
-    FAILED = "failed", "Finished with errors"
-    CANCELLED = "cancelled", "Cancelled"
-
-
-# The lock of a full synchronization expires after this long, whatever its jobs are doing.
-FULL_SYNC_LOCK = timedelta(hours=24)
-
-
-class FullSyncRun(models.Model):
-    """One full synchronization (or dry run) of a connection: the CRM Full Synch. Review page.
-
-    Only one run per connection is In Process at a time (the database enforces it); the run
-    holds that lock until it ends, its lock expires (24 h) or its workers are gone.
-    """
-
-    connection = models.ForeignKey(ConnectionSetup, on_delete=models.CASCADE,
-                                   related_name="full_sync_runs")
-    dry_run = models.BooleanField("Dry run", default=False)
-    status = models.CharField(max_length=20, choices=RunStatus.choices,
-                              default=RunStatus.RUNNING, db_index=True)
-    started_by = models.CharField(max_length=150, blank=True)
-    created_at = models.DateTimeField("Start Date/Time", default=timezone.now, db_index=True)
-    finished_at = models.DateTimeField("Finish Date/Time", null=True, blank=True)
-    lock_expires_at = models.DateTimeField(null=True, blank=True)
-    # The answer to "keep Synch. Only Coupled Records lifted?": None until asked (restored).
-    keep_lifted = models.BooleanField(null=True, blank=True)
-    message = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(fields=["connection"], condition=models.Q(status="running"),
-                                    name="one_running_full_sync_per_connection"),
-        ]
-
-    def __str__(self) -> str:
-        kind = "Dry run" if self.dry_run else "Full synchronization"
-        return f"{kind} #{self.pk} ({self.get_status_display()})"
-
-    @property
-    def is_running(self) -> bool:
-        return self.status == RunStatus.RUNNING
-
-
-class LineStatus(models.TextChoices):
-    """Job Queue Entry Status of a review line (BC: ' ,Ready,In Process,Error,On Hold,Finished)."""
-
-    BLANK = "", " "
-    READY = "ready", "Ready"
-    IN_PROCESS = "in_process", "In Process"
-    ERROR = "error", "Error"
-    CANCELLED = "cancelled", "Cancelled"
-    FINISHED = "finished", "Finished"
-
-
-LINE_ACTIVE = (LineStatus.READY, LineStatus.IN_PROCESS)
-LINE_ENDED = (LineStatus.ERROR, LineStatus.CANCELLED, LineStatus.FINISHED)
-
-
-class FullSyncLine(models.Model):
-    """CRM Full Synch. Review Line (5373): one mapping of a run, its jobs and its place in line.
-
-    The jobs (one per direction) carry ``full_sync_line`` in their parameters; ``job_ids`` keeps
-    the ones this line started (a job resumed after a worker crash replaces its original).
-    """
-
-    run = models.ForeignKey(FullSyncRun, on_delete=models.CASCADE, related_name="lines")
-    mapping = models.ForeignKey("mappings.IntegrationTableMapping", null=True, blank=True,
-                                on_delete=models.SET_NULL, related_name="full_sync_lines")
-    name = models.CharField("Name", max_length=20)
-    position = models.PositiveIntegerField(default=0)
-    wave = models.PositiveIntegerField(default=1)
-    dependency_filter = models.CharField("Dependency Filter", max_length=250, blank=True)
-    direction = models.CharField("Direction", max_length=20, blank=True)
-    status = models.CharField("Job Queue Entry Status", max_length=20, blank=True,
-                              choices=LineStatus.choices, default=LineStatus.BLANK)
-    message = models.TextField(blank=True)
-    job_ids = models.JSONField(default=list, blank=True)
-    bc_count = models.PositiveIntegerField(null=True, blank=True)
-    sales_count = models.PositiveIntegerField(null=True, blank=True)
-    recommendation = models.CharField("Initial Synch Recommendation", max_length=40, blank=True)
-    # Synch. Only Coupled Records as it was before this line lifted it, and whether it still is.
-    only_coupled_before = models.BooleanField(null=True, blank=True)
-    lifted = models.BooleanField(default=False)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["run", "position", "pk"]
-        constraints = [
-            models.UniqueConstraint(fields=["run", "name"], name="full_sync_line_name_unique"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.get_status_display().strip() or 'not started'})"
-
-    def depends_on(self) -> list[str]:
-        return [n.strip() for n in self.dependency_filter.split("|") if n.strip()]
-
-
-class NoteCoupling(models.Model):
-    """CRM Annotation Coupling: a note (BC Record Link) of a coupled sales order and the Sales
-    annotation it was synchronized with, so each note crosses once in either direction."""
-
-    connection = models.ForeignKey(ConnectionSetup, on_delete=models.CASCADE,
-                                   related_name="note_couplings")
-    link_id = models.PositiveBigIntegerField("Record Link ID")
-    annotation_id = models.UUIDField("CRM Annotation ID")
-    sales_order_id = models.UUIDField("CRM Sales Order ID")
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["connection", "link_id"], name="note_link_once"),
-            models.UniqueConstraint(fields=["connection", "annotation_id"],
-                                    name="note_annotation_once"),
-        ]
-
-    def __str__(self) -> str:
-        return f"Record Link {self.link_id} <-> annotation {self.annotation_id}"

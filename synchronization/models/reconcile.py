@@ -1,5 +1,4 @@
-"""The stored result of a reconciliation check (a model of its own module: models.py is
-long enough; models.py imports it, so Django and callers find it there)."""
+"""The stored result of a reconciliation check: what both systems held for one mapping."""
 
 from django.db import models
 from django.utils import timezone
