@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from synchronization import reconcile, reconcile_repair
-from synchronization.tables import bc_record, sales_record
+from synchronization.listing import bc_record, sales_record
 
 
 @dataclass(frozen=True)

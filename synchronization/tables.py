@@ -1,195 +1,222 @@
-"""What the list pages show besides rows: counter columns, pages, and the daily chart.
-
-The chart is drawn server-side as inline SVG from one aggregate query, so it needs no script and
-shows in any browser.
-"""
+"""The tables of the jobs and errors lists (django-tables2, see connection/lists/tables.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, timedelta
-from urllib.parse import quote, urlencode
+import django_tables2 as tables
+from django.utils.safestring import mark_safe
 
-from django import forms
-from django.core.paginator import Page, Paginator
-from django.db.models import F, QuerySet, Sum
-from django.db.models.functions import TruncDate
-from django.http import HttpRequest
-from django.utils import timezone
-
+from connection.lists.tables import SELECT, BaseTable, register
+from mappings.tables import NUM, CouplingRowsTable, result_badge, short_direction
+from synchronization.listing import COUNTER_COLUMNS, format_duration
 from synchronization.models import SyncDirection
 
-# (field, caption) of SyncJob counters, in BC's column order; captions link to the errors.
-COUNTER_COLUMNS = (
-    ("inserted", "Inserted"), ("modified", "Modified"), ("deleted", "Deleted"),
-    ("unchanged", "Unchanged"), ("skipped", "Skipped"), ("failed", "Failed"),
-    ("conflicts", "Conflicts"),
-)
-CHART_DAYS = 14
+CELLS = "synchronization/cells/"
+DASH = "\N{EN DASH}"
 
 
-class PageForm(forms.Form):
-    page = forms.IntegerField(min_value=1, required=False)
+def counter(field: str, caption: str) -> tables.Column:
+    """A counter column; skipped, failed and conflicts link to the records behind them."""
+    if field in ("skipped", "failed", "conflicts"):
+        return tables.TemplateColumn(verbose_name=caption, attrs=NUM,
+                                     template_name=f"{CELLS}job_{field}.html")
+    return tables.Column(verbose_name=caption, attrs=NUM)
 
 
-def paginate(request: HttpRequest, items, per_page: int) -> tuple[Page, str]:
-    """The requested page of ``items`` and, for a page number that makes no sense, a message."""
-    form = PageForm(request.GET)
-    number = form.cleaned_data.get("page") if form.is_valid() else None
-    problem = "" if form.is_valid() else "The page number was not understood; page 1 is shown."
-    paginator = Paginator(items, per_page)
-    if number and number > paginator.num_pages:
-        problem = f"There are only {paginator.num_pages} pages; the last is shown."
-        number = paginator.num_pages
-    return paginator.get_page(number or 1), problem
+CAPTIONS = dict(COUNTER_COLUMNS)
 
 
-@dataclass(frozen=True)
-class Day:
-    """Records synchronized and failed on one day."""
+@register
+class JobTable(BaseTable):
+    """Integration Synchronization Jobs, newest first."""
 
-    day: date
-    synced: int
-    failed: int
+    name = "jobs"
+    caption = "Integration Synchronization Jobs"
+    default_columns = ("finished_at", "job_name", "direction", "status", "inserted", "modified",
+                       "deleted", "unchanged", "skipped", "failed", "duration", "message")
+    always = ("started_at",)
+    sticky_start = "started_at"
 
+    started_at = tables.TemplateColumn(
+        verbose_name="Start Date/Time", order_by=("created_at", "id"),
+        template_code='<a class="nowrap" href="{% url "synchronization:job" record.pk %}">'
+                      '{{ record.started_at|default:record.created_at|date:"Y-m-d H:i" }}</a>')
+    finished_at = tables.DateTimeColumn(verbose_name="Finish Date/Time", format="Y-m-d H:i",
+                                        attrs={"td": {"class": "nowrap"}})
+    job_name = tables.Column(verbose_name="Name", accessor="mapping_name", empty_values=(),
+                             order_by=("mapping_name", "kind"))
+    direction = tables.Column(verbose_name="Direction")
+    status = tables.TemplateColumn(verbose_name="Status", template_name=f"{CELLS}job_status.html")
+    inserted = counter("inserted", CAPTIONS["inserted"])
+    modified = counter("modified", CAPTIONS["modified"])
+    deleted = counter("deleted", CAPTIONS["deleted"])
+    unchanged = counter("unchanged", CAPTIONS["unchanged"])
+    skipped = counter("skipped", CAPTIONS["skipped"])
+    failed = counter("failed", CAPTIONS["failed"])
+    conflicts = counter("conflicts", CAPTIONS["conflicts"])
+    duration = tables.Column(verbose_name="Duration", attrs=NUM, orderable=False,
+                             empty_values=())
+    records_per_second = tables.Column(verbose_name="Records/s", attrs=NUM, orderable=False,
+                                       empty_values=())
+    message = tables.TemplateColumn(verbose_name="Message", orderable=False,
+                                    template_name=f"{CELLS}job_message.html",
+                                    attrs={"td": {"class": "job-message"}})
 
-@dataclass(frozen=True)
-class Bar:
-    """One bar of the chart, in SVG user units."""
+    class Meta(BaseTable.Meta):
+        attrs = {"class": "list job-list"}
+        sequence = ("started_at", "finished_at", "job_name", "direction", "status",
+                    *(field for field, _ in COUNTER_COLUMNS), "duration",
+                    "records_per_second", "message")
+        empty_text = "No jobs match these filters."
 
-    x: float
-    y: float
-    height: float
-    value: int
-    kind: str  # "synced" or "failed": the CSS class and the word of the tooltip
+    def render_job_name(self, record) -> str:
+        return record.name
 
+    def value_job_name(self, record) -> str:
+        return record.name
 
-@dataclass(frozen=True)
-class Column:
-    """A day's pair of bars and its label."""
+    def render_direction(self, record):
+        return short_direction(record.direction, record.get_direction_display())
 
-    day: Day
-    bars: tuple[Bar, ...]  # synced, failed
-    label_x: float
-    show_label: bool
+    def value_direction(self, record) -> str:
+        return record.get_direction_display()
 
+    def render_duration(self, record) -> str:
+        return format_duration(record.duration) or "-"
 
-@dataclass(frozen=True)
-class Chart:
-    columns: list[Column]
-    width: int
-    height: int
-    bar_width: float
-    baseline: float
-    peak: int
+    def render_records_per_second(self, record) -> str:
+        rate = record.records_per_second
+        return "-" if rate is None else f"{rate:.1f}"
 
-    @property
-    def total_synced(self) -> int:
-        return sum(c.day.synced for c in self.columns)
-
-    @property
-    def total_failed(self) -> int:
-        return sum(c.day.failed for c in self.columns)
-
-
-def daily_outcomes(jobs: QuerySet, days: int = CHART_DAYS) -> list[Day]:
-    """Per calendar day of the last ``days``: records written (inserted, modified, deleted) and
-    records failed, summed in one query; days without jobs are zero."""
-    today = timezone.localdate()
-    first = today - timedelta(days=days - 1)
-    rows = (jobs.filter(created_at__date__gte=first).annotate(day=TruncDate("created_at"))
-            .values("day")
-            .annotate(synced=Sum(F("inserted") + F("modified") + F("deleted")),
-                      failed=Sum("failed"))
-            .order_by())
-    found = {row["day"]: row for row in rows}
-    return [Day(day, found.get(day, {}).get("synced") or 0, found.get(day, {}).get("failed") or 0)
-            for day in (first + timedelta(days=n) for n in range(days))]
-
-
-def chart(days: list[Day], width: int = 560, height: int = 120) -> Chart:
-    """Bar geometry: a pair of bars (synced, failed) per day, scaled to the busiest day."""
-    peak = max([max(d.synced, d.failed) for d in days] + [1])
-    slot = width / max(len(days), 1)
-    bar = round(slot * 0.38, 1)
-    baseline = height - 16  # room for the day labels under the bars
-
-    def place(n: int, day: Day) -> Column:
-        left = n * slot + slot * 0.1
-        bars = tuple(Bar(round(left + i * bar, 1), round(baseline - h, 1), h, value, kind)
-                     for i, (value, kind) in enumerate(((day.synced, "synced"),
-                                                        (day.failed, "failed")))
-                     for h in [round(baseline * value / peak, 1)])
-        # Every other label, so fourteen dates fit under a narrow chart.
-        return Column(day, bars, round(n * slot + slot / 2, 1), (len(days) - 1 - n) % 2 == 0)
-
-    return Chart([place(n, d) for n, d in enumerate(days)], width, height, bar, baseline, peak)
+    def value_message(self, record) -> str:
+        if record.parameters.get("dry_run"):
+            forecast = (record.result or {}).get("forecast") or {}
+            counted = ", ".join(f"{key} {value}" for key, value in sorted(forecast.items()))
+            return f"Dry run: {counted or 'nothing to do'}. {record.message}".strip()
+        return record.message
 
 
-@dataclass(frozen=True)
-class RecordLink:
-    """A record on one side: its id, and a URL that opens it when the connection has one."""
-
-    record_id: str
-    url: str = ""
-
-
-def bc_record(connection, mapping, record_id: str) -> RecordLink | None:
-    """The BC record in the web client: table ``bc_table_id`` filtered on its SystemId."""
-    if not record_id:
-        return None
-    base = getattr(connection, "web_client_url", "")
-    if not (base and mapping and mapping.bc_table_id):
-        return RecordLink(record_id)
-    query = urlencode({"company": connection.bc_company_name, "table": mapping.bc_table_id,
-                       "filter": f"'SystemId' IS '{record_id}'"}, quote_via=quote)
-    return RecordLink(record_id, f"{base}{'&' if '?' in base else '?'}{query}")
+def record_ids(error) -> tuple[str, str]:
+    """(Business Central id, Sales id) of an error's record, by the job's direction."""
+    if error.direction == SyncDirection.FROM_SALES:
+        return error.destination_id, error.source_id
+    return error.source_id, error.destination_id
 
 
-def sales_record(connection, mapping, record_id: str) -> RecordLink | None:
-    """The Sales row in its app: ``<url>/main.aspx?pagetype=entityrecord&etn=..&id=..``."""
-    if not record_id:
-        return None
-    base = getattr(connection, "server_address", "")
-    if not (base and mapping and mapping.sales_entity):
-        return RecordLink(record_id)
-    query = urlencode({"pagetype": "entityrecord", "etn": mapping.sales_entity,
-                       "id": record_id})
-    return RecordLink(record_id, f"{base.rstrip('/')}/main.aspx?{query}")
+LINK = "synchronization/_record_link.html"
 
 
-def link_error_records(errors, connection) -> None:
-    """Give each error ``bc_record`` and ``sales_record`` links, by the job's direction."""
-    for error in errors:
-        to_sales = error.direction != SyncDirection.FROM_SALES
-        bc_id, sales_id = ((error.source_id, error.destination_id) if to_sales
-                           else (error.destination_id, error.source_id))
-        error.bc_record = bc_record(connection, error.mapping, bc_id)
-        error.sales_record = sales_record(connection, error.mapping, sales_id)
+@register
+class ErrorTable(BaseTable):
+    """Integration Synchronization Errors, newest first; both records link to their pages."""
+
+    name = "errors"
+    caption = "Integration Synchronization Errors"
+    default_columns = ("mapping", "direction", "record", "bc_record", "sales_record", "message",
+                       "job")
+    always = ("select", "created_at")
+    sticky_start = "created_at"
+    not_exported = ("select",)
+
+    select = tables.TemplateColumn(
+        verbose_name=SELECT, orderable=False, empty_values=(),
+        template_code='<input type="checkbox" name="error" value="{{ record.pk }}" '
+                      'form="selection" aria-label="Select error {{ record.pk }}">')
+    created_at = tables.DateTimeColumn(verbose_name="Date/Time", format="Y-m-d H:i:s",
+                                       order_by=("created_at", "id"),
+                                       attrs={"td": {"class": "nowrap"}})
+    mapping = tables.Column(verbose_name="Mapping", accessor="mapping__name")
+    direction = tables.Column(verbose_name="Direction")
+    record = tables.TemplateColumn(verbose_name="Record", accessor="source_label",
+                                   template_name=f"{CELLS}error_record.html")
+    bc_record = tables.TemplateColumn(
+        verbose_name="Business Central", orderable=False, empty_values=(),
+        template_code='{% include "' + LINK + '" with record=record.bc_record %}')
+    sales_record = tables.TemplateColumn(
+        verbose_name="Sales", orderable=False, empty_values=(),
+        template_code='{% include "' + LINK + '" with record=record.sales_record %}')
+    message = tables.TemplateColumn(verbose_name="Error Message", orderable=False,
+                                    template_name=f"{CELLS}error_message.html",
+                                    attrs={"td": {"class": "error-message"}})
+    error_code = tables.TemplateColumn(verbose_name="Code",
+                                       template_name=f"{CELLS}error_code.html")
+    job = tables.TemplateColumn(
+        verbose_name="Job", accessor="job_id", attrs=NUM,
+        template_code='<a href="{% url "synchronization:job" record.job_id %}">'
+                      '{{ record.job_id }}</a>')
+
+    class Meta(BaseTable.Meta):
+        attrs = {"class": "list error-list"}
+        empty_text = "No errors match these filters."
+
+    def render_direction(self, record):
+        return short_direction(record.direction, record.get_direction_display())
+
+    def value_direction(self, record) -> str:
+        return record.get_direction_display()
+
+    def value_bc_record(self, record) -> str:
+        return record_ids(record)[0]
+
+    def value_sales_record(self, record) -> str:
+        return record_ids(record)[1]
+
+    def value_message(self, record) -> str:
+        return record.message
+
+    def value_record(self, record) -> str:
+        return record.source_label
 
 
-def link_coupling_records(couplings, connection) -> None:
-    """Give each coupling ``bc_record`` and ``sales_record`` links."""
-    for coupling in couplings:
-        coupling.bc_record = bc_record(connection, coupling.mapping, str(coupling.bc_id))
-        coupling.sales_record = sales_record(connection, coupling.mapping,
-                                             str(coupling.sales_id))
+@register
+class CoupledErrorTable(CouplingRowsTable):
+    """Coupled Data Synchronization Errors: couplings skipped, failing or in conflict."""
 
+    name = "coupled-errors"
+    caption = "Coupled Data Synchronization Errors"
+    default_columns = ("mapping", "display_name", "bc_record", "sales_record", "skipped",
+                       "last_result", "last_sales_result", "last_error")
+    mapping = tables.Column(verbose_name="Mapping", accessor="mapping__name",
+                            order_by=("mapping__position", "bc_number", "pk"))
+    display_name = tables.Column(verbose_name="Name")
+    bc_record = tables.TemplateColumn(
+        verbose_name="Business Central", orderable=False, empty_values=(),
+        template_code='{% include "' + LINK + '" with record=record.bc_record %}')
+    sales_record = tables.TemplateColumn(
+        verbose_name="Sales", orderable=False, empty_values=(),
+        template_code='{% include "' + LINK + '" with record=record.sales_record %}')
+    skipped = tables.Column(verbose_name="Skipped")
+    last_result = tables.Column(verbose_name="To Business Central")
+    last_sales_result = tables.Column(verbose_name="To Sales")
+    last_error = tables.TemplateColumn(
+        verbose_name="Last error", orderable=False, empty_values=(),
+        attrs={"td": {"class": "error-message"}},
+        template_code='{% if record.open_conflict %}<span class="badge warning">Conflict</span> '
+                      '{{ record.conflict_message }}{% if record.last_error %}<br>{% endif %}'
+                      '{% endif %}{{ record.last_error }}')
 
-def format_duration(duration: timedelta | None) -> str:
-    """``4.2 s``, ``3 min 05 s`` or ``2 h 03 min``: precise for short jobs, short for long."""
-    if duration is None:
-        return ""
-    seconds = duration.total_seconds()
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, second = divmod(int(seconds), 60)
-    if minutes < 60:
-        return f"{minutes} min {second:02d} s"
-    return f"{minutes // 60} h {minutes % 60:02d} min"
+    class Meta(BaseTable.Meta):
+        attrs = {"class": "list coupled-errors"}
+        empty_text = "No coupled records match these filters."
 
+    def render_skipped(self, value: bool):
+        return mark_safe('<span class="badge warning">Skipped</span>') if value else DASH
 
-def describe_jobs(jobs) -> None:
-    """Give each job ``duration_text`` for the tables (the model keeps a timedelta)."""
-    for job in jobs:
-        job.duration_text = format_duration(job.duration)
+    def value_skipped(self, value: bool) -> str:
+        return "Yes" if value else "No"
+
+    def render_last_result(self, record):
+        return result_badge(record.last_result, record.get_last_result_display()) or DASH
+
+    def render_last_sales_result(self, record):
+        return (result_badge(record.last_sales_result, record.get_last_sales_result_display())
+                or DASH)
+
+    def value_bc_record(self, record) -> str:
+        return str(record.bc_id)
+
+    def value_sales_record(self, record) -> str:
+        return str(record.sales_id)
+
+    def value_last_error(self, record) -> str:
+        return " ".join(filter(None, [getattr(record, "conflict_message", ""),
+                                      record.last_error]))

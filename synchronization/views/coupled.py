@@ -16,9 +16,9 @@ from mappings.models import Coupling
 from synchronization import runs
 from synchronization.filtersets import CoupledErrorFilterSet, coupled_errors
 from synchronization.forms import COUPLED_ACTIONS, CoupledActionForm
-from synchronization.list_tables import CoupledErrorTable
+from synchronization.listing import link_coupling_records
 from synchronization.models import ErrorKind, SyncError
-from synchronization.tables import link_coupling_records
+from synchronization.tables import CoupledErrorTable
 from synchronization.views.common import first_error, warn
 
 COUPLINGS_PER_PAGE = 50

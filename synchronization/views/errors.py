@@ -17,9 +17,9 @@ from connection.lists.controls import configure, csv_response, records
 from synchronization import runs
 from synchronization.filtersets import ErrorFilterSet
 from synchronization.forms import DeleteErrorsForm, ErrorSelectionForm
-from synchronization.list_tables import ErrorTable
+from synchronization.listing import link_error_records
 from synchronization.models import SyncError
-from synchronization.tables import link_error_records
+from synchronization.tables import ErrorTable
 from synchronization.views.common import first_error, warn
 
 ERRORS_PER_PAGE = 50

@@ -15,8 +15,8 @@ from synchronization import fullsync, fullsync_counts, fullsync_review, recommen
 from synchronization.fullsync import FULL_SYNC_KIND
 from synchronization.fullsync_forms import ConnectionForm, KeepLiftedForm, RunForm, StartForm
 from synchronization.initial_sync import INITIAL_SYNC_KIND
+from synchronization.listing import COUNTER_COLUMNS, format_duration
 from synchronization.models import ACTIVE_STATUSES, FullSyncRun, SyncJob
-from synchronization.tables import COUNTER_COLUMNS, format_duration
 from synchronization.views.common import first_error
 
 # htmx stops polling when a response has this status (https://htmx.org/docs/#polling).

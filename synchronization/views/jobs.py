@@ -12,9 +12,7 @@ from connection.access import administrator_required
 from connection.current import get_current_connection
 from connection.lists.controls import configure, csv_response, records
 from synchronization.filtersets import JobFilterSet
-from synchronization.list_tables import JobTable
-from synchronization.models import JobStatus, SyncJob
-from synchronization.tables import (
+from synchronization.listing import (
     COUNTER_COLUMNS,
     chart,
     daily_outcomes,
@@ -22,6 +20,8 @@ from synchronization.tables import (
     link_error_records,
     paginate,
 )
+from synchronization.models import JobStatus, SyncJob
+from synchronization.tables import JobTable
 from synchronization.views.common import jobs_of, warn
 
 JOBS_PER_PAGE = 50

@@ -200,7 +200,7 @@ def test_an_unknown_job_is_404(admin_client, customer):
 
 
 def test_the_chart_stays_inside_its_box_and_is_empty_without_jobs(admin_client, customer):
-    from synchronization.tables import Day, chart
+    from synchronization.listing import Day, chart
 
     empty = admin_client.get("/sync/jobs/").context["chart"]
     assert (empty.total_synced, empty.total_failed) == (0, 0)
