@@ -160,16 +160,8 @@ class OptionRun:
         message = getattr(problem, "message", None) or str(problem)
         SyncError.objects.create(
             job=self.job, mapping=self.mapping, direction=self.job.direction, source_id=bc_id,
-            source_label=code, message=str(message)[:2048],
-            error_code=str(getattr(problem, "code", ""))[:100],
-            correlation_id=str(getattr(problem, "correlation_id", ""))[:100],
-            request=_request_of(problem))
+            source_label=code, message=str(message)[:2048], **SyncError.details_of(problem))
         self.lines.append({"code": code, "outcome": "failed", "message": str(message)})
-
-
-def _request_of(problem: Any) -> str:
-    method, url = getattr(problem, "method", ""), getattr(problem, "url", "")
-    return f"{method} {url}".strip()[:500] if method else str(getattr(problem, "request", ""))
 
 
 def run_option_job(job: SyncJob) -> dict[str, Any]:

@@ -105,6 +105,14 @@ def record_ids(error) -> tuple[str, str]:
 LINK = "synchronization/_record_link.html"
 
 
+def record_link(caption: str, attribute: str) -> tables.TemplateColumn:
+    """A link to the row's record in one service: ``record.<attribute>``, set on the page's rows
+    by ``listing.link_error_records`` / ``link_coupling_records``."""
+    return tables.TemplateColumn(
+        verbose_name=caption, orderable=False, empty_values=(),
+        template_code='{% include "' + LINK + '" with record=record.' + attribute + " %}")
+
+
 @register
 class ErrorTable(BaseTable):
     """Integration Synchronization Errors, newest first; both records link to their pages."""
@@ -128,12 +136,8 @@ class ErrorTable(BaseTable):
     direction = tables.Column(verbose_name="Direction")
     record = tables.TemplateColumn(verbose_name="Record", accessor="source_label",
                                    template_name=f"{CELLS}error_record.html")
-    bc_record = tables.TemplateColumn(
-        verbose_name="Business Central", orderable=False, empty_values=(),
-        template_code='{% include "' + LINK + '" with record=record.bc_record %}')
-    sales_record = tables.TemplateColumn(
-        verbose_name="Sales", orderable=False, empty_values=(),
-        template_code='{% include "' + LINK + '" with record=record.sales_record %}')
+    bc_record = record_link("Business Central", "bc_record")
+    sales_record = record_link("Sales", "sales_record")
     message = tables.TemplateColumn(verbose_name="Error Message", orderable=False,
                                     template_name=f"{CELLS}error_message.html",
                                     attrs={"td": {"class": "error-message"}})
@@ -178,12 +182,8 @@ class CoupledErrorTable(CouplingRowsTable):
     mapping = tables.Column(verbose_name="Mapping", accessor="mapping__name",
                             order_by=("mapping__position", "bc_number", "pk"))
     display_name = tables.Column(verbose_name="Name")
-    bc_record = tables.TemplateColumn(
-        verbose_name="Business Central", orderable=False, empty_values=(),
-        template_code='{% include "' + LINK + '" with record=record.bc_record %}')
-    sales_record = tables.TemplateColumn(
-        verbose_name="Sales", orderable=False, empty_values=(),
-        template_code='{% include "' + LINK + '" with record=record.sales_record %}')
+    bc_record = record_link("Business Central", "bc_record")
+    sales_record = record_link("Sales", "sales_record")
     skipped = tables.Column(verbose_name="Skipped")
     last_result = tables.Column(verbose_name="To Business Central")
     last_sales_result = tables.Column(verbose_name="To Sales")

@@ -102,7 +102,7 @@ def each_document(job: SyncJob, ids: list[str], convert: Callable[[str], Created
         try:
             created = convert(sales_id)
         except (ConversionError, ClientError) as exc:
-            record_error(job, sales_id, str(exc), entity_set)
+            record_error(job, sales_id, exc, entity_set)
             job.add(failed=1)
             continue
         numbers[sales_id] = created.number
@@ -110,6 +110,7 @@ def each_document(job: SyncJob, ids: list[str], convert: Callable[[str], Created
     return {"created": numbers}
 
 
-def record_error(job: SyncJob, sales_id: str, message: str, label: str) -> None:
+def record_error(job: SyncJob, sales_id: str, problem: Exception, label: str) -> None:
     SyncError.objects.create(job=job, direction=SyncDirection.FROM_SALES, source_id=sales_id,
-                             source_label=f"{label}({sales_id})"[:250], message=message[:2048])
+                             source_label=f"{label}({sales_id})"[:250],
+                             message=str(problem)[:2048], **SyncError.details_of(problem))

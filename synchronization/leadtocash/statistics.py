@@ -186,16 +186,16 @@ class StatisticsPage:
         for (coupling, _operation, _kind), result in zip(plans, results, strict=True):
             if not result.ok and coupling.pk not in failed:
                 failed.add(coupling.pk)
-                self._fail(coupling, result.error_message or f"HTTP {result.status}")
+                self._fail(coupling, result.error_message or f"HTTP {result.status}", result)
         rows = {c.pk for c, _o, kind in plans if kind == "row"}
         self.job.add(modified=len(rows - failed))
 
-    def _fail(self, coupling: Coupling, message: str) -> None:
+    def _fail(self, coupling: Coupling, message: str, problem: object = None) -> None:
         SyncError.objects.create(job=self.job, mapping=coupling.mapping, coupling=coupling,
                                  direction=SyncDirection.TO_SALES, source_id=str(coupling.bc_id),
                                  destination_id=str(coupling.sales_id),
                                  source_label=f"{coupling.bc_number} {coupling.display_name}"
-                                 [:250], message=message)
+                                 [:250], message=message, **SyncError.details_of(problem))
         self.job.add(failed=1)
 
 

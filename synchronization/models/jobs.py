@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import F
 from django.utils import timezone
 
+from connection.clients.errors import describe_request
 from connection.models import ConnectionSetup
 from synchronization.models.queue import EntryKind, JobQueueEntry
 
@@ -311,5 +312,17 @@ class SyncError(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source_label or self.source_id}: {self.message[:80]}"
+
+    @staticmethod
+    def details_of(problem: object) -> dict[str, str]:
+        """Where a failure happened, as this model's columns: the service's error code, the
+        correlation id Microsoft support asks for and the failing request (``METHOD address``)
+        of a client error or a failed batch operation; blank where ``problem`` has none."""
+        method, url = getattr(problem, "method", ""), getattr(problem, "url", "")
+        request = describe_request(method, url) if method else getattr(problem, "request", "")
+        code = getattr(problem, "code", "") or getattr(problem, "error_code", "")
+        return {"error_code": str(code or "")[:100],
+                "correlation_id": str(getattr(problem, "correlation_id", "") or "")[:100],
+                "request": str(request or "")[:500]}
 
 
