@@ -1,9 +1,8 @@
 """Reading both sides of a mapping through the service clients (preview, search, matching).
 
-The clients of a connection come from :mod:`connection.services`; tests and tools may register
-clients for a connection with :func:`use_clients`. Tables the API v2.0 lacks (resources, price
-groups, sales prices, shipping agents) are read from OData V4 pages, whose ``SystemId`` is
-returned as ``id`` like an API record. Every failure becomes
+The clients of a connection come from :mod:`connection.services`. Tables the API v2.0 lacks
+(resources, price groups, sales prices, shipping agents) are read from OData V4 pages, whose
+``SystemId`` is returned as ``id`` like an API record. Every failure becomes
 :class:`RemoteUnavailable` with a message a person can act on.
 """
 
@@ -18,7 +17,6 @@ from mappings import catalogues
 from mappings.filters import FilterError, Translation
 from mappings.sales_filters import SalesFilter, sales_filter
 
-_REGISTERED: dict[int, tuple[Any, Any]] = {}
 SAMPLE_SIZE = 5
 COUNT_LIMIT = 5000  # Dataverse stops counting at 5,000; the preview says "5,000 or more"
 
@@ -27,19 +25,8 @@ class RemoteUnavailable(Exception):
     """A service could not be asked (no clients yet, bad credentials, service error)."""
 
 
-def use_clients(connection, business_central: Any, dataverse: Any) -> None:
-    """Use these clients for ``connection`` (tests, scripts) instead of the factory."""
-    _REGISTERED[connection.pk] = (business_central, dataverse)
-
-
-def forget_clients(connection) -> None:
-    _REGISTERED.pop(connection.pk, None)
-
-
 def clients(connection) -> tuple[Any, Any]:
     """(Business Central client, Dataverse client) of a connection."""
-    if connection.pk in _REGISTERED:
-        return _REGISTERED[connection.pk]
     from connection import services
 
     try:

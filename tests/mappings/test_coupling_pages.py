@@ -1,36 +1,35 @@
-"""Couplings list, set up, delete, and match-based coupling (with in-memory clients)."""
+"""Couplings list, set up, delete, and match-based coupling (against the sandbox, over HTTPS)."""
 
 import uuid
 
 import pytest
 
-from mappings import remote
+from connection import services
 from mappings.matching import MatchField, MatchOptions, run_match_based_coupling
 from mappings.models import Coupling, SyncResult
-from tests.mappings.fake_clients import FakeBusinessCentral, FakeDataverse
-
-ADATUM, TREY, ALPINE, NOBODY = (str(uuid.uuid4()) for _ in range(4))
-BC_CUSTOMERS = [
-    {"id": ADATUM, "number": "10000", "displayName": "Adatum Corporation", "blocked": " "},
-    {"id": TREY, "number": "20000", "displayName": "Trey Research", "blocked": " "},
-    {"id": ALPINE, "number": "30000", "displayName": "Alpine Ski House", "blocked": " "},
-    {"id": NOBODY, "number": "40000", "displayName": "School of Fine Art", "blocked": " "},
-]
-ACCOUNT_A, ACCOUNT_T, ACCOUNT_X1, ACCOUNT_X2 = (str(uuid.uuid4()) for _ in range(4))
-ACCOUNTS = [
-    {"accountid": ACCOUNT_A, "name": "ADATUM CORPORATION", "statecode": 0, "customertypecode": 3},
-    {"accountid": ACCOUNT_T, "name": "Trey Research", "statecode": 0, "customertypecode": 3},
-    {"accountid": ACCOUNT_X1, "name": "Alpine Ski House", "statecode": 0, "customertypecode": 3},
-    {"accountid": ACCOUNT_X2, "name": "Alpine Ski House", "statecode": 0, "customertypecode": 3},
-]
+from tests.mappings.sandbox_clients import connect_to_sandbox
 
 
 @pytest.fixture
-def fake_clients(connection):
-    remote.use_clients(connection, FakeBusinessCentral({"customers": BC_CUSTOMERS}),
-                       FakeDataverse({"accounts": ACCOUNTS}))
-    yield
-    remote.forget_clients(connection)
+def live(connection, sandbox_clean):
+    """The connection reads the sandbox's demo customers and accounts, over HTTPS."""
+    connect_to_sandbox(connection, sandbox_clean)
+    return sandbox_clean
+
+
+def bc_customer(connection, name: str) -> dict:
+    customers = services.business_central_client(connection).query("customers")
+    return next(c for c in customers if c["displayName"] == name)
+
+
+def account_id(connection, name: str) -> str:
+    accounts = services.dataverse_client(connection).query("accounts", select=["name"])
+    return next(a["accountid"] for a in accounts if a["name"] == name)
+
+
+def add_account(connection, name: str) -> str:
+    return services.dataverse_client(connection).create(
+        "accounts", {"name": name, "customertypecode": 3})
 
 
 def couple(mapping, number="", name="", **fields):
@@ -66,13 +65,13 @@ def test_bad_coupling_filters_are_not_a_500(admin_client, defaults):
     assert response.context["filterset"].errors
 
 
-def test_set_up_coupling_and_refuse_a_second_one(admin_client, defaults, fake_clients):
+def test_set_up_coupling_and_refuse_a_second_one(admin_client, defaults, connection, live):
     customer = defaults["CUSTOMER"]
     page = admin_client.get(f"/mappings/{customer.pk}/couplings/new/?start=sales&search=Trey")
-    # The in-memory client ignores the search, so the list is every account, unfiltered.
-    assert [r.name for r in page.context["picker"].start.results][:1] == ["ADATUM CORPORATION"]
-    data = {"bc_id": TREY, "bc_number": "20000", "display_name": "Trey Research",
-            "sales_id": ACCOUNT_T}
+    assert [r.name for r in page.context["picker"].start.results] == ["Trey Research"]
+    trey = bc_customer(connection, "Trey Research")
+    data = {"bc_id": trey["id"], "bc_number": trey["number"], "display_name": "Trey Research",
+            "sales_id": account_id(connection, "Trey Research")}
     assert admin_client.post(f"/mappings/{customer.pk}/couplings/new/", data).status_code == 302
     again = admin_client.post(f"/mappings/{customer.pk}/couplings/new/", data)
     assert again.status_code == 200
@@ -118,40 +117,48 @@ def test_viewers_cannot_change_couplings(viewer_client, defaults):
     assert viewer_client.get(f"/mappings/{customer.pk}/match/").status_code == 403
 
 
-def test_matching_couples_unique_matches_and_reports_the_rest(defaults, fake_clients):
+def test_matching_couples_unique_matches_and_reports_the_rest(defaults, connection, live):
     customer = defaults["CUSTOMER"]
-    already = Coupling.objects.create(mapping=customer, bc_id=uuid.UUID(TREY),
-                                      sales_id=uuid.UUID(ACCOUNT_T))
+    trey = bc_customer(connection, "Trey Research")
+    Coupling.objects.create(mapping=customer, bc_id=uuid.UUID(trey["id"]),
+                            sales_id=uuid.UUID(account_id(connection, "Trey Research")))
+    add_account(connection, "Alpine Ski House")  # now two accounts have that name
     log = run_match_based_coupling(customer, MatchOptions(
         (MatchField("displayName", "name", case_sensitive=False),)))
-    outcomes = {line.number: line.outcome for line in log.lines}
-    assert outcomes == {"10000": "Matched", "20000": "Already coupled",
-                        "30000": "Several matches", "40000": "No match"}
-    assert log.counts["Matched"] == 1
-    assert customer.couplings.get(bc_id=uuid.UUID(ADATUM)).sales_id == uuid.UUID(ACCOUNT_A)
-    assert customer.couplings.count() == 2
-    assert already.pk
+    outcomes = {line.name: line.outcome for line in log.lines}
+    assert {name: outcomes[name] for name in ("Adatum Corporation", "Trey Research",
+                                               "Alpine Ski House", "School of Fine Art")} == {
+        "Adatum Corporation": "Matched", "Trey Research": "Already coupled",
+        "Alpine Ski House": "Several matches", "School of Fine Art": "No match"}
+    adatum = bc_customer(connection, "Adatum Corporation")
+    assert customer.couplings.get(bc_id=uuid.UUID(adatum["id"])).sales_id == uuid.UUID(
+        account_id(connection, "Adatum Corporation"))
+    assert customer.couplings.count() == log.counts["Matched"] + 1
 
 
-def test_case_sensitive_matching_does_not_match_other_case(defaults, fake_clients):
+def test_case_sensitive_matching_does_not_match_other_case(defaults, connection, live):
+    services.dataverse_client(connection).update(
+        "accounts", account_id(connection, "Adatum Corporation"), {"name": "ADATUM CORPORATION"})
     log = run_match_based_coupling(defaults["CUSTOMER"], MatchOptions(
         (MatchField("displayName", "name", case_sensitive=True),), create_new=True))
-    outcomes = {line.number: line.outcome for line in log.lines}
-    assert outcomes["10000"] == "No match, will be created"
-    assert outcomes["20000"] == "Matched"
+    outcomes = {line.name: line.outcome for line in log.lines}
+    assert outcomes["Adatum Corporation"] == "No match, will be created"
+    assert outcomes["Trey Research"] == "Matched"
 
 
-def test_the_match_page_runs_and_shows_the_log(admin_client, defaults, fake_clients):
+def test_the_match_page_runs_and_shows_the_log(admin_client, defaults, connection, live):
     customer = defaults["CUSTOMER"]
+    add_account(connection, "Alpine Ski House")
     name_field = customer.field_mappings.get(sales_attribute="name")
     response = admin_client.post(f"/mappings/{customer.pk}/match/", {
         f"f{name_field.pk}_use": "on", f"f{name_field.pk}_priority": "1"})
     assert response.status_code == 200
-    assert response.context["log"].counts["Matched"] == 2
+    matched = response.context["log"].counts["Matched"]
+    assert matched >= 2 and customer.couplings.count() == matched
     assert b"Several matches: 1" in response.content
 
 
-def test_the_match_page_needs_a_field(admin_client, defaults, fake_clients):
+def test_the_match_page_needs_a_field(admin_client, defaults, live):
     customer = defaults["CUSTOMER"]
     response = admin_client.post(f"/mappings/{customer.pk}/match/", {})
     assert b"Choose at least one field" in response.content

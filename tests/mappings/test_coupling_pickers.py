@@ -6,14 +6,13 @@ import pytest
 
 from mappings import remote
 from mappings.models import Coupling
-from tests.mappings.sandbox_clients import register_sandbox_clients
+from tests.mappings.sandbox_clients import connect_to_sandbox
 
 
 @pytest.fixture
 def customer(defaults, connection, sandbox_clean):
-    register_sandbox_clients(connection, sandbox_clean)
-    yield defaults["CUSTOMER"]
-    remote.forget_clients(connection)
+    connect_to_sandbox(connection, sandbox_clean)
+    return defaults["CUSTOMER"]
 
 
 def page(client, customer, query=""):

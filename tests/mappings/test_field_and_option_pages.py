@@ -2,16 +2,14 @@
 
 import pytest
 
-from mappings import remote
 from mappings.models import FieldStatus, OptionMapping
-from tests.mappings.fake_clients import FakeBusinessCentral, FakeDataverse
+from tests.mappings.sandbox_clients import connect_to_sandbox
 
 
 @pytest.fixture
-def fake_clients(connection):
-    remote.use_clients(connection, FakeBusinessCentral({}), FakeDataverse({}))
-    yield
-    remote.forget_clients(connection)
+def live(connection, sandbox_clean):
+    """The Sales metadata the page offers comes from the sandbox, over HTTPS."""
+    connect_to_sandbox(connection, sandbox_clean)
 
 
 def formset_data(mapping, row_changes=None):
@@ -63,7 +61,7 @@ def test_viewers_cannot_edit_field_mappings(viewer_client, defaults):
     assert viewer_client.post(f"/mappings/{customer.pk}/fields/", {}).status_code == 403
 
 
-def test_a_new_field_mapping_starts_disabled(admin_client, defaults, fake_clients):
+def test_a_new_field_mapping_starts_disabled(admin_client, defaults, live):
     customer = defaults["CUSTOMER"]
     response = admin_client.post(f"/mappings/{customer.pk}/fields/add/", {
         "bc_field": "Credit Limit (LCY)", "sales_attribute": "creditlimit",
@@ -75,7 +73,7 @@ def test_a_new_field_mapping_starts_disabled(admin_client, defaults, fake_client
     assert added.user_defined
 
 
-def test_an_incompatible_type_is_not_offered(admin_client, defaults, fake_clients):
+def test_an_incompatible_type_is_not_offered(admin_client, defaults, live):
     customer = defaults["CUSTOMER"]
     count = customer.field_mappings.count()
     response = admin_client.post(f"/mappings/{customer.pk}/fields/add/", {

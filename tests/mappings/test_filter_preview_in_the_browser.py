@@ -5,7 +5,7 @@ import pytest
 from connection.models import ConnectionSetup
 from mappings import remote
 from mappings.defaults import apply_default_setup
-from tests.mappings.sandbox_clients import register_sandbox_clients
+from tests.mappings.sandbox_clients import connect_to_sandbox
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -14,9 +14,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def customer(sandbox_clean):
     connection = ConnectionSetup.objects.create(name="CRONUS")
     apply_default_setup(connection)
-    register_sandbox_clients(connection, sandbox_clean)
-    yield connection.table_mappings.get(name="CUSTOMER")
-    remote.forget_clients(connection)
+    connect_to_sandbox(connection, sandbox_clean)
+    return connection.table_mappings.get(name="CUSTOMER")
 
 
 def test_edit_preview_and_save_a_table_filter(signed_in_page, live_server, customer):

@@ -2,8 +2,7 @@
 
 import pytest
 
-from mappings import remote
-from tests.mappings.sandbox_clients import register_sandbox_clients
+from tests.mappings.sandbox_clients import connect_to_sandbox
 from tests.mappings.test_mapping_card_page import card_data
 
 
@@ -96,9 +95,8 @@ def test_the_preview_fragment_lists_row_problems(admin_client, defaults):
 
 @pytest.fixture
 def live_customer(defaults, connection, sandbox_clean):
-    register_sandbox_clients(connection, sandbox_clean)
-    yield defaults["CUSTOMER"]
-    remote.forget_clients(connection)
+    connect_to_sandbox(connection, sandbox_clean)
+    return defaults["CUSTOMER"]
 
 
 def test_the_sales_filter_rows_offer_the_columns_of_the_entity(admin_client, live_customer):

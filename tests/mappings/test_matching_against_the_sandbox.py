@@ -5,14 +5,13 @@ import pytest
 from mappings import remote
 from mappings.matching import MatchField, MatchOptions, run_match_based_coupling
 from mappings.sales_filters import sales_filter
-from tests.mappings.sandbox_clients import register_sandbox_clients
+from tests.mappings.sandbox_clients import connect_to_sandbox
 
 
 @pytest.fixture
 def live(connection, sandbox_clean):
-    register_sandbox_clients(connection, sandbox_clean)
-    yield sandbox_clean
-    remote.forget_clients(connection)
+    connect_to_sandbox(connection, sandbox_clean)
+    return sandbox_clean
 
 
 def test_name_matching_customers_couple_and_the_rest_report_no_match(defaults, live):
