@@ -159,12 +159,17 @@ def sales_record(connection, mapping, record_id: str) -> RecordLink | None:
     return RecordLink(record_id, f"{base.rstrip('/')}/main.aspx?{query}")
 
 
+def record_ids(error) -> tuple[str, str]:
+    """(Business Central id, Sales id) of an error's record, by the job's direction."""
+    if error.direction == SyncDirection.FROM_SALES:
+        return error.destination_id, error.source_id
+    return error.source_id, error.destination_id
+
+
 def link_error_records(errors, connection) -> None:
     """Give each error ``bc_record`` and ``sales_record`` links, by the job's direction."""
     for error in errors:
-        to_sales = error.direction != SyncDirection.FROM_SALES
-        bc_id, sales_id = ((error.source_id, error.destination_id) if to_sales
-                           else (error.destination_id, error.source_id))
+        bc_id, sales_id = record_ids(error)
         error.bc_record = bc_record(connection, error.mapping, bc_id)
         error.sales_record = sales_record(connection, error.mapping, sales_id)
 

@@ -7,8 +7,7 @@ from django.utils.safestring import mark_safe
 
 from connection.lists.tables import SELECT, BaseTable, register
 from mappings.tables import NUM, CouplingRowsTable, result_badge, short_direction
-from synchronization.listing import COUNTER_COLUMNS, format_duration
-from synchronization.models import SyncDirection
+from synchronization.listing import COUNTER_COLUMNS, format_duration, record_ids
 
 CELLS = "synchronization/cells/"
 DASH = "\N{EN DASH}"
@@ -93,13 +92,6 @@ class JobTable(BaseTable):
             counted = ", ".join(f"{key} {value}" for key, value in sorted(forecast.items()))
             return f"Dry run: {counted or 'nothing to do'}. {record.message}".strip()
         return record.message
-
-
-def record_ids(error) -> tuple[str, str]:
-    """(Business Central id, Sales id) of an error's record, by the job's direction."""
-    if error.direction == SyncDirection.FROM_SALES:
-        return error.destination_id, error.source_id
-    return error.source_id, error.destination_id
 
 
 LINK = "synchronization/_record_link.html"
