@@ -69,6 +69,9 @@ class MappingTable(BaseTable):
         return format_html('<a href="{}"><strong>{}</strong></a>',
                            reverse("mappings:detail", args=[record.pk]), record.name)
 
+    def value_mapping_name(self, value: str) -> str:
+        return value
+
     def render_direction(self, record) -> str:
         return short_direction(record.direction, record.get_direction_display())
 
@@ -80,6 +83,18 @@ class MappingTable(BaseTable):
 
     def render_integration_table_filter(self, value: str):
         return filter_cell(value)
+
+    def value_table_filter(self, value: str) -> str:
+        return value
+
+    def value_integration_table_filter(self, value: str) -> str:
+        return value
+
+    def value_coupled_count(self, value: int) -> int:
+        return value
+
+    def value_skipped_count(self, value: int) -> int:
+        return value
 
     def render_coupled_count(self, record):
         return format_html('<a href="{}?mapping={}">{}</a>', reverse("mappings:couplings"),
@@ -102,7 +117,10 @@ class MappingTable(BaseTable):
             record.get_last_sync_result_display())
 
     def value_last_synced_at(self, record) -> str:
-        return str(record.last_synced_at or "")
+        if not record.last_synced_at:
+            return "Never"
+        when = date_format(localtime(record.last_synced_at), "Y-m-d H:i")
+        return f"{when} {record.get_last_sync_result_display()}"
 
     def render_schedule(self, value):
         """The mapping's job queue entry (the synchronization app's, reached by its relation)."""

@@ -122,3 +122,18 @@ def test_every_mapping_offers_the_synchronization_actions(admin_client, defaults
     response = admin_client.get("/mappings/")
     assert response.context["sync_url"] == "/sync/start/"
     assert b"Synchronize Now" in response.content
+
+
+def test_the_cells_and_the_csv_say_the_schedule_and_the_last_synchronization(admin_client,
+                                                                          defaults):
+    customer = defaults["CUSTOMER"]
+    customer.job_queue_entry.enabled = False
+    customer.job_queue_entry.save()
+    page = admin_client.get("/mappings/").content.decode()
+    assert "every 30 min" in page and '<span class="badge off">Off</span>' in page
+    assert f'<a href="/mappings/{customer.pk}/"><strong>CUSTOMER</strong></a>' in page
+    csv = admin_client.get("/mappings/?export=csv").getvalue().decode()
+    rows = csv.splitlines()
+    customer_row = next(row for row in rows if row.startswith("CUSTOMER,"))
+    assert customer_row.endswith(",0,0,0,Never,Off")
+    assert any(row.endswith(",Never,every 30 min") for row in rows)
