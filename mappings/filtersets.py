@@ -38,7 +38,9 @@ def _couplings(**conditions) -> Coalesce:
 
 
 def mapping_queryset(connection) -> QuerySet:
-    """Mappings of a connection with their counts, in one query (schedule joined in)."""
+    """Mappings of a connection with their counts, in one query. The schedule (the mapping's
+    job queue entry, a model of the synchronization app) is joined in through its relation,
+    as the errors are counted through theirs: mappings never imports synchronization."""
     return (IntegrationTableMapping.objects.filter(connection=connection)
             .select_related("job_queue_entry")
             .annotate(coupled_count=_couplings(),
