@@ -193,9 +193,3 @@ def format_duration(duration: timedelta | None) -> str:
     if minutes < 60:
         return f"{minutes} min {second:02d} s"
     return f"{minutes // 60} h {minutes % 60:02d} min"
-
-
-def describe_jobs(jobs) -> None:
-    """Give each job ``duration_text`` for the tables (the model keeps a timedelta)."""
-    for job in jobs:
-        job.duration_text = format_duration(job.duration)

@@ -12,7 +12,6 @@ stored, so pages show it without calling Microsoft; the check itself runs as a j
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -300,10 +299,3 @@ def run_check(job: SyncJob) -> dict:
                    f"{len(reports)} mapping(s)." if total else
                    f"No problems in {len(reports)} mapping(s).")
     return {"problems": total, "mappings": {r["mapping"]: r["problems"] for r in reports}}
-
-
-def as_uuid(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None

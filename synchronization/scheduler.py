@@ -123,11 +123,6 @@ def _wake_reason(entry: JobQueueEntry, now: datetime) -> str:
         return "The check for changes failed; the entry ran to be safe."
 
 
-def has_changes(mapping) -> bool:
-    """Whether either side has records changed since its watermark (one small read per side)."""
-    return bool(changed_side(mapping))
-
-
 def changed_side(mapping) -> str:
     """Which side has records changed since its watermark, as a sentence ("" for none)."""
     connection = mapping.connection

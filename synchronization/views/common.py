@@ -20,13 +20,6 @@ def warn(request: HttpRequest, problems: list[str]) -> None:
         messages.warning(request, problem)
 
 
-def query_without_page(request: HttpRequest) -> str:
-    """The filter part of the query string, for page links that keep the filters."""
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
-
-
 def first_error(form) -> str:
     """The first validation message of a form, for a one-line message after a redirect."""
     return next((e for errors in form.errors.values() for e in errors),
