@@ -125,6 +125,24 @@ def test_a_job_whose_worker_died_is_resumed_from_its_last_confirmed_page(synced_
     assert replacement.status == JobStatus.FINISHED
 
 
+def test_a_resumed_job_settles_its_entry_in_place_of_the_job_it_replaced(synced_connection,
+                                                                          settings):
+    entry = entry_of(synced_connection, "CURRENCY")
+    entry.status, entry.last_run_at = EntryStatus.IN_PROCESS, timezone.now()
+    entry.save()
+    dead = SyncJob.objects.create(
+        kind="sync_mapping", connection=synced_connection, mapping=entry.mapping,
+        mapping_name="CURRENCY", direction="ToIntegrationTable", mode=SyncMode.MODIFIED,
+        status=JobStatus.RUNNING, started_by=scheduler.QUEUE_USER, queue_entry=entry,
+        heartbeat_at=timezone.now() - timedelta(seconds=settings.SYNC_STALE_AFTER_SECONDS + 1))
+    (replacement,) = scheduler.recover_abandoned()
+    assert replacement.queue_entry == entry and replacement.resumed_from == dead
+    assert list(scheduler.last_run_jobs(entry)) == [replacement]
+    jobs.run(replacement.pk)  # nothing changed since the full synchronization: it sleeps
+    entry.refresh_from_db()
+    assert entry.status == EntryStatus.ON_HOLD_INACTIVITY
+
+
 def test_a_live_job_is_left_alone(synced_connection):
     job = SyncJob.objects.create(kind="sync_mapping", status=JobStatus.RUNNING,
                                  heartbeat_at=timezone.now())
