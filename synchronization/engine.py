@@ -1,20 +1,24 @@
 """Run one mapping in one direction: read changed pages, plan, write in batches, record.
 
 Per page (design.md "How a sync runs"): the couplings of the whole page come in one query, the
-destination rows that may change in a few reads, bodies are computed in memory, writes go out as
-batches (several at once). Each batch is confirmed as soon as the destination answers it: its
-couplings, errors and counters are saved in one transaction, so a worker killed in the middle of
-a page loses at most the batches in flight. The cursor moves per page, once every batch of it is
-confirmed; a page read again costs no writes, because its confirmed records are coupled and
-unchanged. Creates carry an id derived from the source id, so a resumed job first adopts what
-the killed attempt wrote in flight (synchronization.adoption) and a retried write updates
-instead of duplicating. No RQ and no request objects here.
+destination rows that may change in a few reads, bodies are computed in memory. Writes go out as
+batches on the run's lanes (synchronization.lanes), which stay busy across page boundaries: the
+next page is read, planned and queued while the batches of earlier pages are on the wire, up to
+every lane busy with a full batch (a bounded number of pages in memory). Each batch is confirmed
+as soon as the destination answers it: its couplings, errors and counters are saved in one
+transaction, so a worker killed in the middle of a page loses at most the batches in flight. The
+cursor moves per page, in reading order, once every batch of it is confirmed; a page read again
+costs no writes, because its confirmed records are coupled and unchanged. Creates carry an id
+derived from the source id, so a resumed job first adopts what the killed attempt wrote in
+flight (synchronization.adoption) and a retried write updates instead of duplicating. No RQ and
+no request objects here.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain
@@ -35,6 +39,7 @@ from mappings.models import (
 from synchronization import rules
 from synchronization.adoption import Adoption
 from synchronization.bookkeeping import Bookkeeping, failed_inserts
+from synchronization.lanes import WriteLanes
 from synchronization.match_fields import FieldMatcher
 from synchronization.models import JobStatus, SyncDirection, SyncJob, SyncMode
 from synchronization.pacing import Heartbeat, prefetched
@@ -53,6 +58,16 @@ DELETED_RECORD = "DeletedRecord"
 class Cancelled(Exception):
     """Someone asked the job to stop (it stopped after a confirmed page), or the job was taken
     for abandoned and resumed by another worker (it stopped after its last confirmed batch)."""
+
+
+@dataclass
+class PageWork:
+    """A page whose writes are on the wire: recorded once its last batch is confirmed."""
+
+    records: list[dict]
+    rest: list[Plan]  # the plans that write nothing
+    written: list[tuple[dict, str]]  # (source record, destination id) written or adopted
+    pending: int = 0  # batches not confirmed yet
 
 
 @dataclass
@@ -87,6 +102,8 @@ class DirectionRun:
         self.field_matcher: FieldMatcher | None = None
         self.adoption = Adoption.of(self)
         self.context = RunContext(job, mapping, self.direction, self.to_sales, bc, self.source)
+        # Source id -> destination id of every write queued or on the wire.
+        self.in_flight: dict[str, str] = {}
 
     def _settings(self) -> Settings:
         params = self.job.parameters
@@ -104,10 +121,16 @@ class DirectionRun:
         if self.transformer.warnings:
             self.job.beat(message="\n".join(self.transformer.warnings))
         self.forecast: dict[str, int] = {}
-        with Heartbeat(self.job):
-            for page in prefetched(self._pages()):
-                self._check_cancel()
-                self._process(page)
+        self.pages: deque[PageWork] = deque()
+        self.lanes = WriteLanes(self.destination)
+        try:
+            with Heartbeat(self.job):
+                for page in prefetched(self._pages()):
+                    self._check_cancel()
+                    self._process(page)
+                self._drain(0)
+        finally:
+            self.lanes.close()
         if self.settings.dry_run:
             return {"dry_run": True, "forecast": self.forecast,
                     "warnings": self.transformer.warnings}
@@ -150,29 +173,75 @@ class DirectionRun:
 
     def _check_cancel(self) -> None:
         """Stop between pages when asked to, or when the job is no longer ours (it was taken
-        for abandoned and resumed elsewhere)."""
+        for abandoned and resumed elsewhere). What is on the wire is confirmed first."""
         state = SyncJob.objects.filter(pk=self.job.pk).values("status", "cancel_requested")
         row = state.first()
         if row is None or row["cancel_requested"] or row["status"] != JobStatus.RUNNING:
+            self._drain(0)  # raises Cancelled itself when the job is no longer ours
             raise Cancelled
 
     # -- one page ------------------------------------------------------------------------
     def _process(self, records: list[dict]) -> None:
+        """Plan a page and queue its batches behind those of the pages still on the wire."""
         records = [r for r in records if self.source.record_id(r)]
+        if self.in_flight.keys() & {self.source.record_id(r) for r in records}:
+            self._drain(0)  # a record changed again: plan it against its confirmed coupling
         # Before anything reads the other side: couple what a killed attempt wrote.
         adopted = self.adoption.adopt(records) if self.adoption else {}
-        plans = self._plan([r for r in records if self.source.record_id(r) not in adopted])
+        fresh = [r for r in records if self.source.record_id(r) not in adopted]
+        plans = self._plan(fresh)
+        if self._collides(plans):  # matched to a row another page is writing: plan again
+            self._drain(0)
+            plans = self._plan(fresh)
         if self.settings.dry_run:
             self._tally(plans)
             return
         self._mark_writing(plans)
-        written = list(adopted.values())
-        for batch, outcomes in self._write_batches(plans):
+        work = PageWork(records, [p for p in plans if p.action not in WRITING],
+                        list(adopted.values()))
+        self.pages.append(work)
+        self._send(work, [p for p in plans if p.action in WRITING])
+        self._drain(self.lanes.capacity())
+
+    def _collides(self, plans: list[Plan]) -> bool:
+        ids = {p.destination_id for p in plans if p.action in WRITING}
+        return bool(ids & set(self.in_flight.values()))
+
+    def _send(self, work: PageWork, writing: list[Plan]) -> None:
+        """Queue the page's writes in batches: small ones while lanes are free (a short run
+        still uses every lane), full ones once every lane has work."""
+        if not writing:
+            return
+        size = self.destination.batch_size_for(len(writing), max(1, self.lanes.free_lanes()))
+        for start in range(0, len(writing), size):
+            batch = writing[start:start + size]
+            work.pending += 1
+            for plan in batch:
+                self.in_flight[plan.source_id] = plan.destination_id
+            self.lanes.send((work, batch), [Write(str(p.action), p.destination_id, p.body,
+                                                  p.destination_number) for p in batch])
+
+    def _drain(self, limit: int) -> None:
+        """Confirm answered batches: those ready now, then more, waiting, until no more than
+        ``limit`` writes are queued or on the wire. Pages whose batches are all confirmed are
+        recorded, in the order they were read."""
+        while (answer := self.lanes.answered(wait=self.lanes.writes > limit)) is not None:
+            work, batch = answer.tag
+            outcomes = dict(enumerate(answer.outcomes))
             self._confirm(batch, outcomes)
-            written += [(p.record, outcomes[i].id or p.destination_id)
-                        for i, p in enumerate(batch) if outcomes[i].ok]
-        self._record([p for p in plans if p.action not in WRITING], records)
-        self.table_rules.after_page(written)
+            for plan in batch:
+                self.in_flight.pop(plan.source_id, None)
+            work.written += [(p.record, outcomes[i].id or p.destination_id)
+                             for i, p in enumerate(batch) if outcomes[i].ok]
+            work.pending -= 1
+            self._finish_pages()
+        self._finish_pages()
+
+    def _finish_pages(self) -> None:
+        while self.pages and not self.pages[0].pending:
+            work = self.pages.popleft()
+            self._record(work.rest, work.records)
+            self.table_rules.after_page(work.written)
 
     def _tally(self, plans: list[Plan]) -> None:
         """Dry run: what a real run would do with each record, nothing written."""
@@ -357,18 +426,6 @@ class DirectionRun:
             until = Adoption.ALL
         self._save_cursor({**self.job.cursor, "until": until})
 
-    def _write_batches(self, plans: list[Plan]
-                       ) -> Iterator[tuple[list[Plan], dict[int, Outcome]]]:
-        """The page's writes, batch by batch as the destination answers them: the plans of
-        each batch and their outcomes by position in it."""
-        writing = [p for p in plans if p.action in WRITING]
-        writes = [Write(str(p.action), p.destination_id, p.body, p.destination_number)
-                  for p in writing]
-        if not writes:
-            return
-        for indices, outcomes in self.destination.write_batches(writes):
-            yield [writing[i] for i in indices], dict(enumerate(outcomes))
-
     def _confirm(self, plans: list[Plan], outcomes: dict[int, Outcome]) -> None:
         """Save one written batch (couplings, errors, counters) at once, in one transaction;
         only while the job is still ours (not taken for abandoned and resumed elsewhere)."""
@@ -407,9 +464,12 @@ class DirectionRun:
         stamps = [s for s in map(self.source.modified_on, records) if s]
         if stamps:
             self.latest_seen = max([*stamps, self.latest_seen] if self.latest_seen else stamps)
+        # A later page's creates may be on the wire: the ``until`` noted for them stays.
+        keep = {"until"} if any(p.pending for p in self.pages) else set()
         if self.latest_seen and self.settings.mode != SyncMode.SELECTED:
-            self._save_cursor({"since": self.latest_seen.isoformat()})
-        elif "until" in self.job.cursor:
+            kept = {k: v for k, v in self.job.cursor.items() if k in keep}
+            self._save_cursor({"since": self.latest_seen.isoformat(), **kept})
+        elif "until" in self.job.cursor and not keep:
             self._save_cursor({k: v for k, v in self.job.cursor.items() if k != "until"})
 
     def _save_cursor(self, cursor: dict[str, str]) -> None:

@@ -154,6 +154,10 @@ class Side:
             # A caller that stops early (the job was taken over) sends no further batch.
             pool.shutdown(wait=True, cancel_futures=True)
 
+    def batch_size_for(self, count: int, lanes: int) -> int:
+        """The batch size that spreads ``count`` writes over ``lanes`` free lanes."""
+        return self._even_batch_size(count, lanes)
+
     def _even_batch_size(self, count: int, lanes: int | None = None) -> int:
         """At most batch_size, and as many batches as fill every parallel lane in every wave:
         1,000 writes in batches of 500 over 4 lanes would leave two lanes idle. Small work stays
