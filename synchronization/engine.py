@@ -19,7 +19,6 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain
 from typing import Any
@@ -43,8 +42,8 @@ from synchronization.lanes import WriteLanes
 from synchronization.match_fields import FieldMatcher
 from synchronization.models import JobStatus, SyncDirection, SyncJob, SyncMode
 from synchronization.pacing import Heartbeat, prefetched
-from synchronization.plans import WRITING, Action, Plan, RunContext
-from synchronization.sides import BcSide, SalesSide, Side
+from synchronization.plans import WRITING, Action, PageWork, Plan, RunContext, Settings
+from synchronization.sides import BC_PAGE_SIZE, BcSide, SalesSide, Side
 from synchronization.transform import BaseCurrency, TransferError, Transformer
 from synchronization.writes import Outcome, Write, deterministic_id
 
@@ -58,27 +57,6 @@ DELETED_RECORD = "DeletedRecord"
 class Cancelled(Exception):
     """Someone asked the job to stop (it stopped after a confirmed page), or the job was taken
     for abandoned and resumed by another worker (it stopped after its last confirmed batch)."""
-
-
-@dataclass
-class PageWork:
-    """A page whose writes are on the wire: recorded once its last batch is confirmed."""
-
-    records: list[dict]
-    rest: list[Plan]  # the plans that write nothing
-    written: list[tuple[dict, str]]  # (source record, destination id) written or adopted
-    pending: int = 0  # batches not confirmed yet
-
-
-@dataclass
-class Settings:
-    """How one run behaves, from the job's mode and parameters."""
-
-    mode: str
-    force: bool  # ForceModify: rewrite coupled records even if unchanged since the last sync
-    only_coupled: bool
-    selected_ids: list[str] = field(default_factory=list)
-    dry_run: bool = False  # plan and count, write nothing
 
 
 class DirectionRun:
@@ -104,6 +82,8 @@ class DirectionRun:
         self.context = RunContext(job, mapping, self.direction, self.to_sales, bc, self.source)
         # Source id -> destination id of every write queued or on the wire.
         self.in_flight: dict[str, str] = {}
+        # The table's rules read the written records once their page is confirmed.
+        self.follow_up = type(self.table_rules).after_page is not rules.TableRules.after_page
 
     def _settings(self) -> Settings:
         params = self.job.parameters
@@ -197,29 +177,44 @@ class DirectionRun:
             self._tally(plans)
             return
         self._mark_writing(plans)
-        work = PageWork(records, [p for p in plans if p.action not in WRITING],
+        stamps = [t for t in map(self.source.modified_on, records) if t]
+        work = PageWork(stamps, [p for p in plans if p.action not in WRITING],
                         list(adopted.values()))
         self.pages.append(work)
-        self._send(work, [p for p in plans if p.action in WRITING])
+        self._send(work, [p for p in plans if p.action in WRITING],
+                   more=len(records) >= BC_PAGE_SIZE)
         self._drain(self.lanes.capacity())
 
     def _collides(self, plans: list[Plan]) -> bool:
         ids = {p.destination_id for p in plans if p.action in WRITING}
         return bool(ids & set(self.in_flight.values()))
 
-    def _send(self, work: PageWork, writing: list[Plan]) -> None:
-        """Queue the page's writes in batches: small ones while lanes are free (a short run
-        still uses every lane), full ones once every lane has work."""
+    def _send(self, work: PageWork, writing: list[Plan], more: bool) -> None:
+        """Queue the page's writes in batches: full ones when ``more`` pages are likely to
+        follow (small ones would spend the service's execution time with little on the wire),
+        else spread over the free lanes, so a short run still uses every lane."""
         if not writing:
             return
-        size = self.destination.batch_size_for(len(writing), max(1, self.lanes.free_lanes()))
+        lanes = 1 if more else max(1, self.lanes.free_lanes())
+        size = self.destination.batch_size_for(len(writing), lanes)
         for start in range(0, len(writing), size):
             batch = writing[start:start + size]
             work.pending += 1
             for plan in batch:
                 self.in_flight[plan.source_id] = plan.destination_id
-            self.lanes.send((work, batch), [Write(str(p.action), p.destination_id, p.body,
-                                                  p.destination_number) for p in batch])
+            writes = [Write(str(p.action), p.destination_id, p.body, p.destination_number)
+                      for p in batch]
+            self._slim(batch)
+            self.lanes.send((work, batch), writes)
+
+    def _slim(self, batch: list[Plan]) -> None:
+        """What a plan on the wire keeps: its body is in its Write, and of its record only what
+        the bookkeeping reads, unless the table's rules follow up on the written records. The
+        pages in flight then cost little memory each."""
+        if self.follow_up:
+            return
+        for plan in batch:
+            plan.body, plan.record = {}, self.source.essentials(plan.record)
 
     def _drain(self, limit: int) -> None:
         """Confirm answered batches: those ready now, then more, waiting, until no more than
@@ -240,7 +235,7 @@ class DirectionRun:
     def _finish_pages(self) -> None:
         while self.pages and not self.pages[0].pending:
             work = self.pages.popleft()
-            self._record(work.rest, work.records)
+            self._record(work.rest, work.stamps)
             self.table_rules.after_page(work.written)
 
     def _tally(self, plans: list[Plan]) -> None:
@@ -440,14 +435,14 @@ class DirectionRun:
         return bool(SyncJob.objects.filter(pk=self.job.pk, status=JobStatus.RUNNING).update(
             heartbeat_at=timezone.now(), **changes))
 
-    def _record(self, plans: list[Plan], records: list[dict]) -> None:
+    def _record(self, plans: list[Plan], stamps: list[datetime]) -> None:
         """The page's records that wrote nothing (unchanged, skipped, failed, conflicts), its
         request counters, and the cursor past the page: the page is confirmed."""
         book = Bookkeeping(self.context, plans, {})
         requests = self._requests_since_last_page()
         with transaction.atomic():
             book.save()
-            self._advance(records)
+            self._advance(stamps)
             self.job.add(**book.counters, **requests)
 
     def _requests_since_last_page(self) -> dict[str, int | float]:
@@ -458,10 +453,9 @@ class DirectionRun:
         self.counted = now
         return delta
 
-    def _advance(self, records: list[dict]) -> None:
-        """Remember how far the source has been read. Records that failed are not lost: the
-        next run retries them from their couplings or error rows (_failed_pages)."""
-        stamps = [s for s in map(self.source.modified_on, records) if s]
+    def _advance(self, stamps: list[datetime]) -> None:
+        """Remember how far the source has been read (the records' modified-on). Records that
+        failed are not lost: the next run retries them from their couplings or error rows."""
         if stamps:
             self.latest_seen = max([*stamps, self.latest_seen] if self.latest_seen else stamps)
         # A later page's creates may be on the wire: the ``until`` noted for them stays.

@@ -118,6 +118,16 @@ class Side(BatchedWrites):
         """The record as error lines and couplings show it."""
         raise NotImplementedError
 
+    def essentials(self, record: dict) -> dict:
+        """Of a record, only what its bookkeeping reads: id, modified-on, version, number and
+        label (a written record waits for its batch's answer with no more than this)."""
+        names = (self.id_field, self.modified_field, *self._label_fields())
+        return {name: record[name] for name in names if name in record}
+
+    def _label_fields(self) -> tuple[str, ...]:
+        raise NotImplementedError
+
+
 class BcSide(Side):
     """A Business Central table through API v2.0, or through its OData page when it has none."""
 
@@ -180,6 +190,9 @@ class BcSide(Side):
     def label(self, record: dict) -> str:
         return " ".join(p for p in (self.number(record), str(record.get(self.name_field) or ""))
                         if p)
+
+    def _label_fields(self) -> tuple[str, ...]:
+        return self.number_field, self.name_field
 
     # -- reads ---------------------------------------------------------------------------
     def catalogue(self) -> Catalogue:
@@ -367,6 +380,9 @@ class SalesSide(SalesWrites, Side):
 
     def label(self, record: dict) -> str:
         return self.number(record)
+
+    def _label_fields(self) -> tuple[str, ...]:
+        return self.metadata.primary_name_attribute, VERSION_FIELD
 
     def attribute_type(self, attribute: str) -> str:
         meta = self.metadata.attributes.get(attribute)
