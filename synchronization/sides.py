@@ -263,13 +263,15 @@ class BcSide(Side):
 
     def _cards(self, rows: list[dict]):
         """The card page rows of these records: by their modified-time range for a page of
-        reads (one request), by id for a few."""
+        reads (one request), by id for a few. Only the fields used are asked for: a card page
+        has a hundred, and reading them all doubled the cost of reading a page of records."""
+        select = ["SystemId", *(page_field(c) for c in self.card_fields.values())]
         if len(rows) <= IDS_PER_QUERY:
             query = " or ".join(f"SystemId eq {r['id']}" for r in rows)
-            return self.client.odata_query(self.card_page, filter=query)
+            return self.client.odata_query(self.card_page, filter=query, select=select)
         stamps = sorted(r[self.modified_field] for r in rows if r.get(self.modified_field))
         query = f"SystemModifiedAt ge {stamps[0]} and SystemModifiedAt le {stamps[-1]}"
-        return self.client.odata_query(self.card_page, filter=query)
+        return self.client.odata_query(self.card_page, filter=query, select=select)
 
     @cached_property
     def card_fields(self) -> dict[str, str]:
