@@ -38,7 +38,7 @@ from mappings.models import (
 from synchronization import rules
 from synchronization.adoption import Adoption
 from synchronization.bookkeeping import Bookkeeping, failed_inserts
-from synchronization.lanes import WriteLanes
+from synchronization.lanes import Answered, WriteLanes
 from synchronization.match_fields import FieldMatcher
 from synchronization.models import JobStatus, SyncDirection, SyncJob, SyncMode
 from synchronization.pacing import Heartbeat, prefetched
@@ -50,6 +50,8 @@ from synchronization.writes import Outcome, Write, deterministic_id
 log = logging.getLogger(__name__)
 
 
+# How often a writer waiting for a lane looks again whether one took the queued batch.
+ANSWER_POLL = 0.05
 # The error code of a record coupled to a deleted record (a deletion conflict).
 DELETED_RECORD = "DeletedRecord"
 
@@ -108,7 +110,7 @@ class DirectionRun:
                 for page in prefetched(self._pages()):
                     self._check_cancel()
                     self._process(page)
-                self._drain(0)
+                self._drain(everything=True)
         finally:
             self.lanes.close()
         if self.settings.dry_run:
@@ -157,7 +159,7 @@ class DirectionRun:
         state = SyncJob.objects.filter(pk=self.job.pk).values("status", "cancel_requested")
         row = state.first()
         if row is None or row["cancel_requested"] or row["status"] != JobStatus.RUNNING:
-            self._drain(0)  # raises Cancelled itself when the job is no longer ours
+            self._drain(everything=True)  # raises Cancelled itself when the job is no longer ours
             raise Cancelled
 
     # -- one page ------------------------------------------------------------------------
@@ -165,13 +167,13 @@ class DirectionRun:
         """Plan a page and queue its batches behind those of the pages still on the wire."""
         records = [r for r in records if self.source.record_id(r)]
         if self.in_flight.keys() & {self.source.record_id(r) for r in records}:
-            self._drain(0)  # a record changed again: plan it against its confirmed coupling
+            self._drain(everything=True)  # it changed again: plan it on its confirmed coupling
         # Before anything reads the other side: couple what a killed attempt wrote.
         adopted = self.adoption.adopt(records) if self.adoption else {}
         fresh = [r for r in records if self.source.record_id(r) not in adopted]
         plans = self._plan(fresh)
         if self._collides(plans):  # matched to a row another page is writing: plan again
-            self._drain(0)
+            self._drain(everything=True)
             plans = self._plan(fresh)
         if self.settings.dry_run:
             self._tally(plans)
@@ -183,7 +185,7 @@ class DirectionRun:
         self.pages.append(work)
         self._send(work, [p for p in plans if p.action in WRITING],
                    more=len(records) >= BC_PAGE_SIZE)
-        self._drain(self.lanes.capacity())
+        self._drain()
 
     def _collides(self, plans: list[Plan]) -> bool:
         ids = {p.destination_id for p in plans if p.action in WRITING}
@@ -216,20 +218,29 @@ class DirectionRun:
         for plan in batch:
             plan.body, plan.record = {}, self.source.essentials(plan.record)
 
-    def _drain(self, limit: int) -> None:
-        """Confirm answered batches: those ready now, then more, waiting, until no more than
-        ``limit`` writes are queued or on the wire. Pages whose batches are all confirmed are
-        recorded, in the order they were read."""
-        while (answer := self.lanes.answered(wait=self.lanes.writes > limit)) is not None:
-            work, batch = answer.tag
-            outcomes = dict(enumerate(answer.outcomes))
-            self._confirm(batch, outcomes)
-            for plan in batch:
-                self.in_flight.pop(plan.source_id, None)
-            work.written += [(p.record, outcomes[i].id or p.destination_id)
-                             for i, p in enumerate(batch) if outcomes[i].ok]
-            work.pending -= 1
-            self._finish_pages()
+    def _drain(self, everything: bool = False) -> None:
+        """Confirm the answered batches: those ready now, then, waiting, until ``everything``
+        is confirmed or, else, until no more than a batch waits for a lane (the next page is
+        planned while the lanes are busy, but no further: memory stays bounded). Pages whose
+        batches are all confirmed are recorded, in the order they were read."""
+        while True:
+            waiting = bool(self.lanes.batches) and (everything or self.lanes.backlog())
+            answer = self.lanes.answered(wait=ANSWER_POLL if waiting else 0)
+            if answer is None and not waiting:
+                break
+            if answer is not None:
+                self._confirm_answer(answer)
+        self._finish_pages()
+
+    def _confirm_answer(self, answer: Answered) -> None:
+        work, batch = answer.tag
+        outcomes = dict(enumerate(answer.outcomes))
+        self._confirm(batch, outcomes)
+        for plan in batch:
+            self.in_flight.pop(plan.source_id, None)
+        work.written += [(p.record, outcomes[i].id or p.destination_id)
+                         for i, p in enumerate(batch) if outcomes[i].ok]
+        work.pending -= 1
         self._finish_pages()
 
     def _finish_pages(self) -> None:

@@ -42,14 +42,18 @@ class WriteLanes:
         # Queued or on the wire, not handed back yet: batches and their writes.
         self.batches = 0
         self.writes = 0
+        self._lock = threading.Lock()
+        self._queued = 0  # writes no lane has taken yet
 
     def lanes(self) -> int:
         """How many batches may be on the wire at once (the service's hint, once known)."""
         return max(1, self.side.lanes())
 
-    def capacity(self) -> int:
-        """Writes worth keeping queued or in flight: every lane busy with a full batch."""
-        return self.lanes() * self.side.batch_size
+    def backlog(self) -> bool:
+        """Whether more than one full batch waits for a lane: every lane is busy, and more
+        planned pages would only hold memory until one is free."""
+        with self._lock:
+            return self._queued > self.side.batch_size
 
     def free_lanes(self) -> int:
         """Lanes that no queued or running batch will take."""
@@ -60,6 +64,8 @@ class WriteLanes:
         batch = list(writes)
         self.batches += 1
         self.writes += len(batch)
+        with self._lock:
+            self._queued += len(batch)
         self._todo.put((tag, batch))
         if len(self._threads) < min(self.lanes(), self.batches):
             self._start_lane()
@@ -73,6 +79,8 @@ class WriteLanes:
     def _lane(self) -> None:
         while (item := self._todo.get()) is not None:
             tag, batch = item
+            with self._lock:
+                self._queued -= len(batch)
             try:
                 outcomes: Any = self.side._send_guarded(batch)
             except BaseException as exc:  # handed to the caller, who re-raises it
@@ -80,13 +88,15 @@ class WriteLanes:
                 return
             self._answers.put((tag, batch, outcomes))
 
-    def answered(self, wait: bool = True) -> Answered | None:
-        """The next answered batch (None when ``wait`` is False and none is ready). A failure
-        that escaped the side (not a service error: those are outcomes) is raised here."""
+    def answered(self, wait: float | None = None) -> Answered | None:
+        """The next answered batch, waiting for it (at most ``wait`` seconds when given; None
+        when none came). A failure that escaped the side (not a service error: those are
+        outcomes) is raised here."""
         if not self.batches:
             return None
         try:
-            tag, batch, result = self._answers.get(block=wait)
+            tag, batch, result = self._answers.get(timeout=wait) if wait != 0 \
+                else self._answers.get_nowait()
         except queue.Empty:
             return None
         self.batches -= 1

@@ -24,8 +24,9 @@ class FakeSide(BatchedWrites):
 
     key = "fake"
 
-    def __init__(self, lanes: int, batch_size: int = 100, die_at: int | None = None) -> None:
-        self.concurrency, self.batch_size = lanes, batch_size
+    def __init__(self, lanes: int, batch_size: int = 100, die_at: int | None = None,
+                 seconds: float = 0.02) -> None:
+        self.concurrency, self.batch_size, self.seconds = lanes, batch_size, seconds
         self.lock = threading.Lock()
         self.on_wire = self.peak = 0
         self.sent: list[str] = []
@@ -37,7 +38,7 @@ class FakeSide(BatchedWrites):
             self.on_wire += 1
             self.peak = max(self.peak, self.on_wire)
             number = len(self.sent)
-        time.sleep(0.02)
+        time.sleep(self.seconds)
         with self.lock:
             self.on_wire -= 1
         if number == self.die_at:
@@ -65,15 +66,24 @@ def test_batches_of_several_pages_share_the_lanes_and_each_comes_back_once():
     assert side.peak == 3 and lanes.writes == 0
 
 
-def test_the_capacity_is_every_lane_busy_with_a_full_batch():
-    assert WriteLanes(FakeSide(lanes=4, batch_size=1000)).capacity() == 4000
+def test_there_is_a_backlog_once_more_than_a_batch_waits_for_a_busy_lane():
+    side = FakeSide(lanes=1, batch_size=10, seconds=1)  # "a" is on the wire throughout
+    lanes = WriteLanes(side)
+    lanes.send("a", batch(0, 0))
+    lanes.send("b", batch(0, 1))
+    assert not lanes.backlog()  # one batch waits: the next page may be planned meanwhile
+    lanes.send("c", batch(0, 2))
+    assert lanes.backlog()
+    assert [lanes.answered().tag for _ in range(3)] == ["a", "b", "c"]
+    assert not lanes.backlog()
+    lanes.close()
 
 
 def test_nothing_waits_when_no_answer_is_ready_and_none_is_asked_to():
     lanes = WriteLanes(FakeSide(lanes=1))
-    assert lanes.answered(wait=False) is None  # nothing queued
+    assert lanes.answered(wait=0) is None  # nothing queued
     lanes.send("a", batch(0, 0))
-    assert lanes.answered(wait=False) is None  # on the wire for 20 ms
+    assert lanes.answered(wait=0) is None  # on the wire for 20 ms
     assert lanes.answered().tag == "a"
     lanes.close()
 
