@@ -220,9 +220,9 @@ class DirectionRun:
 
     def _drain(self, everything: bool = False) -> None:
         """Confirm the answered batches: those ready now, then, waiting, until ``everything``
-        is confirmed or, else, until no more than a batch waits for a lane (the next page is
-        planned while the lanes are busy, but no further: memory stays bounded). Pages whose
-        batches are all confirmed are recorded, in the order they were read."""
+        is confirmed or, else, until the lanes have no backlog (the next pages are planned
+        while the lanes are busy, but only so far: memory stays bounded). Pages whose batches
+        are all confirmed are recorded, in the order they were read."""
         while True:
             waiting = bool(self.lanes.batches) and (everything or self.lanes.backlog())
             answer = self.lanes.answered(wait=ANSWER_POLL if waiting else 0)

@@ -22,6 +22,10 @@ if TYPE_CHECKING:
     from synchronization.sides import Side
 
 
+# Full batches that may wait for a lane before the writer stops planning pages ahead.
+BACKLOG_BATCHES = 10
+
+
 @dataclass
 class Answered:
     """One batch handed back: what the caller tagged it with, and its outcomes in order."""
@@ -50,10 +54,12 @@ class WriteLanes:
         return max(1, self.side.lanes())
 
     def backlog(self) -> bool:
-        """Whether more than one full batch waits for a lane: every lane is busy, and more
-        planned pages would only hold memory until one is free."""
+        """Whether more than BACKLOG_BATCHES full batches wait for a lane: every lane is busy
+        (or held by the service's Retry-After), and more planned pages would only hold memory
+        until one is free. Up to there, planning goes on while the lanes wait, so that when the
+        service's window opens again there is work for every lane at once."""
         with self._lock:
-            return self._queued > self.side.batch_size
+            return self._queued > BACKLOG_BATCHES * self.side.batch_size
 
     def free_lanes(self) -> int:
         """Lanes that no queued or running batch will take."""
