@@ -3,8 +3,8 @@
 Per page (design.md "How a sync runs"): the couplings of the whole page come in one query, the
 destination rows that may change in a few reads, bodies are computed in memory. Writes go out as
 batches on the run's lanes (synchronization.lanes), which stay busy across page boundaries: the
-next page is read, planned and queued while the batches of earlier pages are on the wire, up to
-every lane busy with a full batch (a bounded number of pages in memory). Each batch is confirmed
+next page is read, planned and queued while the batches of earlier pages are on the wire, until
+a bounded backlog waits for a lane (a bounded number of pages in memory). Each batch is confirmed
 as soon as the destination answers it: its couplings, errors and counters are saved in one
 transaction, so a worker killed in the middle of a page loses at most the batches in flight. The
 cursor moves per page, in reading order, once every batch of it is confirmed; a page read again
