@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from mappings.models import Coupling
+from synchronization.bookkeeping_insert import insert_couplings
 from synchronization.models import ErrorKind, SyncError
 from synchronization.plans import WRITING, Action, Plan, RunContext
 from synchronization.writes import Outcome
@@ -51,11 +52,10 @@ class Bookkeeping:
         on its own, and the refused ones become errors: one record never aborts the job."""
         try:
             with transaction.atomic():
-                Coupling.objects.bulk_create(self.new_couplings, batch_size=1000)
+                insert_couplings(self.new_couplings)
             return
         except IntegrityError:
-            for coupling in self.new_couplings:
-                coupling.pk = None  # bulk_create may have set ids before the savepoint rolled back
+            pass  # one at a time below, to tell which one was refused
         saved = []
         for coupling in self.new_couplings:
             try:

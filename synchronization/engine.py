@@ -1,21 +1,24 @@
 """Run one mapping in one direction: read changed pages, plan, write in batches, record.
 
 Per page (design.md "How a sync runs"): the couplings of the whole page come in one query, the
-destination rows that may change in a few reads, bodies are computed in memory, writes go out as
-batches (several at once). Each batch is confirmed as soon as the destination answers it: its
-couplings, errors and counters are saved in one transaction, so a worker killed in the middle of
-a page loses at most the batches in flight. The cursor moves per page, once every batch of it is
-confirmed; a page read again costs no writes, because its confirmed records are coupled and
-unchanged. Creates carry an id derived from the source id, so a resumed job first adopts what
-the killed attempt wrote in flight (synchronization.adoption) and a retried write updates
-instead of duplicating. No RQ and no request objects here.
+destination rows that may change in a few reads, bodies are computed in memory. Writes go out as
+batches on the run's lanes (synchronization.lanes), which stay busy across page boundaries: the
+next page is read, planned and queued while the batches of earlier pages are on the wire, until
+a bounded backlog waits for a lane (a bounded number of pages in memory). Each batch is confirmed
+as soon as the destination answers it: its couplings, errors and counters are saved in one
+transaction, so a worker killed in the middle of a page loses at most the batches in flight. The
+cursor moves per page, in reading order, once every batch of it is confirmed; a page read again
+costs no writes, because its confirmed records are coupled and unchanged. Creates carry an id
+derived from the source id, so a resumed job first adopts what the killed attempt wrote in
+flight (synchronization.adoption) and a retried write updates instead of duplicating. No RQ and
+no request objects here.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections import deque
+from collections.abc import Iterable
 from datetime import datetime
 from itertools import chain
 from typing import Any
@@ -35,17 +38,20 @@ from mappings.models import (
 from synchronization import rules
 from synchronization.adoption import Adoption
 from synchronization.bookkeeping import Bookkeeping, failed_inserts
+from synchronization.lanes import Answered, WriteLanes
 from synchronization.match_fields import FieldMatcher
 from synchronization.models import JobStatus, SyncDirection, SyncJob, SyncMode
 from synchronization.pacing import Heartbeat, prefetched
-from synchronization.plans import WRITING, Action, Plan, RunContext
-from synchronization.sides import BcSide, SalesSide, Side
+from synchronization.plans import WRITING, Action, PageWork, Plan, RunContext, Settings
+from synchronization.sides import BC_PAGE_SIZE, BcSide, SalesSide, Side
 from synchronization.transform import BaseCurrency, TransferError, Transformer
 from synchronization.writes import Outcome, Write, deterministic_id
 
 log = logging.getLogger(__name__)
 
 
+# How often a writer waiting for a lane looks again whether one took the queued batch.
+ANSWER_POLL = 0.05
 # The error code of a record coupled to a deleted record (a deletion conflict).
 DELETED_RECORD = "DeletedRecord"
 
@@ -53,17 +59,6 @@ DELETED_RECORD = "DeletedRecord"
 class Cancelled(Exception):
     """Someone asked the job to stop (it stopped after a confirmed page), or the job was taken
     for abandoned and resumed by another worker (it stopped after its last confirmed batch)."""
-
-
-@dataclass
-class Settings:
-    """How one run behaves, from the job's mode and parameters."""
-
-    mode: str
-    force: bool  # ForceModify: rewrite coupled records even if unchanged since the last sync
-    only_coupled: bool
-    selected_ids: list[str] = field(default_factory=list)
-    dry_run: bool = False  # plan and count, write nothing
 
 
 class DirectionRun:
@@ -87,6 +82,10 @@ class DirectionRun:
         self.field_matcher: FieldMatcher | None = None
         self.adoption = Adoption.of(self)
         self.context = RunContext(job, mapping, self.direction, self.to_sales, bc, self.source)
+        # Source id -> destination id of every write queued or on the wire.
+        self.in_flight: dict[str, str] = {}
+        # The table's rules read the written records once their page is confirmed.
+        self.follow_up = type(self.table_rules).after_page is not rules.TableRules.after_page
 
     def _settings(self) -> Settings:
         params = self.job.parameters
@@ -104,10 +103,16 @@ class DirectionRun:
         if self.transformer.warnings:
             self.job.beat(message="\n".join(self.transformer.warnings))
         self.forecast: dict[str, int] = {}
-        with Heartbeat(self.job):
-            for page in prefetched(self._pages()):
-                self._check_cancel()
-                self._process(page)
+        self.pages: deque[PageWork] = deque()
+        self.lanes = WriteLanes(self.destination)
+        try:
+            with Heartbeat(self.job):
+                for page in prefetched(self._pages()):
+                    self._check_cancel()
+                    self._process(page)
+                self._drain(everything=True)
+        finally:
+            self.lanes.close()
         if self.settings.dry_run:
             return {"dry_run": True, "forecast": self.forecast,
                     "warnings": self.transformer.warnings}
@@ -150,29 +155,99 @@ class DirectionRun:
 
     def _check_cancel(self) -> None:
         """Stop between pages when asked to, or when the job is no longer ours (it was taken
-        for abandoned and resumed elsewhere)."""
+        for abandoned and resumed elsewhere). What is on the wire is confirmed first."""
         state = SyncJob.objects.filter(pk=self.job.pk).values("status", "cancel_requested")
         row = state.first()
         if row is None or row["cancel_requested"] or row["status"] != JobStatus.RUNNING:
+            self._drain(everything=True)  # raises Cancelled itself when the job is no longer ours
             raise Cancelled
 
     # -- one page ------------------------------------------------------------------------
     def _process(self, records: list[dict]) -> None:
+        """Plan a page and queue its batches behind those of the pages still on the wire."""
         records = [r for r in records if self.source.record_id(r)]
+        if self.in_flight.keys() & {self.source.record_id(r) for r in records}:
+            self._drain(everything=True)  # it changed again: plan it on its confirmed coupling
         # Before anything reads the other side: couple what a killed attempt wrote.
         adopted = self.adoption.adopt(records) if self.adoption else {}
-        plans = self._plan([r for r in records if self.source.record_id(r) not in adopted])
+        fresh = [r for r in records if self.source.record_id(r) not in adopted]
+        plans = self._plan(fresh)
+        if self._collides(plans):  # matched to a row another page is writing: plan again
+            self._drain(everything=True)
+            plans = self._plan(fresh)
         if self.settings.dry_run:
             self._tally(plans)
             return
         self._mark_writing(plans)
-        written = list(adopted.values())
-        for batch, outcomes in self._write_batches(plans):
-            self._confirm(batch, outcomes)
-            written += [(p.record, outcomes[i].id or p.destination_id)
-                        for i, p in enumerate(batch) if outcomes[i].ok]
-        self._record([p for p in plans if p.action not in WRITING], records)
-        self.table_rules.after_page(written)
+        stamps = [t for t in map(self.source.modified_on, records) if t]
+        work = PageWork(stamps, [p for p in plans if p.action not in WRITING],
+                        list(adopted.values()))
+        self.pages.append(work)
+        self._send(work, [p for p in plans if p.action in WRITING],
+                   more=len(records) >= BC_PAGE_SIZE)
+        self._drain()
+
+    def _collides(self, plans: list[Plan]) -> bool:
+        ids = {p.destination_id for p in plans if p.action in WRITING}
+        return bool(ids & set(self.in_flight.values()))
+
+    def _send(self, work: PageWork, writing: list[Plan], more: bool) -> None:
+        """Queue the page's writes in batches: full ones when ``more`` pages are likely to
+        follow (small ones would spend the service's execution time with little on the wire),
+        else spread over the free lanes, so a short run still uses every lane."""
+        if not writing:
+            return
+        lanes = 1 if more else max(1, self.lanes.free_lanes())
+        size = self.destination.batch_size_for(len(writing), lanes)
+        for start in range(0, len(writing), size):
+            batch = writing[start:start + size]
+            work.pending += 1
+            for plan in batch:
+                self.in_flight[plan.source_id] = plan.destination_id
+            writes = [Write(str(p.action), p.destination_id, p.body, p.destination_number)
+                      for p in batch]
+            self._slim(batch)
+            self.lanes.send((work, batch), writes)
+
+    def _slim(self, batch: list[Plan]) -> None:
+        """What a plan on the wire keeps: its body is in its Write, and of its record only what
+        the bookkeeping reads, unless the table's rules follow up on the written records. The
+        pages in flight then cost little memory each."""
+        if self.follow_up:
+            return
+        for plan in batch:
+            plan.body, plan.record = {}, self.source.essentials(plan.record)
+
+    def _drain(self, everything: bool = False) -> None:
+        """Confirm the answered batches: those ready now, then, waiting, until ``everything``
+        is confirmed or, else, until the lanes have no backlog (the next pages are planned
+        while the lanes are busy, but only so far: memory stays bounded). Pages whose batches
+        are all confirmed are recorded, in the order they were read."""
+        while True:
+            waiting = bool(self.lanes.batches) and (everything or self.lanes.backlog())
+            answer = self.lanes.answered(wait=ANSWER_POLL if waiting else 0)
+            if answer is None and not waiting:
+                break
+            if answer is not None:
+                self._confirm_answer(answer)
+        self._finish_pages()
+
+    def _confirm_answer(self, answer: Answered) -> None:
+        work, batch = answer.tag
+        outcomes = dict(enumerate(answer.outcomes))
+        self._confirm(batch, outcomes)
+        for plan in batch:
+            self.in_flight.pop(plan.source_id, None)
+        work.written += [(p.record, outcomes[i].id or p.destination_id)
+                         for i, p in enumerate(batch) if outcomes[i].ok]
+        work.pending -= 1
+        self._finish_pages()
+
+    def _finish_pages(self) -> None:
+        while self.pages and not self.pages[0].pending:
+            work = self.pages.popleft()
+            self._record(work.rest, work.stamps)
+            self.table_rules.after_page(work.written)
 
     def _tally(self, plans: list[Plan]) -> None:
         """Dry run: what a real run would do with each record, nothing written."""
@@ -357,18 +432,6 @@ class DirectionRun:
             until = Adoption.ALL
         self._save_cursor({**self.job.cursor, "until": until})
 
-    def _write_batches(self, plans: list[Plan]
-                       ) -> Iterator[tuple[list[Plan], dict[int, Outcome]]]:
-        """The page's writes, batch by batch as the destination answers them: the plans of
-        each batch and their outcomes by position in it."""
-        writing = [p for p in plans if p.action in WRITING]
-        writes = [Write(str(p.action), p.destination_id, p.body, p.destination_number)
-                  for p in writing]
-        if not writes:
-            return
-        for indices, outcomes in self.destination.write_batches(writes):
-            yield [writing[i] for i in indices], dict(enumerate(outcomes))
-
     def _confirm(self, plans: list[Plan], outcomes: dict[int, Outcome]) -> None:
         """Save one written batch (couplings, errors, counters) at once, in one transaction;
         only while the job is still ours (not taken for abandoned and resumed elsewhere)."""
@@ -383,14 +446,14 @@ class DirectionRun:
         return bool(SyncJob.objects.filter(pk=self.job.pk, status=JobStatus.RUNNING).update(
             heartbeat_at=timezone.now(), **changes))
 
-    def _record(self, plans: list[Plan], records: list[dict]) -> None:
+    def _record(self, plans: list[Plan], stamps: list[datetime]) -> None:
         """The page's records that wrote nothing (unchanged, skipped, failed, conflicts), its
         request counters, and the cursor past the page: the page is confirmed."""
         book = Bookkeeping(self.context, plans, {})
         requests = self._requests_since_last_page()
         with transaction.atomic():
             book.save()
-            self._advance(records)
+            self._advance(stamps)
             self.job.add(**book.counters, **requests)
 
     def _requests_since_last_page(self) -> dict[str, int | float]:
@@ -401,15 +464,17 @@ class DirectionRun:
         self.counted = now
         return delta
 
-    def _advance(self, records: list[dict]) -> None:
-        """Remember how far the source has been read. Records that failed are not lost: the
-        next run retries them from their couplings or error rows (_failed_pages)."""
-        stamps = [s for s in map(self.source.modified_on, records) if s]
+    def _advance(self, stamps: list[datetime]) -> None:
+        """Remember how far the source has been read (the records' modified-on). Records that
+        failed are not lost: the next run retries them from their couplings or error rows."""
         if stamps:
             self.latest_seen = max([*stamps, self.latest_seen] if self.latest_seen else stamps)
+        # A later page's creates may be on the wire: the ``until`` noted for them stays.
+        keep = {"until"} if any(p.pending for p in self.pages) else set()
         if self.latest_seen and self.settings.mode != SyncMode.SELECTED:
-            self._save_cursor({"since": self.latest_seen.isoformat()})
-        elif "until" in self.job.cursor:
+            kept = {k: v for k, v in self.job.cursor.items() if k in keep}
+            self._save_cursor({"since": self.latest_seen.isoformat(), **kept})
+        elif "until" in self.job.cursor and not keep:
             self._save_cursor({k: v for k, v in self.job.cursor.items() if k != "until"})
 
     def _save_cursor(self, cursor: dict[str, str]) -> None:

@@ -1,8 +1,10 @@
-"""What the engine plans for each source record of a page, shared with its bookkeeping."""
+"""What the engine plans for each source record of a page, shared with its bookkeeping, and
+the settings and pages in flight of a run."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -59,3 +61,24 @@ class RunContext:
     to_sales: bool
     bc: BcSide
     source: Side
+
+
+@dataclass
+class PageWork:
+    """A page whose writes are on the wire: recorded once its last batch is confirmed."""
+
+    stamps: list[datetime]  # the modified-on of its records: how far the source was read
+    rest: list[Plan]  # the plans that write nothing
+    written: list[tuple[dict, str]]  # (source record, destination id) written or adopted
+    pending: int = 0  # batches not confirmed yet
+
+
+@dataclass
+class Settings:
+    """How one run behaves, from the job's mode and parameters."""
+
+    mode: str
+    force: bool  # ForceModify: rewrite coupled records even if unchanged since the last sync
+    only_coupled: bool
+    selected_ids: list[str] = field(default_factory=list)
+    dry_run: bool = False  # plan and count, write nothing

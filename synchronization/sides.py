@@ -7,17 +7,15 @@ modified-on fields are called, and how writes are batched.
 
 from __future__ import annotations
 
-import math
 import uuid
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
 
 from connection.clients.business_central import BcOperation, odata_datetime
-from connection.clients.dataverse_batch import BatchOperation
 from connection.clients.errors import ClientError
 from mappings import catalogues
 from mappings.filters import (
@@ -41,6 +39,7 @@ from synchronization.bc_tables import (
     options_of,
     page_field,
 )
+from synchronization.side_writes import BatchedWrites, SalesWrites
 from synchronization.writes import (
     VERSION_FIELD,
     Outcome,
@@ -55,7 +54,6 @@ from synchronization.writes import (
 WATERMARK_OVERLAP = timedelta(milliseconds=999)
 # Ids per "id eq a or id eq b ..." query: ~5.5 KB of URL, far below both services' limits.
 IDS_PER_QUERY = 100
-MIN_SPLIT_BATCH = 100
 # BC serves up to 20,000 records a page; 5,000 keeps a worker's memory low, and the engine reads
 # the next page while it writes this one, so smaller pages cost no time.
 BC_PAGE_SIZE = 5000
@@ -63,7 +61,7 @@ BC_PAGE_SIZE = 5000
 CHANGE_PROBE_ROWS = 50
 
 
-class Side:
+class Side(BatchedWrites):
     """Common shape of both sides; see BcSide and SalesSide."""
 
     key = ""
@@ -107,10 +105,6 @@ class Side:
     def _fetch_chunk(self, ids: list[str]) -> list[dict]:
         raise NotImplementedError
 
-    def lanes(self) -> int:
-        """Batches to keep in flight: what the service recommends, else the configured count."""
-        return self.concurrency
-
     def read_pages(self, since: datetime | None, page_size: int = BC_PAGE_SIZE
                    ) -> Iterator[list[dict]]:
         """Records changed after ``since`` (all of them when None), a page at a time."""
@@ -124,54 +118,13 @@ class Side:
         """The record as error lines and couplings show it."""
         raise NotImplementedError
 
-    def write(self, writes: Sequence[Write]) -> list[Outcome]:
-        """Apply writes in batches, several at a time; one Outcome per write, in order."""
-        outcomes: list[Outcome | None] = [None] * len(writes)
-        for indices, batch in self.write_batches(writes):
-            for index, outcome in zip(indices, batch, strict=True):
-                outcomes[index] = outcome
-        return [o for o in outcomes if o is not None]
+    def essentials(self, record: dict) -> dict:
+        """Of a record, only what its bookkeeping reads: id, modified-on, version, number and
+        label (a written record waits for its batch's answer with no more than this)."""
+        names = (self.id_field, self.modified_field, *self._label_fields())
+        return {name: record[name] for name in names if name in record}
 
-    def write_batches(self, writes: Sequence[Write]) -> Iterator[tuple[list[int], list[Outcome]]]:
-        """Apply writes in batches with every lane the service allows busy; yield each batch's
-        indices (into ``writes``) and outcomes as it completes, in the caller's thread, so the
-        caller records a batch while the others are still on the wire."""
-        lanes = self.lanes()
-        size = self._even_batch_size(len(writes), lanes)
-        spans = [list(range(i, min(i + size, len(writes)))) for i in range(0, len(writes), size)]
-        if len(spans) <= 1 or lanes == 1:
-            for span in spans:
-                yield span, self._send_guarded([writes[i] for i in span])
-            return
-        pool = ThreadPoolExecutor(max_workers=min(lanes, len(spans)),
-                                  thread_name_prefix=f"write-{self.key}")
-        try:
-            running = {pool.submit(self._send_guarded, [writes[i] for i in span]): span
-                       for span in spans}
-            for done in as_completed(running):
-                yield running.pop(done), done.result()
-        finally:
-            # A caller that stops early (the job was taken over) sends no further batch.
-            pool.shutdown(wait=True, cancel_futures=True)
-
-    def _even_batch_size(self, count: int, lanes: int | None = None) -> int:
-        """At most batch_size, and as many batches as fill every parallel lane in every wave:
-        1,000 writes in batches of 500 over 4 lanes would leave two lanes idle. Small work stays
-        in few requests: no batch is cut below MIN_SPLIT_BATCH for the sake of parallelism."""
-        lanes = lanes or self.concurrency
-        waves = max(1, math.ceil(count / (self.batch_size * lanes)))
-        even = math.ceil(count / (waves * lanes))
-        return max(1, min(self.batch_size, max(even, MIN_SPLIT_BATCH)))
-
-    def _send_guarded(self, chunk: list[Write]) -> list[Outcome]:
-        # A batch the service refused as a whole (after the client's retries) fails each of its
-        # writes with the service's message; the job goes on with the next batch.
-        try:
-            return self._send(chunk)
-        except ClientError as exc:
-            return [Outcome.failed(w.id, exc) for w in chunk]
-
-    def _send(self, chunk: list[Write]) -> list[Outcome]:
+    def _label_fields(self) -> tuple[str, ...]:
         raise NotImplementedError
 
 
@@ -237,6 +190,9 @@ class BcSide(Side):
     def label(self, record: dict) -> str:
         return " ".join(p for p in (self.number(record), str(record.get(self.name_field) or ""))
                         if p)
+
+    def _label_fields(self) -> tuple[str, ...]:
+        return self.number_field, self.name_field
 
     # -- reads ---------------------------------------------------------------------------
     def catalogue(self) -> Catalogue:
@@ -307,13 +263,15 @@ class BcSide(Side):
 
     def _cards(self, rows: list[dict]):
         """The card page rows of these records: by their modified-time range for a page of
-        reads (one request), by id for a few."""
+        reads (one request), by id for a few. Only the fields used are asked for: a card page
+        has a hundred, and reading them all doubled the cost of reading a page of records."""
+        select = ["SystemId", *(page_field(c) for c in self.card_fields.values())]
         if len(rows) <= IDS_PER_QUERY:
             query = " or ".join(f"SystemId eq {r['id']}" for r in rows)
-            return self.client.odata_query(self.card_page, filter=query)
+            return self.client.odata_query(self.card_page, filter=query, select=select)
         stamps = sorted(r[self.modified_field] for r in rows if r.get(self.modified_field))
         query = f"SystemModifiedAt ge {stamps[0]} and SystemModifiedAt le {stamps[-1]}"
-        return self.client.odata_query(self.card_page, filter=query)
+        return self.client.odata_query(self.card_page, filter=query, select=select)
 
     @cached_property
     def card_fields(self) -> dict[str, str]:
@@ -390,7 +348,7 @@ class BcSide(Side):
                        record)
 
 
-class SalesSide(Side):
+class SalesSide(SalesWrites, Side):
     """A Dataverse table of the Sales environment."""
 
     key = "sales"
@@ -424,6 +382,9 @@ class SalesSide(Side):
 
     def label(self, record: dict) -> str:
         return self.number(record)
+
+    def _label_fields(self) -> tuple[str, ...]:
+        return self.metadata.primary_name_attribute, VERSION_FIELD
 
     def attribute_type(self, attribute: str) -> str:
         meta = self.metadata.attributes.get(attribute)
@@ -499,19 +460,3 @@ class SalesSide(Side):
         if coupling is None:
             return True
         return coupling.is_sales_modified_after_last_sync(self.modified_on(row), self.version(row))
-
-    def _send(self, chunk: list[Write]) -> list[Outcome]:
-        operations = [self._operation(w) for w in chunk]
-        results = self.client.batch(operations, continue_on_error=True)
-        return [outcome_of(w, r, self.modified_field) for w, r in zip(chunk, results, strict=True)]
-
-    def _operation(self, write: Write) -> BatchOperation:
-        # Ask for the new modifiedon and versionnumber back, so the coupling records the write
-        # itself and the next run does not mistake our own change for a user's (protocols.md 3.5).
-        prefer = {"Prefer": "return=representation"}
-        url = f"{self.entity_set}({write.id})?$select={self.modified_field},{VERSION_FIELD}"
-        if write.kind == "insert":  # upsert to the chosen id: a retry updates, never duplicates
-            return BatchOperation("PATCH", url, write.body, prefer)
-        if write.kind == "delete":
-            return BatchOperation.delete(self.entity_set, write.id)
-        return BatchOperation("PATCH", url, write.body, {"If-Match": "*", **prefer})

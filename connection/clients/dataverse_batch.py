@@ -41,14 +41,18 @@ class BatchOperation:
 
     @classmethod
     def update(cls, entity_set: str, id: str, body: Mapping[str, Any],
-               etag: str | None = None) -> BatchOperation:
-        """PATCH an existing record (``If-Match`` etag, or ``*`` so it never creates)."""
-        return cls("PATCH", f"{entity_set}({id})", body, {"If-Match": etag or "*"})
+               etag: str | None = None, returning: Sequence[str] = ()) -> BatchOperation:
+        """PATCH an existing record (``If-Match`` etag, or ``*`` so it never creates); with
+        ``returning``, the answer carries those columns as they are after the write."""
+        url, prefer = _returning(f"{entity_set}({id})", returning)
+        return cls("PATCH", url, body, {"If-Match": etag or "*", **prefer})
 
     @classmethod
-    def upsert(cls, entity_set: str, id: str, body: Mapping[str, Any]) -> BatchOperation:
-        """PATCH to a chosen id: creates the record or updates it."""
-        return cls("PATCH", f"{entity_set}({id})", body)
+    def upsert(cls, entity_set: str, id: str, body: Mapping[str, Any],
+               returning: Sequence[str] = ()) -> BatchOperation:
+        """PATCH to a chosen id: creates the record or updates it (``returning``: as update)."""
+        url, prefer = _returning(f"{entity_set}({id})", returning)
+        return cls("PATCH", url, body, prefer)
 
     @classmethod
     def delete(cls, entity_set: str, id: str, etag: str | None = None) -> BatchOperation:
@@ -59,6 +63,14 @@ class BatchOperation:
     def idempotent(self) -> bool:
         """True when sending it twice has the same effect as once."""
         return self.method.upper() != "POST"
+
+
+def _returning(url: str, columns: Sequence[str]) -> tuple[str, dict[str, str]]:
+    """The address and headers that ask a write to answer with ``columns`` of the row.
+    https://learn.microsoft.com/power-apps/developer/data-platform/webapi/update-delete-entities-using-web-api#update-with-data-returned"""
+    if not columns:
+        return url, {}
+    return f"{url}?$select={','.join(columns)}", {"Prefer": "return=representation"}
 
 
 @dataclass(frozen=True)

@@ -43,12 +43,17 @@ _NEVER_RETRIED = (requests.exceptions.SSLError, requests.exceptions.InvalidURL,
 class RetryPolicy:
     """How often and how long one request is retried.
 
-    ``max_attempts`` counts every send including the first; ``max_total_wait`` caps the seconds
-    slept across the retries of one request; back-off doubles from ``base_delay`` up to
-    ``max_delay`` with +/- ``jitter`` (a fraction) so parallel workers do not retry in step.
+    ``max_attempts`` counts every send including the first; a request the service throttled
+    with a ``Retry-After`` may be sent up to ``max_throttled_attempts`` times instead: the
+    service says when to come back, and a job keeping every lane busy meets a spent window
+    several times over without anything being wrong (six tries failed whole batches of a full
+    synchronization). ``max_total_wait`` caps the seconds slept across the retries of one
+    request either way; back-off doubles from ``base_delay`` up to ``max_delay`` with +/-
+    ``jitter`` (a fraction) so parallel workers do not retry in step.
     """
 
     max_attempts: int = 6
+    max_throttled_attempts: int = 30
     max_total_wait: float = 300.0
     base_delay: float = 1.0
     max_delay: float = 60.0
@@ -62,7 +67,7 @@ class RetryPolicy:
     @classmethod
     def no_retries(cls) -> RetryPolicy:
         """Fail on the first error: for interactive connection tests."""
-        return cls(max_attempts=1, max_total_wait=0.0)
+        return cls(max_attempts=1, max_throttled_attempts=1, max_total_wait=0.0)
 
 
 def retry_after_seconds(headers: Mapping[str, str], now: float | None = None) -> float | None:
@@ -88,9 +93,11 @@ class _Budget:
         self.policy, self.draw = policy, draw
         self.attempts, self.waited = 1, 0.0
 
-    def next_wait(self, suggested: float | None) -> float | None:
-        """Seconds to sleep before the next attempt, or None when the budget is spent."""
-        if self.attempts >= self.policy.max_attempts:
+    def next_wait(self, suggested: float | None, throttled: bool = False) -> float | None:
+        """Seconds to sleep before the next attempt, or None when the budget is spent;
+        ``throttled``: a 429 that said when to retry."""
+        cap = self.policy.max_throttled_attempts if throttled else self.policy.max_attempts
+        if self.attempts >= cap:
             return None
         wait = suggested if suggested is not None else self.policy.backoff(
             self.attempts - 1, self.draw())
@@ -221,7 +228,8 @@ class ServiceSession:
         status = response.status_code
         if status not in ALWAYS_RETRIED and not (idempotent and status in RETRIED_WHEN_IDEMPOTENT):
             return False
-        wait = budget.next_wait(retry_after_seconds(response.headers))
+        suggested = retry_after_seconds(response.headers)
+        wait = budget.next_wait(suggested, throttled=status == 429 and suggested is not None)
         if wait is None:
             return False
         response.close()

@@ -72,3 +72,15 @@ def test_an_atomic_batch_larger_than_one_request_is_refused(dataverse):
     operations = [BatchOperation.create("accounts", {"name": "x"})] * 3
     with pytest.raises(ValueError, match="at most 2"):
         dataverse.batch(operations, atomic=True, batch_size=2)
+
+
+def test_an_upsert_or_update_asked_for_columns_answers_with_them_as_written(dataverse):
+    chosen = str(uuid.uuid4())
+    returning = ("modifiedon", "versionnumber")
+    created, updated = dataverse.batch([
+        BatchOperation.upsert("accounts", chosen, {"name": "Returning A"}, returning),
+        BatchOperation.update("accounts", chosen, {"name": "Returning B"}, returning=returning),
+    ])
+    assert created.ok and updated.ok
+    assert set(returning) <= set(created.body or {}) and set(returning) <= set(updated.body or {})
+    assert int(updated.body["versionnumber"]) > int(created.body["versionnumber"])

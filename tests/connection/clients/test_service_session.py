@@ -45,7 +45,7 @@ def test_a_429_without_retry_after_backs_off_exponentially():
 
 
 def test_throttling_beyond_the_attempt_cap_raises_throttled_with_the_service_code():
-    policy = RetryPolicy(max_attempts=2, jitter=0.0)
+    policy = RetryPolicy(max_throttled_attempts=2, jitter=0.0)
     session, _, _, _ = session_with(
         answer(429, {"error": {"code": "0x80072322", "message": "Number of requests exceeded"}},
                {"Retry-After": "1"}),
@@ -55,6 +55,14 @@ def test_throttling_beyond_the_attempt_cap_raises_throttled_with_the_service_cod
         session.request("GET", URL)
     assert caught.value.code == "0x80072322" and caught.value.status == 429
     assert session.counters().failures == 1
+
+
+def test_a_429_that_says_when_is_retried_beyond_the_attempts_other_failures_get():
+    busy = answer(429, {"error": {"code": "0x80072321", "message": "busy"}}, {"Retry-After": "1"})
+    policy = RetryPolicy(max_attempts=2, max_throttled_attempts=4, jitter=0.0)
+    session, _, _, slept = session_with(busy, busy, busy, answer(200, {}), policy=policy)
+    assert session.request("POST", URL, json={}).status_code == 200
+    assert slept == [1.0, 1.0, 1.0]
 
 
 def test_a_retry_after_longer_than_the_wait_budget_is_not_slept():

@@ -70,7 +70,7 @@ def test_the_request_that_slept_its_own_retry_after_is_not_held_twice():
 
 
 def test_a_spent_window_lets_one_probe_through_and_the_others_wait_for_its_answer():
-    gauge = ThrottleGauge("dataverse")
+    gauge = ThrottleGauge("dataverse", probe_patience=30)  # the probe answers first
     gauge.after_response(200, {TIME_LEFT: "0.00"}, gauge.before_send())
     assert gauge.before_send() is True  # the probe
     second: list[bool] = []
@@ -102,3 +102,11 @@ def test_a_real_429_is_counted_and_waited_out(dataverse, sandbox_clean):
     reading = dataverse.throttle()
     assert reading.throttled == 1 and reading.waited_seconds >= 1
     assert dataverse.counters().throttle_waits == 1
+
+
+def test_a_probe_that_is_not_refused_at_once_was_let_in_and_the_others_go_too():
+    gauge = ThrottleGauge("dataverse", probe_patience=0.05)
+    gauge.after_response(200, {TIME_LEFT: "0.00"}, gauge.before_send())
+    assert gauge.before_send() is True  # the probe, still on the wire
+    assert gauge.before_send() is False  # no answer within the patience: the window is open
+    assert gauge.reading().in_flight == 2

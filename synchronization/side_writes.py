@@ -1,0 +1,105 @@
+"""How a side writes: batches of writes spread over the lanes the destination allows.
+
+Split from synchronization.sides, which says where records live and how they are read; here is
+only what turns a list of Writes into requests. SalesWrites is Dataverse's: each write an
+operation of a ``$batch`` that answers with the row's new modified-on and version.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from typing import Any
+
+from connection.clients.dataverse_batch import BatchOperation
+from connection.clients.errors import ClientError
+from synchronization.writes import VERSION_FIELD, Outcome, Write, outcome_of
+
+# No batch is cut below this many writes for the sake of parallelism.
+MIN_SPLIT_BATCH = 100
+
+
+class BatchedWrites:
+    """Writes in batches of at most ``batch_size``, ``lanes()`` of them at once."""
+
+    key = ""
+    batch_size: int
+    concurrency: int
+
+    def lanes(self) -> int:
+        """Batches to keep in flight: what the service recommends, else the configured count."""
+        return self.concurrency
+
+    def write(self, writes: Sequence[Write]) -> list[Outcome]:
+        """Apply writes in batches, several at a time; one Outcome per write, in order."""
+        outcomes: list[Outcome | None] = [None] * len(writes)
+        for indices, batch in self.write_batches(writes):
+            for index, outcome in zip(indices, batch, strict=True):
+                outcomes[index] = outcome
+        return [o for o in outcomes if o is not None]
+
+    def write_batches(self, writes: Sequence[Write]) -> Iterator[tuple[list[int], list[Outcome]]]:
+        """Apply writes in batches with every lane the service allows busy; yield each batch's
+        indices (into ``writes``) and outcomes as it completes, in the caller's thread, so the
+        caller records a batch while the others are still on the wire."""
+        lanes = self.lanes()
+        size = self.batch_size_for(len(writes), lanes)
+        spans = [list(range(i, min(i + size, len(writes)))) for i in range(0, len(writes), size)]
+        if len(spans) <= 1 or lanes == 1:
+            for span in spans:
+                yield span, self._send_guarded([writes[i] for i in span])
+            return
+        pool = ThreadPoolExecutor(max_workers=min(lanes, len(spans)),
+                                  thread_name_prefix=f"write-{self.key}")
+        try:
+            running = {pool.submit(self._send_guarded, [writes[i] for i in span]): span
+                       for span in spans}
+            for done in as_completed(running):
+                yield running.pop(done), done.result()
+        finally:
+            # A caller that stops early (the job was taken over) sends no further batch.
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def batch_size_for(self, count: int, lanes: int | None = None) -> int:
+        """At most batch_size, and as many batches as fill ``lanes`` free lanes in every wave:
+        1,000 writes in batches of 500 over 4 lanes would leave two lanes idle. Small work stays
+        in few requests: no batch is cut below MIN_SPLIT_BATCH for the sake of parallelism."""
+        lanes = lanes or self.concurrency
+        waves = max(1, math.ceil(count / (self.batch_size * lanes)))
+        even = math.ceil(count / (waves * lanes))
+        return max(1, min(self.batch_size, max(even, MIN_SPLIT_BATCH)))
+
+    def _send_guarded(self, chunk: list[Write]) -> list[Outcome]:
+        # A batch the service refused as a whole (after the client's retries) fails each of its
+        # writes with the service's message; the job goes on with the next batch.
+        try:
+            return self._send(chunk)
+        except ClientError as exc:
+            return [Outcome.failed(w.id, exc) for w in chunk]
+
+    def _send(self, chunk: list[Write]) -> list[Outcome]:
+        raise NotImplementedError
+
+
+class SalesWrites(BatchedWrites):
+    """A Dataverse table's writes: operations of a ``$batch``, each answered on its own."""
+
+    client: Any
+    entity_set: str
+    modified_field: str
+
+    def _send(self, chunk: list[Write]) -> list[Outcome]:
+        operations = [self._operation(w) for w in chunk]
+        results = self.client.batch(operations, continue_on_error=True)
+        return [outcome_of(w, r, self.modified_field) for w, r in zip(chunk, results, strict=True)]
+
+    def _operation(self, write: Write) -> BatchOperation:
+        # Ask for the new modifiedon and versionnumber back, so the coupling records the write
+        # itself and the next run does not mistake our own change for a user's (protocols.md 3.5).
+        returning = (self.modified_field, VERSION_FIELD)
+        if write.kind == "insert":  # upsert to the chosen id: a retry updates, never duplicates
+            return BatchOperation.upsert(self.entity_set, write.id, write.body, returning)
+        if write.kind == "delete":
+            return BatchOperation.delete(self.entity_set, write.id)
+        return BatchOperation.update(self.entity_set, write.id, write.body, returning=returning)
