@@ -312,3 +312,48 @@ class SalesMetadata(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} of {self.connection_id}"
+
+
+class SalesIdentity(models.Model):
+    """A further application user a connection writes to Sales with (the identity pool).
+
+    Dataverse's service protection limits apply per user: each app registration, given the
+    integration roles by Redeploy Integration Solution, brings its own windows, and writes are
+    spread over the connection's primary credential and its enabled identities. Each signs in
+    with its own client secret, or with a certificate like the primary. Same tenant and
+    authority as the connection.
+    https://learn.microsoft.com/power-apps/developer/data-platform/api-limits
+    """
+
+    connection = models.ForeignKey(
+        ConnectionSetup, on_delete=models.CASCADE, related_name="sales_identities"
+    )
+    name = models.CharField("Name", max_length=100)
+    client_id = models.CharField("Client ID", max_length=100)
+    client_secret_encrypted = _secret("Client secret")
+    certificate_encrypted = _secret("Certificate private key")
+    certificate_thumbprint = models.CharField("Certificate thumbprint", max_length=64, blank=True)
+    enabled = models.BooleanField("Enabled", default=True)
+    # The application user's systemuserid, once WhoAmI answered (Test Connection or the first
+    # job): its changes are the integration's own even after the identity is disabled.
+    sales_user_id = models.CharField("Application user ID", max_length=36, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    client_secret = secret_property("client_secret_encrypted", "Client secret")
+    certificate = secret_property("certificate_encrypted", "Certificate private key (PEM)")
+
+    class Meta:
+        ordering = ["created", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "client_id"],
+                                    name="unique_sales_identity_client"),
+            models.UniqueConstraint(fields=["connection", "name"],
+                                    name="unique_sales_identity_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def uses_certificate(self) -> bool:
+        return bool(self.certificate_encrypted)
