@@ -202,6 +202,9 @@ class ConnectionSetup(models.Model):
     sales_version = models.CharField("Version", max_length=30, blank=True)
     base_currency_code = models.CharField("Sales base currency", max_length=5, blank=True)
     mapped_user_emails = models.JSONField(default=list, blank=True)
+    # Sales user ids of removed additional application users: what they wrote stays the
+    # integration's own, not a person's change to bring back to Business Central.
+    former_identity_user_ids = models.JSONField(default=list, blank=True)
     disable_reason = models.CharField("Disable Reason", max_length=250, blank=True)
     wizard_step = models.PositiveSmallIntegerField(default=1)
     wizard_data = models.JSONField(default=dict, blank=True)
@@ -357,3 +360,13 @@ class SalesIdentity(models.Model):
     @property
     def uses_certificate(self) -> bool:
         return bool(self.certificate_encrypted)
+
+    def remove(self) -> None:
+        """Delete the identity, keeping its Sales user id on the connection (its earlier
+        writes are still the integration's)."""
+        connection = self.connection
+        if self.sales_user_id and self.sales_user_id not in connection.former_identity_user_ids:
+            connection.former_identity_user_ids = [*connection.former_identity_user_ids,
+                                                   self.sales_user_id]
+            connection.save(update_fields=["former_identity_user_ids", "updated_at"])
+        self.delete()

@@ -62,8 +62,9 @@ def integration_user(connection: ConnectionSetup, client) -> WhoAmI:
 
 def integration_user_ids(connection: ConnectionSetup, client) -> list[str]:
     """Every Sales user the integration writes as, the integration user first: with an identity
-    pool, each further application user too (disabled ones included, as their earlier writes
-    are still the integration's). A pool identity's id is read once and kept on its row."""
+    pool, each further application user too (disabled and removed ones included, as their
+    earlier writes are still the integration's). A pool identity's id is read once and kept
+    on its row."""
     ids = [integration_user(connection, client).user_id.lower()]
     members = {m.client_id: m.client for m in getattr(client, "extra_members", [])}
     for identity in connection.sales_identities.all() if connection.pk else []:
@@ -72,6 +73,7 @@ def integration_user_ids(connection: ConnectionSetup, client) -> list[str]:
             identity.save(update_fields=["sales_user_id"])
         if identity.sales_user_id and identity.sales_user_id not in ids:
             ids.append(identity.sales_user_id)
+    ids += [i for i in connection.former_identity_user_ids if i not in ids]
     return ids
 
 
