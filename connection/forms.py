@@ -297,7 +297,8 @@ class SalesIdentityForm(forms.Form):
                                              max_length=100)
 
     def __init__(self, connection: ConnectionSetup, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        # Prefixed: the card's own form on the same page has fields of the same names.
+        super().__init__(*args, prefix="identity", **kwargs)
         self.connection = connection
 
     def clean_name(self) -> str:

@@ -22,7 +22,8 @@ def connection() -> ConnectionSetup:
 def add(client, connection, **values):
     data = {"name": "bcsales pool 1", "client_id": str(uuid.uuid4()), "client_secret": SECRET,
             **values}
-    return client.post(f"/connection/{connection.pk}/identities/", data)
+    return client.post(f"/connection/{connection.pk}/identities/",
+                       {f"identity-{key}": value for key, value in data.items()})
 
 
 def identity(connection, name="bcsales pool 1") -> SalesIdentity:
