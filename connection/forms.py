@@ -296,9 +296,11 @@ class SalesIdentityForm(forms.Form):
     certificate_thumbprint = forms.CharField(label="Certificate thumbprint", required=False,
                                              max_length=100)
 
+    # The card's own form on the same page has fields of the same names.
+    prefix = "identity"
+
     def __init__(self, connection: ConnectionSetup, *args: Any, **kwargs: Any) -> None:
-        # Prefixed: the card's own form on the same page has fields of the same names.
-        super().__init__(*args, prefix="identity", **kwargs)
+        super().__init__(*args, **kwargs)
         self.connection = connection
 
     def clean_name(self) -> str:
