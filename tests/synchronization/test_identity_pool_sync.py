@@ -7,6 +7,7 @@ from connection import sales_metadata, services
 from connection.models import ConnectionSetup
 from synchronization.models import JobStatus, SyncDirection, SyncMode
 from synchronization.sides import SalesSide
+from synchronization.throttle import gauge_rows
 from tests.connection.pool_support import add_pool_identities
 from tests.synchronization.engine_support import errors, mapping, run_now
 from tests.synchronization.test_faults_support import (
@@ -59,6 +60,8 @@ def test_the_gauge_has_a_line_per_identity(pooled, sandbox_clean):
     assert set(lines) == {"application user", "bcsales pool 1", "bcsales pool 2",
                           "bcsales pool 3"}
     assert all(line["requests"] > 0 for line in lines.values())
+    shown = [row.identity for row in gauge_rows(job.throttle) if row.service != "Business Central"]
+    assert sorted(shown) == sorted(lines)
 
 
 def test_the_pool_identities_writes_are_not_taken_for_a_users_changes(pooled, sandbox_clean):
