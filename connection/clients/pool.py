@@ -47,6 +47,8 @@ class IdentityPool:
     def __getattr__(self, name: str) -> Any:
         # Only reached for what the pool does not define itself: reads and metadata go to the
         # primary; the bulk messages (CreateMultiple, UpsertMultiple, ...) are writes, spread.
+        if name.startswith("__") or name in ("members", "primary"):
+            raise AttributeError(name)  # copies and pickles ask before __init__ ran
         if name.endswith("_multiple"):
             return lambda *args, **kwargs: self._on_next(
                 lambda client: getattr(client, name)(*args, **kwargs))

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from connection.access import administrator_required
 from connection.forms import ConfirmForm, SalesIdentityForm
-from connection.models import ConnectionSetup, SalesIdentity
+from connection.models import ConnectionSetup, SalesIdentity, SettingChange
 from connection.views.connections import render_card
 
 ANCHOR = "#additional-application-users"
@@ -34,6 +34,7 @@ def add(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             with transaction.atomic():
                 identity = form.save()
+                _log(request, identity, "", f"added (client ID {identity.client_id})")
         except IntegrityError:  # the same name or client ID added at the same moment
             form.add_error(None, "This name or Client ID was added meanwhile; choose another.")
         else:
@@ -42,6 +43,14 @@ def add(request: HttpRequest, pk: int) -> HttpResponse:
                              "then Test Connection.")
             return _back(connection)
     return render_card(request, connection, identity_form=form, status=400)
+
+
+def _log(request: HttpRequest, identity: SalesIdentity, old: str, new: str) -> None:
+    """The change log of the connection shows who added, disabled or removed an identity."""
+    user = request.user if request.user.is_authenticated else None
+    SettingChange.objects.create(
+        connection=identity.connection, user=user, field="sales_identity",
+        caption=f"Additional application user {identity.name}", old_value=old, new_value=new)
 
 
 def _identity(connection: ConnectionSetup, identity_pk: int) -> SalesIdentity:
@@ -55,6 +64,8 @@ def toggle(request: HttpRequest, pk: int, identity_pk: int) -> HttpResponse:
     identity = _identity(connection, identity_pk)
     identity.enabled = not identity.enabled
     identity.save(update_fields=["enabled"])
+    _log(request, identity, "disabled" if identity.enabled else "enabled",
+         "enabled" if identity.enabled else "disabled")
     state = "enabled: jobs write with it too" if identity.enabled else \
         "disabled: jobs no longer write with it"
     messages.success(request, f"The application user {identity.name} is {state}.")
@@ -68,6 +79,7 @@ def remove(request: HttpRequest, pk: int, identity_pk: int) -> HttpResponse:
     identity = _identity(connection, identity_pk)
     form = ConfirmForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
+        _log(request, identity, "enabled" if identity.enabled else "disabled", "removed")
         identity.remove()
         messages.success(request, f"Removed the application user {identity.name} and its "
                          "stored secret from this connection.")

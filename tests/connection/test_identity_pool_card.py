@@ -42,6 +42,9 @@ def test_an_administrator_adds_an_identity_whose_secret_is_encrypted_and_never_s
     page = admin_client.get(f"/connection/{connection.pk}/").content.decode()
     assert "Additional application users" in page and "bcsales pool 1" in page
     assert SECRET not in page and "Client secret (stored)" in page
+    change = connection.changes.get()
+    assert change.caption == "Additional application user bcsales pool 1"
+    assert SECRET not in change.new_value
 
 
 @pytest.mark.parametrize(("values", "message"), [
