@@ -15,7 +15,11 @@ one, N, one, N so that a drift of the machine's load shows.
 
 Printed per run: records per second, requests and 429s on the wire, each identity's gauge line
 and its writes as the sandbox counted them per caller; then the ratio of the pool's rate to the
-single identity's (target: three identities >= 2.5x one). Figures, never assertions.
+single identity's (target: three identities >= 2.5x one). A last run with the limits off (same
+server time and latency) shows the machine's own ceiling: where it is below N times the single
+identity's rate, the sandbox and the portal sharing the cores bind before the limits do, and a
+lower ``--time-scale`` (tighter limits in real seconds) shows what the pool does against the
+limits alone. Figures, never assertions.
 https://learn.microsoft.com/power-apps/developer/data-platform/api-limits
 """
 
@@ -50,6 +54,8 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--server-ms", type=float, default=50, help="per operation")
     parser.add_argument("--latency-ms", type=float, default=100, help="per request")
     parser.add_argument("--dop-hint", type=int, default=52)
+    parser.add_argument("--ceiling", action=argparse.BooleanOptionalAction, default=True,
+                        help="also run without the limits: the rate the machine allows")
     args = parser.parse_args(argv)
     if args.quick:
         args.customers = min(args.customers, 5_000)
@@ -90,20 +96,32 @@ def start_over(world: World, customers: int) -> None:
     world.presync(DEPENDENCIES[MAPPING])
 
 
-def measured_run(world: World, customers: int, limits: Limits, identities: int) -> float:
+def without_limits(world: World, limits: Limits) -> None:
+    """The same server time and latency with the service protection limits off: what the
+    machine (sandbox and portal on its cores) allows, whatever the number of identities."""
+    settings = limits.settings()
+    settings["dataverse"]["limits_enabled"] = False
+    world.sandbox.reset_settings()
+    world.sandbox.settings(**settings)
+
+
+def measured_run(world: World, customers: int, limits: Limits, identities: int,
+                 limited: bool = True) -> float:
     """One full run with ``identities`` application users; prints its figures, returns the
     rate in records per second."""
     from synchronization.models import SyncDirection, SyncMode
 
     start_over(world, customers)
     add_identities(world, identities - 1)
-    fresh_windows(world, limits)
+    fresh_windows(world, limits) if limited else without_limits(world, limits)
     world.sandbox.reset_counters()
     started = time.perf_counter()
     job = world.run(MAPPING, SyncMode.ALL, SyncDirection.TO_SALES)[0]
     rate, seconds = job_rate(job, time.perf_counter() - started)
     seen = world.sandbox.counters()["dataverse"]
-    print(f"\n== {identities} identit{'y' if identities == 1 else 'ies'}: {rate:,.1f} records/s "
+    what = f"{identities} identit{'y' if identities == 1 else 'ies'}" + \
+        ("" if limited else ", limits off (the machine's ceiling)")
+    print(f"\n== {what}: {rate:,.1f} records/s "
           f"({job.records_done:,} records in {seconds:.1f} s; {job.status_label}, inserted "
           f"{job.inserted:,}, failed {job.failed:,})")
     print(f"  on the wire          {seen['requests']:,} requests, {seen['operations']:,} "
@@ -133,6 +151,8 @@ def main(argv: list[str] | None = None) -> None:
         for _ in range(args.rounds):
             single.append(measured_run(world, args.customers, limits, 1))
             pooled.append(measured_run(world, args.customers, limits, args.identities))
+        ceiling = measured_run(world, args.customers, limits, args.identities, limited=False) \
+            if args.ceiling else 0.0
     one, many = sum(single) / len(single), sum(pooled) / len(pooled)
     print(f"\n== identity pool at {args.server_ms:g} ms per operation")
     print(f"  1 identity           {one:,.1f} records/s  (runs: "
@@ -140,6 +160,9 @@ def main(argv: list[str] | None = None) -> None:
     print(f"  {args.identities} identities         {many:,.1f} records/s  (runs: "
           f"{', '.join(f'{r:,.1f}' for r in pooled)})")
     print(f"  ratio                {many / one if one else 0:.2f}x (target for 3: >= 2.5x)")
+    if ceiling:
+        print(f"  limits off           {ceiling:,.1f} records/s: no pool can go faster here; "
+              f"the ratio cannot pass {ceiling / one if one else 0:.2f}x at these settings")
 
 
 if __name__ == "__main__":
