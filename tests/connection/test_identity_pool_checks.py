@@ -73,3 +73,20 @@ def test_a_disabled_identity_is_not_tested(sandbox_connection, sandbox_clean):
     identity.save()
     report = run_test_connection(sandbox_connection)
     assert key_of(identity) not in lines(report)
+
+
+def test_the_card_redeploys_for_and_tests_each_identity(admin_client, sandbox_connection,
+                                                        sandbox_clean):
+    creds = sandbox_clean.credentials
+    first, second = add_pool_identities(sandbox_connection, creds, count=2)
+    base = f"/connection/{sandbox_connection.pk}"
+    assert "each enabled additional application user" in \
+        admin_client.get(f"{base}/redeploy/").content.decode()
+    deployed = admin_client.post(f"{base}/redeploy/", {
+        "admin_user": creds["admin_user"], "admin_password": creds["admin_password"]})
+    assert deployed.status_code == 302
+    second.client_secret = "not-the-secret"
+    second.save()
+    page = admin_client.post(f"{base}/test/").content.decode()
+    assert f"Additional application user {first.name} signs in" in page
+    assert f"{second.name} (client ID {second.client_id}) could not sign in" in page
