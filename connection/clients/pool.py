@@ -2,9 +2,9 @@
 
 Dataverse's service protection limits (requests, execution time and concurrent requests) apply
 per user. A connection that holds several application users sends each ``$batch`` (and each bulk
-``*Multiple`` message) with the identity that has the fewest requests in flight and no
-Retry-After hold on, so every identity's windows are used and a throttled one rests while the
-others go on. Each identity is its own DataverseClient with its own throttle gauge.
+``*Multiple`` message) with the identity that has the fewest requests in flight (among equals,
+one without a Retry-After hold on), so every identity's windows are used evenly. Each identity is
+its own DataverseClient with its own throttle gauge, which paces that identity's lanes.
 https://learn.microsoft.com/power-apps/developer/data-platform/api-limits
 """
 
@@ -97,10 +97,13 @@ class IdentityPool:
                 self._in_flight[index] -= 1
 
     def _take(self) -> int:
+        # Fewest in flight first: a held identity's batches wait in its own gauge and still
+        # count, so the others take new work only up to an even share. Avoiding a held identity
+        # outright piled every batch onto the rest and spent their windows too.
         held = [member.client.throttle().held_seconds > 0 for member in self.members]
         with self._lock:
             index = min(range(len(self.members)),
-                        key=lambda i: (held[i], self._in_flight[i], self._sent[i]))
+                        key=lambda i: (self._in_flight[i], held[i], self._sent[i]))
             self._in_flight[index] += 1
             self._sent[index] += 1
             return index

@@ -66,10 +66,30 @@ def test_a_batch_goes_to_an_identity_without_one_in_flight():
     busy.join()
 
 
-def test_an_identity_held_by_a_retry_after_rests_while_others_write():
+def test_among_equally_busy_identities_one_held_by_a_retry_after_comes_last():
     held, free = Identity("held", held=3.0), Identity("free")
     pool = pool_of(held, free)
     assert [pool.batch([n])[0] for n in range(3)] == ["free"] * 3
+
+
+def test_a_held_identity_still_takes_its_even_share_of_the_work():
+    held, free = Identity("held", held=3.0), Identity("free")
+    held.release.clear()
+    free.release.clear()
+    pool = pool_of(held, free)
+    first = threading.Thread(target=pool.batch, args=([1],))
+    first.start()
+    while not pool._in_flight[1]:  # the first batch is on the free identity's wire
+        time.sleep(0.01)
+    second = threading.Thread(target=pool.batch, args=([2],))
+    second.start()
+    while not pool._in_flight[0]:  # the second waits on the held one, not on the busy one
+        time.sleep(0.01)
+    assert pool._in_flight == [1, 1]
+    held.release.set()
+    free.release.set()
+    first.join()
+    second.join()
 
 
 def test_bulk_messages_are_spread_and_reads_go_to_the_primary():
