@@ -57,6 +57,8 @@ bench: install-dev
 	$(BIN)/python bench/full_sync.py --quick --server-ms 50
 	$(BIN)/python bench/full_sync.py --quick --case from-sales
 	$(BIN)/python bench/reconcile.py --quick
+	$(BIN)/python bench/identities.py --quick --server-ms 20
+	$(BIN)/python bench/identities.py --quick --server-ms 50
 
 clean:
 	rm -rf $(VENV) .data

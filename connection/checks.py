@@ -12,7 +12,7 @@ import logging
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from connection import sales_metadata
+from connection import identity_checks, sales_metadata
 from connection import solution as roles
 from connection.clients.errors import AuthenticationError, ClientError, NotFound
 from connection.models import ConnectionSetup
@@ -92,6 +92,13 @@ class ConnectionTest:
     def __init__(self, connection: ConnectionSetup, user=None) -> None:
         self.connection, self.user = connection, user
         self.report = TestReport(checks=[Check(key, title) for key, title in TITLES])
+        self.identities = list(connection.sales_identities.filter(enabled=True)) \
+            if connection.pk else []
+        # One line per further application user, after the integration user's own lines.
+        after = next(i for i, c in enumerate(self.report.checks) if c.key == "availability_role")
+        self.report.checks[after + 1:after + 1] = [
+            Check(identity_checks.key_of(i), identity_checks.TITLE.format(name=i.name))
+            for i in self.identities]
         self.dataverse: Any = None
         self.business_central: Any = None
 
@@ -100,7 +107,7 @@ class ConnectionTest:
 
     def run(self) -> TestReport:
         steps = [self.sign_in, self.whoami, self.integration_user, self.availability_role,
-                 self.solution,
+                 self.pool_identities, self.solution,
                  self.company, self.currency, self.user_mapped]
         for step in steps:
             try:
@@ -184,6 +191,22 @@ class ConnectionTest:
                    "role, so Sales cannot query item availability.", AVAILABILITY_ROLE_FIX)
         if not self.connection.item_availability_enabled:
             self.check("availability_role").status = WARNING
+
+    def pool_identities(self) -> None:
+        """Each further application user on its own line: a wrong secret names its identity."""
+        if self.dataverse is None:
+            return
+        for identity in self.identities:
+            key = identity_checks.key_of(identity)
+            try:
+                result = identity_checks.check_identity(self.connection, identity)
+            except Exception as error:  # one identity's odd answer must not hide the others
+                log.exception("test connection %s: %s broke", self.connection.pk, key)
+                self._unexpected(key, error)
+                continue
+            item = self.check(key)
+            item.status, item.detail, item.fix = (OK if result.ok else FAILED), result.detail, \
+                result.fix
 
     def solution(self) -> None:
         if self.dataverse is None:

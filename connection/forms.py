@@ -8,7 +8,12 @@ from django.db import models
 
 from connection import validation
 from connection.inputs import IdChoiceField
-from connection.models import AuthenticationType, BusinessCentralDeployment, ConnectionSetup
+from connection.models import (
+    AuthenticationType,
+    BusinessCentralDeployment,
+    ConnectionSetup,
+    SalesIdentity,
+)
 from connection.sales_url import NormalisedUrl, normalise_sales_url
 
 KEEP = "Stored. Leave blank to keep it."
@@ -271,6 +276,76 @@ class SalesOrderIntegrationForm(AdministratorCredentialsForm):
     enable = forms.TypedChoiceField(
         choices=[("on", "Enable"), ("off", "Disable")], coerce=lambda value: value == "on",
         widget=forms.HiddenInput, error_messages={"invalid_choice": "Choose enable or disable."})
+
+
+class SalesIdentityForm(forms.Form):
+    """Add an application user to the connection's identity pool (Additional application
+    users): a name, its client ID, and its client secret or certificate, never shown again."""
+
+    name = forms.CharField(label="Name", max_length=100, help_text="How the throttle gauge and "
+                           "Test Connection call it, e.g. bcsales pool 1.")
+    client_id = forms.CharField(label="Client ID", max_length=100,
+                                help_text="The app registration's Application (client) ID.")
+    client_secret = forms.CharField(
+        label="Client secret", required=False, max_length=500,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="Or a certificate below. Stored encrypted, never shown again.")
+    certificate = forms.CharField(
+        label="Certificate private key (PEM)", required=False, max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}))
+    certificate_thumbprint = forms.CharField(label="Certificate thumbprint", required=False,
+                                             max_length=100)
+
+    # The card's own form on the same page has fields of the same names.
+    prefix = "identity"
+
+    def __init__(self, connection: ConnectionSetup, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.connection = connection
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if self.connection.sales_identities.filter(name__iexact=name).exists():
+            raise ValidationError(f"An additional application user named {name} exists already.")
+        return name
+
+    def clean_client_id(self) -> str:
+        client_id = validation.check_guid(self.cleaned_data["client_id"], "The Client ID")
+        if client_id == self.connection.client_id.strip().lower():
+            raise ValidationError("This is the connection's own Client ID (General FastTab): "
+                                  "an additional application user is another app registration.")
+        if self.connection.sales_identities.filter(client_id__iexact=client_id).exists():
+            raise ValidationError("This Client ID is an additional application user already.")
+        return client_id
+
+    def clean_certificate(self) -> str:
+        return validation.check_private_key(self.cleaned_data.get("certificate", ""))
+
+    def clean_certificate_thumbprint(self) -> str:
+        return validation.check_thumbprint(self.cleaned_data.get("certificate_thumbprint", ""))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        secret, key = data.get("client_secret"), data.get("certificate")
+        if secret and key:
+            raise ValidationError("Enter a client secret or a certificate, not both.")
+        if key and not data.get("certificate_thumbprint") and \
+                "certificate_thumbprint" not in self.errors:
+            self.add_error("certificate_thumbprint", "A certificate needs its thumbprint.")
+        if not secret and not key and not self.errors:
+            raise ValidationError("Enter the app registration's client secret or certificate.")
+        return data
+
+    def save(self) -> SalesIdentity:
+        data = self.cleaned_data
+        identity = SalesIdentity(connection=self.connection, name=data["name"],
+                                 client_id=data["client_id"],
+                                 certificate_thumbprint=data["certificate_thumbprint"]
+                                 if data.get("certificate") else "")
+        identity.client_secret = data.get("client_secret") or ""
+        identity.certificate = data.get("certificate") or ""
+        identity.save()
+        return identity
 
 
 class ConfirmForm(forms.Form):

@@ -202,6 +202,9 @@ class ConnectionSetup(models.Model):
     sales_version = models.CharField("Version", max_length=30, blank=True)
     base_currency_code = models.CharField("Sales base currency", max_length=5, blank=True)
     mapped_user_emails = models.JSONField(default=list, blank=True)
+    # Sales user ids of removed additional application users: what they wrote stays the
+    # integration's own, not a person's change to bring back to Business Central.
+    former_identity_user_ids = models.JSONField(default=list, blank=True)
     disable_reason = models.CharField("Disable Reason", max_length=250, blank=True)
     wizard_step = models.PositiveSmallIntegerField(default=1)
     wizard_data = models.JSONField(default=dict, blank=True)
@@ -312,3 +315,58 @@ class SalesMetadata(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} of {self.connection_id}"
+
+
+class SalesIdentity(models.Model):
+    """A further application user a connection writes to Sales with (the identity pool).
+
+    Dataverse's service protection limits apply per user: each app registration, given the
+    integration roles by Redeploy Integration Solution, brings its own windows, and writes are
+    spread over the connection's primary credential and its enabled identities. Each signs in
+    with its own client secret, or with a certificate like the primary. Same tenant and
+    authority as the connection.
+    https://learn.microsoft.com/power-apps/developer/data-platform/api-limits
+    """
+
+    connection = models.ForeignKey(
+        ConnectionSetup, on_delete=models.CASCADE, related_name="sales_identities"
+    )
+    name = models.CharField("Name", max_length=100)
+    client_id = models.CharField("Client ID", max_length=100)
+    client_secret_encrypted = _secret("Client secret")
+    certificate_encrypted = _secret("Certificate private key")
+    certificate_thumbprint = models.CharField("Certificate thumbprint", max_length=64, blank=True)
+    enabled = models.BooleanField("Enabled", default=True)
+    # The application user's systemuserid, once WhoAmI answered (Test Connection or the first
+    # job): its changes are the integration's own even after the identity is disabled.
+    sales_user_id = models.CharField("Application user ID", max_length=36, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    client_secret = secret_property("client_secret_encrypted", "Client secret")
+    certificate = secret_property("certificate_encrypted", "Certificate private key (PEM)")
+
+    class Meta:
+        ordering = ["created", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "client_id"],
+                                    name="unique_sales_identity_client"),
+            models.UniqueConstraint(fields=["connection", "name"],
+                                    name="unique_sales_identity_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def uses_certificate(self) -> bool:
+        return bool(self.certificate_encrypted)
+
+    def remove(self) -> None:
+        """Delete the identity, keeping its Sales user id on the connection (its earlier
+        writes are still the integration's)."""
+        connection = self.connection
+        if self.sales_user_id and self.sales_user_id not in connection.former_identity_user_ids:
+            connection.former_identity_user_ids = [*connection.former_identity_user_ids,
+                                                   self.sales_user_id]
+            connection.save(update_fields=["former_identity_user_ids", "updated_at"])
+        self.delete()

@@ -60,6 +60,23 @@ def integration_user(connection: ConnectionSetup, client) -> WhoAmI:
     return who
 
 
+def integration_user_ids(connection: ConnectionSetup, client) -> list[str]:
+    """Every Sales user the integration writes as, the integration user first: with an identity
+    pool, each further application user too (disabled and removed ones included, as their
+    earlier writes are still the integration's). A pool identity's id is read once and kept
+    on its row."""
+    ids = [integration_user(connection, client).user_id.lower()]
+    members = {m.client_id: m.client for m in getattr(client, "extra_members", [])}
+    for identity in connection.sales_identities.all() if connection.pk else []:
+        if not identity.sales_user_id and identity.client_id in members:
+            identity.sales_user_id = members[identity.client_id].whoami().user_id.lower()
+            identity.save(update_fields=["sales_user_id"])
+        if identity.sales_user_id and identity.sales_user_id not in ids:
+            ids.append(identity.sales_user_id)
+    ids += [i for i in connection.former_identity_user_ids if i not in ids]
+    return ids
+
+
 def base_currency(connection: ConnectionSetup, client) -> str:
     """The id of the Sales organization's base currency (BC's blank, local currency), read
     once per connection. Raises BaseCurrencyUnavailable with the reason; nothing is stored

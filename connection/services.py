@@ -22,11 +22,14 @@ from connection.models import (
     BusinessCentralDeployment,
     ConnectionSetup,
     OnPremisesAuthentication,
+    SalesIdentity,
 )
 
 BUSINESS_CENTRAL_RESOURCE = "https://api.businesscentral.dynamics.com"
 # Interactive checks answer within seconds or say what is wrong; jobs keep the patient defaults.
 INTERACTIVE_TIMEOUT = (5.0, 30.0)
+# How the throttle gauge names the connection's own credential among the pool's identities.
+POOL_PRIMARY = "application user"
 
 
 class SettingsIncomplete(AuthenticationError):
@@ -61,6 +64,21 @@ def sales_credential(connection: ConnectionSetup) -> TokenSource:
         return user_credential(connection, connection.user_name, connection.user_password)
     _require(connection.has_secret("client_secret"), "Client secret")
     return ClientSecretCredential(where, connection.client_id, connection.client_secret, **options)
+
+
+def identity_credential(connection: ConnectionSetup, identity: SalesIdentity) -> TokenSource:
+    """The credential of one of the connection's further application users (the identity
+    pool): its own client ID with its certificate or secret, at the connection's authority."""
+    what = f"{identity.name}: Client ID"
+    _require(identity.client_id, what)
+    where = authority(connection.authority_host, connection.tenant_id)
+    options = {"ca_bundle": _ca_bundle(connection)}
+    if identity.uses_certificate:
+        _require(identity.certificate_thumbprint, f"{identity.name}: Certificate thumbprint")
+        return CertificateCredential(where, identity.client_id, identity.certificate,
+                                     identity.certificate_thumbprint, **options)
+    _require(identity.client_secret_encrypted, f"{identity.name}: Client secret")
+    return ClientSecretCredential(where, identity.client_id, identity.client_secret, **options)
 
 
 def user_credential(connection: ConnectionSetup, user: str, password: str) -> TokenSource:
@@ -106,16 +124,50 @@ def business_central_credential(connection: ConnectionSetup) -> TokenSource:
 def dataverse_client(connection: ConnectionSetup, *, interactive: bool = False,
                      tokens: TokenSource | None = None):
     """A DataverseClient for the connection's Sales URL and SDK (Web API) version; table
-    metadata it reads is kept for the connection (connection.sales_metadata)."""
-    from connection.clients.dataverse import DataverseClient
+    metadata it reads is kept for the connection (connection.sales_metadata).
+
+    With enabled further application users (and no ``tokens`` chosen by the caller) it is an
+    IdentityPool: writes spread over the connection's credential and those identities."""
     from connection.sales_metadata import Store
 
     _require(connection.server_address, "Dynamics 365 Sales URL")
+    primary = _dataverse(connection, tokens or sales_credential(connection), interactive,
+                         metadata_store=Store(connection) if connection.pk else None)
+    identities = enabled_identities(connection) if tokens is None else []
+    if not identities:
+        return primary
+    return identity_pool(connection, primary, identities, interactive)
+
+
+def enabled_identities(connection: ConnectionSetup) -> list[SalesIdentity]:
+    """The connection's enabled further application users, oldest first."""
+    if not connection.pk:
+        return []
+    return list(connection.sales_identities.filter(enabled=True))
+
+
+def identity_pool(connection: ConnectionSetup, primary, identities: list[SalesIdentity],
+                  interactive: bool = False):
+    """An IdentityPool of ``primary`` (shown as the application user) and ``identities``."""
+    from connection.clients.pool import IdentityPool, Member
+
+    members = [Member(POOL_PRIMARY, connection.client_id, primary)]
+    members += [Member(identity.name, identity.client_id,
+                       _dataverse(connection, identity_credential(connection, identity),
+                                  interactive))
+                for identity in identities]
+    return IdentityPool(members)
+
+
+def _dataverse(connection: ConnectionSetup, tokens: TokenSource, interactive: bool,
+               metadata_store=None):
+    from connection.clients.dataverse import DataverseClient
+
     options = _interactive_options() if interactive else _background_options()
-    return DataverseClient(connection.server_address, tokens or sales_credential(connection),
+    return DataverseClient(connection.server_address, tokens,
                            api_version=connection.proxy_version,
-                           ca_bundle=_ca_bundle(connection),
-                           metadata_store=Store(connection) if connection.pk else None, **options)
+                           ca_bundle=_ca_bundle(connection), metadata_store=metadata_store,
+                           **options)
 
 
 def business_central_client(connection: ConnectionSetup, *, interactive: bool = False,

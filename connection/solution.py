@@ -20,7 +20,12 @@ from connection.clients.errors import (
     NotFound,
 )
 from connection.models import ConnectionSetup
-from connection.services import dataverse_client, user_credential
+from connection.services import (
+    dataverse_client,
+    enabled_identities,
+    identity_credential,
+    user_credential,
+)
 
 INTEGRATION_ADMINISTRATOR = ("8c8d4f51-a72b-e511-80d9-3863bb349780", "Integration Administrator")
 INTEGRATION_USER = ("6f960e32-a72b-e511-80d9-3863bb349780", "Integration User")
@@ -128,6 +133,7 @@ def deploy(connection: ConnectionSetup, admin_user: str, admin_password: str) ->
     integration = dataverse_client(connection, interactive=True)
     integration_who = integration.whoami()
     done += assign_roles(admin, integration_who.user_id)
+    done += assign_identity_roles(admin, connection)
     done.append(write_connection_data(admin, connection))
     if connection.sales_order_integration_enabled:
         done.append(set_sales_order_integration(admin, True))
@@ -165,7 +171,24 @@ def find_role(client, role_id: str | None, caption: str) -> str | None:
     return str(row["roleid"]).lower() if row else None
 
 
-def assign_roles(admin, user_id: str) -> list[str]:
+def assign_identity_roles(admin, connection: ConnectionSetup) -> list[str]:
+    """Give each enabled further application user (the identity pool) the solution's roles:
+    its writes are the integration's as much as the integration user's are."""
+    done = []
+    for identity in enabled_identities(connection):
+        client = dataverse_client(connection, interactive=True,
+                                  tokens=identity_credential(connection, identity))
+        try:
+            who = client.whoami()
+        finally:
+            client.close()
+        identity.sales_user_id = who.user_id.lower()
+        identity.save(update_fields=["sales_user_id"])
+        done += assign_roles(admin, who.user_id, f"the application user {identity.name}")
+    return done
+
+
+def assign_roles(admin, user_id: str, whom: str = "the integration user") -> list[str]:
     """Give the integration user the solution's three roles (associating twice is harmless)."""
     held = roles_of(admin, user_id)
     done = []
@@ -177,8 +200,8 @@ def assign_roles(admin, user_id: str) -> list[str]:
             raise SolutionError(f"The role {ROLE_NAME.format(caption=caption)} is missing in "
                                 "Sales after it was created; run Redeploy again.")
         admin.associate("systemusers", user_id, "systemuserroles_association", "roles", found)
-        done.append(f"Assigned the {caption} role to the integration user.")
-    return done or ["The integration user already holds the three integration roles."]
+        done.append(f"Assigned the {caption} role to {whom}.")
+    return done or [f"{whom[0].upper()}{whom[1:]} already holds the three integration roles."]
 
 
 def missing_solution_roles(client, user_id: str) -> list[str]:

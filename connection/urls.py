@@ -1,6 +1,6 @@
 from django.urls import path
 
-from connection.views import actions, connections, sales_orders, wizard
+from connection.views import actions, connections, identities, sales_orders, wizard
 
 app_name = "connection"
 urlpatterns = [
@@ -11,6 +11,11 @@ urlpatterns = [
     path("<id:pk>/", connections.card, name="card"),
     path("<id:pk>/delete/", connections.delete, name="delete"),
     path("<id:pk>/changes/", connections.changes, name="changes"),
+    path("<id:pk>/identities/", identities.add, name="identity_add"),
+    path("<id:pk>/identities/<id:identity_pk>/toggle/", identities.toggle,
+         name="identity_toggle"),
+    path("<id:pk>/identities/<id:identity_pk>/remove/", identities.remove,
+         name="identity_remove"),
     path("<id:pk>/test/", actions.test, name="test"),
     path("<id:pk>/redeploy/", actions.redeploy, name="redeploy"),
     path("<id:pk>/reset-web-client-url/", actions.reset_web_client_url,

@@ -20,15 +20,23 @@ COMPANY_NAME = "CRONUS USA, Inc."
 BUSINESS_CENTRAL_RESOURCE = "https://api.businesscentral.dynamics.com"
 INTEGRATION_USER = f"bcintegration@{DOMAIN}"
 ADMIN_USER = f"admin@{DOMAIN}"
+# Further app registrations for a connection's identity pool: Dataverse's service protection
+# limits apply per user, so each application user brings its own windows.
+# https://learn.microsoft.com/power-apps/developer/data-platform/api-limits
+POOL_APPS = 3
 
 
 def load_or_create(data_dir: Path) -> dict[str, Any]:
     """Return the stored secrets of ``data_dir``, generating them on first use."""
     path = data_dir / "credentials.json"
     if path.exists():
-        return json.loads(path.read_text())
-    data_dir.mkdir(parents=True, exist_ok=True)
-    state = _new_secrets()
+        state = json.loads(path.read_text())
+        if "pool_apps" in state:
+            return state
+        state["pool_apps"] = _new_pool_apps()  # a data directory from before the pool
+    else:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        state = _new_secrets()
     path.write_text(json.dumps(state, indent=2))
     path.chmod(0o600)
     return state
@@ -47,7 +55,19 @@ def _new_secrets() -> dict[str, Any]:
         "admin_password": secrets.token_urlsafe(12),
         "sales_password": secrets.token_urlsafe(12),
         "signing_key": secrets.token_hex(32),
+        "pool_apps": _new_pool_apps(),
     }
+
+
+def _new_pool_apps() -> list[dict[str, str]]:
+    return [{"client_id": str(uuid.uuid4()), "client_secret": secrets.token_urlsafe(30)}
+            for _ in range(POOL_APPS)]
+
+
+def pool_apps(state: dict[str, Any]) -> list[dict[str, str]]:
+    """The pool's app registrations, each with its display name (``bcsales pool <n>``)."""
+    return [{"name": f"bcsales pool {number}", **app}
+            for number, app in enumerate(state.get("pool_apps", []), start=1)]
 
 
 def stable_id(state: dict[str, Any], kind: str, key: str) -> str:
@@ -94,6 +114,7 @@ def public_credentials(state: dict[str, Any], port: int, ca_bundle: Path) -> dic
         "admin_user": ADMIN_USER,
         "admin_password": state["admin_password"],
         "sales_users": [user["email"] for user in sales_users()],
+        "pool_identities": pool_apps(state),
         "sales_password": state["sales_password"],
         "ca_bundle": str(ca_bundle),
         "control_url": f"{root}/_sandbox/",

@@ -239,6 +239,8 @@ def _users(b: Builder, state: dict[str, Any], roles: dict[str, str]) -> None:
         domainname=None,
         azureactivedirectoryobjectid=creds.stable_id(state, "app", state["client_id"]),
     )
+    for pool_app in creds.pool_apps(state):
+        _application_user(b, pool_app["client_id"], pool_app["name"], roles)
     for user in creds.sales_users():
         _user(
             b,
@@ -250,6 +252,16 @@ def _users(b: Builder, state: dict[str, Any], roles: dict[str, str]) -> None:
             isdisabled=not user["enabled"],
             islicensed=user["licensed"],
         )
+
+
+def _application_user(b: Builder, client_id: str, name: str, roles: dict[str, str]) -> None:
+    """An application user as the Power Platform admin center creates it: only Basic User, the
+    integration roles come from Redeploy Integration Solution."""
+    first, _, last = name.rpartition(" ")
+    row = _user(b, f"app-{client_id}", first, last, ["Basic User"], roles,
+                applicationid=client_id, islicensed=False, accessmode=4)
+    row.update(internalemailaddress=None, domainname=None,
+               azureactivedirectoryobjectid=creds.stable_id(b.state, "app", client_id))
 
 
 def _solutions(b: Builder) -> None:

@@ -91,6 +91,7 @@ class TokenService:
         self.apps = {
             state["client_id"]: state["client_secret"],
             state["bc_client_id"]: state["bc_client_secret"],
+            **{app["client_id"]: app["client_secret"] for app in creds.pool_apps(state)},
         }
         self.passwords = creds.user_passwords(state)
         self.disabled = {u["email"] for u in creds.sales_users() if not u["enabled"]}

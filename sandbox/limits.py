@@ -49,8 +49,9 @@ class Counters:
             data["requests"] += 1
             data["by_method"][method] += 1
 
-    def operation(self, service: str, entity: str, method: str) -> None:
-        """One operation: a plain request, or one part of a ``$batch``."""
+    def operation(self, service: str, entity: str, method: str, caller: str = "") -> None:
+        """One operation: a plain request, or one part of a ``$batch``; ``caller`` is the
+        token's user name, or its application id for an app, for the writes per caller."""
         with self._lock:
             data = self._services[service]
             data["operations"] += 1
@@ -58,6 +59,7 @@ class Counters:
             data["operations_by_method"][method] += 1
             if method in ("POST", "PATCH", "PUT", "DELETE"):
                 data["writes"] += 1
+                data["writes_by_caller"][caller] += 1
 
     def add(self, service: str, key: str, amount: float = 1) -> None:
         """Increase ``throttled``, ``faults`` or ``server_time_ms``."""
@@ -92,6 +94,7 @@ def _empty_service() -> dict[str, Any]:
         "by_method": Counter(),
         "operations_by_method": Counter(),
         "writes": 0,
+        "writes_by_caller": Counter(),
         "throttled": 0,
         "faults": 0,
         "server_time_ms": 0.0,

@@ -134,7 +134,10 @@ class Sandbox:
     def _run(self, service: str, request: Request, entity: str, slot: Slot) -> Response:
         config_ = self.settings[service]
         scale = self.settings["time_scale"]
-        request.observe = lambda name, method: self.counters.operation(service, name, method)
+        who = request.principal
+        caller = (who.user_name or who.client_id) if who else ""
+        request.observe = lambda name, method: self.counters.operation(service, name, method,
+                                                                       caller)
         if not entity.endswith("$batch"):
             request.observe(entity, request.method)
         if config_["latency_ms"]:

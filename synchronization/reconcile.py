@@ -43,7 +43,7 @@ class Services:
 
     bc_client: Any
     sales_client: Any
-    integration_user: str
+    integration_users: list[str]
     base_currency: str = ""  # what BC's blank (local) currency is in Sales
 
     @classmethod
@@ -53,13 +53,12 @@ class Services:
             base = sales_metadata.base_currency(connection, sales)
         except sales_metadata.BaseCurrencyUnavailable:
             base = ""
-        who = sales_metadata.integration_user(connection, sales)
-        return cls(services.business_central_client(connection), sales, who.user_id.lower(),
-                   base)
+        who = sales_metadata.integration_user_ids(connection, sales)
+        return cls(services.business_central_client(connection), sales, who, base)
 
     def sides(self, mapping: IntegrationTableMapping) -> tuple[BcSide, SalesSide]:
         return (BcSide(mapping, self.bc_client),
-                SalesSide(mapping, self.sales_client, integration_user_id=self.integration_user))
+                SalesSide(mapping, self.sales_client, integration_user_ids=self.integration_users))
 
     def close(self) -> None:
         self.bc_client.close()
@@ -125,10 +124,10 @@ class RecordCheck:
         return not name and self.bc.record_id(record) in self.bc_to_sales
 
     def _sales_blank(self, record: dict) -> bool:
-        user = self.sales.integration_user_id
         written = {str(record.get(f"_{who}_value") or "").lower()
                    for who in ("createdby", "modifiedby")}
-        return not self.sales.number(record).strip() and bool(user) and user in written
+        return not self.sales.number(record).strip() and \
+            bool(written.intersection(self.sales.integration_user_ids))
 
     def _bc_page(self, page: list[dict]) -> None:
         coupled = [r for r in page if self.bc.record_id(r) in self.bc_to_sales]

@@ -95,4 +95,4 @@ def run_delete_blank(job: SyncJob) -> dict:
 
 def _still_blank(sales, row: dict) -> bool:
     creator = str(row.get("_createdby_value") or "").lower()
-    return not sales.number(row).strip() and creator == sales.integration_user_id
+    return not sales.number(row).strip() and creator in sales.integration_user_ids

@@ -236,10 +236,10 @@ def _run_direction(job: SyncJob) -> dict:
     tuning = _tuning(connection)
     # Read once per connection and reused (connection.sales_metadata): a job asks Sales only
     # for its records, and for the base currency only when a record needs it.
-    integration_user = sales_metadata.integration_user(connection, sales_client).user_id
+    integration_users = sales_metadata.integration_user_ids(connection, sales_client)
     bc = BcSide(mapping, bc_client, tuning["bc_batch"], tuning["bc_concurrency"])
     sales = SalesSide(mapping, sales_client, tuning["sales_batch"], tuning["sales_concurrency"],
-                      integration_user_id=integration_user, follow_hint=_is_default(
+                      integration_user_ids=integration_users, follow_hint=_is_default(
                           connection, "sales_concurrency"))
     _count_total(job, bc if job.direction == SyncDirection.TO_SALES else sales)
     try:

@@ -133,8 +133,8 @@ def changed_side(mapping) -> str:
             return "Records changed in Business Central."
     if Direction.FROM_SALES in directions and mapping.sales_watermark:
         client = services.dataverse_client(connection)
-        user = sales_metadata.integration_user(connection, client)
-        side = SalesSide(mapping, client, integration_user_id=user.user_id)
+        users = sales_metadata.integration_user_ids(connection, client)
+        side = SalesSide(mapping, client, integration_user_ids=users)
         if side.has_changes_since(mapping.sales_watermark):
             return "Records changed in Dynamics 365 Sales."
     if mapping.bc_watermark or mapping.sales_watermark:

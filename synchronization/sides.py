@@ -354,7 +354,7 @@ class SalesSide(SalesWrites, Side):
     key = "sales"
 
     def __init__(self, mapping: IntegrationTableMapping, client: Any, batch_size: int = 1000,
-                 concurrency: int = 8, integration_user_id: str = "",
+                 concurrency: int = 8, integration_user_ids: Sequence[str] = (),
                  follow_hint: bool = True) -> None:
         super().__init__(mapping, client, min(batch_size, 1000), concurrency)
         # An administrator's own parallelism (room left for other integrations) is kept.
@@ -362,7 +362,10 @@ class SalesSide(SalesWrites, Side):
         self.entity_set = mapping.sales_entity_set
         self.id_field = mapping.integration_table_uid_field
         self.modified_field = mapping.integration_table_modified_on_field or "modifiedon"
-        self.integration_user_id = integration_user_id.lower()
+        # Every user the integration writes as (an identity pool has several); the first is the
+        # integration user itself.
+        self.integration_user_ids = [i.lower() for i in integration_user_ids if i]
+        self.integration_user_id = next(iter(self.integration_user_ids), "")
         self.metadata = client.entity_metadata(mapping.sales_entity)
 
     def number(self, record: dict) -> str:
@@ -400,7 +403,7 @@ class SalesSide(SalesWrites, Side):
     def changed_by_integration(self, record: dict) -> bool:
         """BC ignores changes the integration user made (they came from BC): no ping-pong."""
         who = str(record.get("_modifiedby_value") or "").lower()
-        return bool(self.integration_user_id) and who == self.integration_user_id
+        return bool(who) and who in self.integration_user_ids
 
     def compiled_filter(self) -> SalesFilter:
         """The Integration Table Filter checked against this side's metadata (no request: a
@@ -442,8 +445,7 @@ class SalesSide(SalesWrites, Side):
         conditions = [self.modified_after(since - WATERMARK_OVERLAP)]
         if compiled.filter_text:
             conditions.append(f"({compiled.filter_text})")
-        if self.integration_user_id:
-            conditions.append(f"_modifiedby_value ne {self.integration_user_id}")
+        conditions += [f"_modifiedby_value ne {user}" for user in self.integration_user_ids]
         select = [self.id_field, self.modified_field]
         if VERSION_FIELD in self.metadata.attributes:
             select.append(VERSION_FIELD)

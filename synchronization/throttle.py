@@ -49,6 +49,11 @@ class ThrottleRecorder:
         """``{service: {identity: reading}}`` as JSON-ready dicts."""
         result: dict[str, Any] = {}
         for service, client in self.clients.items():
+            # An identity pool reads one line per identity (connection.clients.pool).
+            readings = getattr(client, "throttle_readings", None)
+            if readings is not None:
+                result[service] = {name: r.as_dict() for name, r in readings().items()}
+                continue
             reading = client.throttle().as_dict()
             result[service] = {self.identity or "application user": reading}
         return result

@@ -71,8 +71,9 @@ def redeploy(request: HttpRequest, pk: int) -> HttpResponse:
         "Enter a Dynamics 365 Sales account that holds the System Administrator and Solution "
         "Customizer roles. It is used once for this deployment and is not stored.",
         "This creates the Integration Administrator, Integration User and Product Availability "
-        "User roles where missing, assigns them to the integration user, and overwrites the Web "
-        "Client URL and OData details on the Business Central connection row in Sales.",
+        "User roles where missing, assigns them to the integration user and to each enabled "
+        "additional application user, and overwrites the Web Client URL and OData details on "
+        "the Business Central connection row in Sales.",
     ], "Deploy", status=400 if form.errors else 200)
 
 

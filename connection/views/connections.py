@@ -14,6 +14,7 @@ from connection.forms import (
     ConfirmForm,
     ConnectionSetupForm,
     NewConnectionForm,
+    SalesIdentityForm,
     SwitchConnectionForm,
 )
 from connection.inputs import safe_next
@@ -51,7 +52,8 @@ def card(request: HttpRequest, pk: int) -> HttpResponse:
     return render_card(request, connection, form)
 
 
-def render_card(request, connection, form=None, report=None, status=200) -> HttpResponse:
+def render_card(request, connection, form=None, report=None, status=200,
+                identity_form=None) -> HttpResponse:
     form = form or ConnectionSetupForm(instance=connection)
     if not is_administrator(request.user):
         for field in form.fields.values():
@@ -61,6 +63,8 @@ def render_card(request, connection, form=None, report=None, status=200) -> Http
         "open_tabs": _tabs_with_errors(form),
         "user_mapped": connection.is_user_mapped(request.user),
         "last_full_sync": registry.last_full_sync(connection),
+        "identities": connection.sales_identities.all(),
+        "identity_form": identity_form or SalesIdentityForm(connection),
     }
     return render(request, "connection/setup.html", context, status=status)
 

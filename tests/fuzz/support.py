@@ -370,9 +370,10 @@ def build_data() -> dict[str, int]:
     run = FullSyncRun.objects.create(connection=connection, status=RunStatus.FINISHED,
                                      finished_at=now)
     FullSyncLine.objects.create(run=run, mapping=customer, name="CUSTOMER", status="error")
+    identity = connection.sales_identities.create(name="Pool 1", client_id=str(uuid.uuid4()))
     return {"connection": connection.pk, "mapping": customer.pk, "option": option.pk,
             "job": job.pk, "error": error.pk, "coupling": couplings[0].pk, "run": run.pk,
-            "options_mapping": terms.pk}
+            "options_mapping": terms.pk, "identity": identity.pk}
 
 
 def clients(administrator: User, viewer: User) -> dict[str, Client]:

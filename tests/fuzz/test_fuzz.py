@@ -62,6 +62,8 @@ def natural_path(route: Route, ids: dict[str, int]) -> dict[str, str]:
             values[name] = str(ids.get(kind, ids["mapping"]))
         elif name == "option_pk":
             values[name] = str(ids["option"])
+        elif name == "identity_pk":
+            values[name] = str(ids["identity"])
         elif name == "step":
             values[name] = "1"
         elif name == "company":

@@ -1,0 +1,68 @@
+"""Test Connection for the connection's further application users (the identity pool).
+
+Each identity must sign in with its own secret or certificate, be an application user of the
+Sales environment (WhoAmI) and hold the integration roles, as the primary credential must: a
+write sent by any of them is a write of the integration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from connection import solution as roles
+from connection.clients.errors import AuthenticationError, ClientError
+from connection.models import ConnectionSetup, SalesIdentity
+from connection.services import dataverse_client, identity_credential
+
+TITLE = "Additional application user {name} signs in, answers and holds the integration roles"
+SIGN_IN_FIX = ("Check the Client ID and the client secret (or certificate) of {name} in "
+               "Additional application users; a secret shown once in Microsoft Entra ID cannot "
+               "be read again: add a new one and enter it.")
+USER_FIX = ("Create an application user for the Client ID in the Power Platform admin center "
+            "(Environments > Settings > Users + permissions > Application users).")
+ROLES_FIX = ("Choose Redeploy Integration Solution: it assigns the integration roles to every "
+             "enabled application user of the connection.")
+
+
+@dataclass(frozen=True)
+class IdentityResult:
+    """One identity's outcome: ``ok``, the sentence shown, and the fix when it failed."""
+
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+def key_of(identity: SalesIdentity) -> str:
+    """The checklist key of an identity's line."""
+    return f"identity:{identity.pk}"
+
+
+def check_identity(connection: ConnectionSetup, identity: SalesIdentity) -> IdentityResult:
+    """Sign in as ``identity``, ask WhoAmI and read its roles; remember its Sales user id."""
+    name = identity.name
+    try:
+        credential = identity_credential(connection, identity)
+        client = dataverse_client(connection, interactive=True, tokens=credential)
+        credential.authorization(client.org_url)
+    except AuthenticationError as error:
+        return IdentityResult(False, f"{name} (client ID {identity.client_id}) could not sign "
+                              f"in: {error}", SIGN_IN_FIX.format(name=name))
+    try:
+        who = client.whoami()
+        identity.sales_user_id = who.user_id.lower()
+        identity.save(update_fields=["sales_user_id"])
+        problems, missing, _user = roles.integration_user_problems(client, who.user_id)
+    except ClientError as error:
+        return IdentityResult(False, f"{name} signed in but Dynamics 365 Sales refused it: "
+                              f"{error}", USER_FIX)
+    finally:
+        client.close()
+    server = connection.server_address
+    if problems:
+        text = " ".join(p.format(user=name, server=server) for p in problems)
+        return IdentityResult(False, text, USER_FIX)
+    if missing:
+        return IdentityResult(False, f"{name} lacks: {', '.join(missing)}.", ROLES_FIX)
+    return IdentityResult(True, f"{name} signed in as application user {who.user_id} and "
+                          "holds both integration roles.")

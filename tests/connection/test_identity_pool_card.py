@@ -1,0 +1,117 @@
+"""The card's Additional application users: add, disable, remove; secrets never shown again."""
+
+import uuid
+
+import pytest
+
+from connection.models import ConnectionSetup, SalesIdentity
+
+pytestmark = pytest.mark.django_db
+SECRET = "Pool-secret-value-never-shown"
+
+
+@pytest.fixture
+def connection() -> ConnectionSetup:
+    connection = ConnectionSetup(name="Contoso", server_address="https://contoso.crm4.dynamics.com",
+                                 tenant_id="contoso.onmicrosoft.com", client_id=str(uuid.uuid4()))
+    connection.client_secret = "primary"
+    connection.save()
+    return connection
+
+
+def add(client, connection, **values):
+    data = {"name": "bcsales pool 1", "client_id": str(uuid.uuid4()), "client_secret": SECRET,
+            **values}
+    return client.post(f"/connection/{connection.pk}/identities/",
+                       {f"identity-{key}": value for key, value in data.items()})
+
+
+def identity(connection, name="bcsales pool 1") -> SalesIdentity:
+    saved = SalesIdentity(connection=connection, name=name, client_id=str(uuid.uuid4()))
+    saved.client_secret = SECRET
+    saved.save()
+    return saved
+
+
+def test_an_administrator_adds_an_identity_whose_secret_is_encrypted_and_never_shown(
+        admin_client, connection):
+    answer = add(admin_client, connection)
+    assert answer.status_code == 302
+    saved = connection.sales_identities.get()
+    assert saved.client_secret == SECRET and SECRET not in saved.client_secret_encrypted
+    page = admin_client.get(f"/connection/{connection.pk}/").content.decode()
+    assert "Additional application users" in page and "bcsales pool 1" in page
+    assert SECRET not in page and "Client secret (stored)" in page
+    change = connection.changes.get()
+    assert change.caption == "Additional application user bcsales pool 1"
+    assert SECRET not in change.new_value
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    ({"client_id": "not-a-guid"}, "must be a GUID"),
+    ({"client_secret": ""}, "client secret or certificate"),
+    ({"name": ""}, "This field is required"),
+    ({"certificate": "not a key"}, "unencrypted PEM key"),
+    ({"name": "x" * 101}, "at most 100 characters"),
+])
+def test_bad_input_re_renders_the_card_with_a_message(admin_client, connection, values, message):
+    answer = add(admin_client, connection, **values)
+    assert answer.status_code == 400
+    assert message in answer.content.decode()
+    assert not connection.sales_identities.exists()
+    assert SECRET not in answer.content.decode()
+
+
+def test_the_connections_own_client_id_and_a_taken_name_are_refused(admin_client, connection):
+    answer = add(admin_client, connection, client_id=connection.client_id.upper())
+    assert "connection&#x27;s own Client ID" in answer.content.decode()
+    identity(connection)
+    answer = add(admin_client, connection, name="BCSALES POOL 1")
+    assert "exists already" in answer.content.decode()
+    assert connection.sales_identities.count() == 1
+
+
+def test_an_identity_is_disabled_and_enabled_again(admin_client, connection):
+    saved = identity(connection)
+    admin_client.post(f"/connection/{connection.pk}/identities/{saved.pk}/toggle/")
+    saved.refresh_from_db()
+    assert not saved.enabled
+    admin_client.post(f"/connection/{connection.pk}/identities/{saved.pk}/toggle/")
+    saved.refresh_from_db()
+    assert saved.enabled
+
+
+def test_removing_confirms_and_keeps_the_user_id_as_the_integrations(admin_client, connection):
+    saved = identity(connection)
+    saved.sales_user_id = str(uuid.uuid4())
+    saved.save()
+    url = f"/connection/{connection.pk}/identities/{saved.pk}/remove/"
+    assert "Sales are kept" in admin_client.get(url).content.decode()
+    assert admin_client.post(url).status_code == 400  # not ticked
+    assert admin_client.post(url, {"confirm": "on"}).status_code == 302
+    connection.refresh_from_db()
+    assert not connection.sales_identities.exists()
+    assert connection.former_identity_user_ids == [saved.sales_user_id]
+
+
+def test_a_viewer_sees_the_identities_but_changes_nothing(viewer_client, connection):
+    saved = identity(connection)
+    page = viewer_client.get(f"/connection/{connection.pk}/").content.decode()
+    assert "bcsales pool 1" in page and "Add application user" not in page
+    assert add(viewer_client, connection, name="other").status_code == 403
+    base = f"/connection/{connection.pk}/identities/{saved.pk}"
+    assert viewer_client.post(f"{base}/toggle/").status_code == 403
+    assert viewer_client.post(f"{base}/remove/", {"confirm": "on"}).status_code == 403
+    saved.refresh_from_db()
+    assert saved.enabled and connection.sales_identities.count() == 1
+
+
+def test_an_identity_of_another_connection_is_not_found(admin_client, connection):
+    other = ConnectionSetup.objects.create(name="Other")
+    saved = identity(other)
+    answer = admin_client.post(f"/connection/{connection.pk}/identities/{saved.pk}/toggle/")
+    assert answer.status_code == 404
+
+
+def test_adding_by_get_is_not_allowed(admin_client, connection):
+    assert admin_client.get(f"/connection/{connection.pk}/identities/").status_code == 405
