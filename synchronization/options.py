@@ -209,9 +209,11 @@ def repair_blank_accounts(connection, started_by: str = "Repair") -> BlankRepair
     couplings = Coupling.objects.filter(mapping__in=option_mappings)
     client = services.dataverse_client(connection)
     try:
-        integration_user = sales_metadata.integration_user(connection, client).user_id.lower()
+        # Any of the connection's application users (the pool's too) may have created them.
+        integration_users = {u.lower() for u in
+                             sales_metadata.integration_user_ids(connection, client)}
         for coupling in couplings:
-            _repair_one(client, coupling, integration_user, report)
+            _repair_one(client, coupling, integration_users, report)
     finally:
         client.close()
     removed, _ = couplings.delete()
@@ -224,7 +226,8 @@ def repair_blank_accounts(connection, started_by: str = "Repair") -> BlankRepair
     return report
 
 
-def _repair_one(client, coupling: Coupling, integration_user: str, report: BlankRepair) -> None:
+def _repair_one(client, coupling: Coupling, integration_users: set[str],
+                report: BlankRepair) -> None:
     entity_set = coupling.mapping.sales_entity_set
     sales_id = str(coupling.sales_id)
     try:
@@ -234,7 +237,7 @@ def _repair_one(client, coupling: Coupling, integration_user: str, report: Blank
             return  # already gone: only the coupling is left to remove
         raise
     created_by = str(row.get("_createdby_value") or "").lower()
-    if not (row.get("name") or "").strip() and created_by == integration_user:
+    if not (row.get("name") or "").strip() and created_by in integration_users:
         client.delete(entity_set, sales_id)
         report.deleted_accounts.append(sales_id)
     else:

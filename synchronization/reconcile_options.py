@@ -50,13 +50,15 @@ def _row(side: str, row: OptionMapping, codes: dict[str, str]) -> dict:
 
 
 def _blank_rows(sales: SalesSide) -> list[dict]:
-    """Rows of the mapping's Sales table the integration user created with no primary name."""
-    user = sales.integration_user_id
-    if not user:
+    """Rows of the mapping's Sales table an integration user (any of the connection's
+    application users) created with no primary name."""
+    users = sales.integration_user_ids
+    if not users:
         return []
     name = sales.metadata.primary_name_attribute
     id_field = sales.metadata.primary_id_attribute
-    pages = sales.client.query_pages(sales.entity_set, filter=f"_createdby_value eq {user}",
+    created_by = " or ".join(f"_createdby_value eq {user}" for user in users)
+    pages = sales.client.query_pages(sales.entity_set, filter=created_by,
                                      select=[id_field, name])
     return [{"id": str(r.get(id_field) or "").lower(), "label": ""}
             for page in pages for r in page if not str(r.get(name) or "").strip()]

@@ -6,15 +6,18 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from connection import services
 from connection.clients.errors import NotFound
 from mappings.models import Coupling, OptionMapping
 from synchronization import jobs
 from synchronization.options import repair_blank_accounts
+from tests.connection.pool_support import add_pool_identities
 from tests.synchronization.engine_support import admin_dataverse, integration_dataverse, mapping
 from tests.synchronization.reconcile_support import (
     OPTION_SETS,
     assert_reconciles_clean,
     bc_codes,
+    mapping_report,
     reconcile_json,
 )
 
@@ -60,6 +63,34 @@ def test_the_repair_deletes_the_blank_accounts_the_integration_made_and_runs_the
     assert report.removed_couplings == 5
     assert OptionMapping.objects.filter(mapping=terms).count() == 7
     assert OptionMapping.objects.filter(mapping__name="SHIPPING AGENT").count() == 4
+
+
+def test_the_repair_also_deletes_blank_accounts_an_additional_application_user_made(
+        synced_connection, sandbox_clean):
+    [identity] = add_pool_identities(synced_connection, sandbox_clean.credentials, count=1)
+    theirs = services.dataverse_client(
+        synced_connection, tokens=services.identity_credential(synced_connection, identity))
+    blank = theirs.create("accounts", {})
+    couple(mapping(synced_connection, "PAYMENT TERMS"), blank, "CODE0")
+
+    report = repair_blank_accounts(synced_connection)
+
+    assert report.deleted_accounts == [blank] and not report.kept_accounts
+    assert not exists(theirs, blank)
+
+
+def test_the_option_check_finds_a_blank_account_an_additional_application_user_made(
+        synced_connection, sandbox_clean):
+    [identity] = add_pool_identities(synced_connection, sandbox_clean.credentials, count=1)
+    theirs = services.dataverse_client(
+        synced_connection, tokens=services.identity_credential(synced_connection, identity))
+    blank = theirs.create("accounts", {})
+
+    status, report = reconcile_json("--mapping", "PAYMENT TERMS")
+
+    terms = mapping_report(report, "PAYMENT TERMS")
+    assert status == 1 and terms["counts"]["blank"] == 1
+    assert terms["findings"]["blank"][0]["id"] == str(blank).lower()
 
 
 def test_reconcile_repair_blanks_leaves_a_clean_state_with_the_codes_as_option_values(

@@ -5,8 +5,10 @@ import time
 
 import pytest
 
+from connection import services
 from mappings.models import Coupling
 from synchronization.models import ReconcileReport, SyncJob
+from tests.connection.pool_support import add_pool_identities
 from tests.synchronization.engine_support import (
     admin_dataverse,
     bc,
@@ -102,6 +104,18 @@ def test_it_finds_drift_when_a_person_edits_business_central_without_a_sync(cust
 
 def test_it_finds_a_blank_account_the_integration_user_created(customers_synced):
     client = integration_dataverse(customers_synced)
+    made = client.create("accounts", {"name": "", "customertypecode": 3})
+    status, report = reconcile_json("--mapping", "CUSTOMER")
+    customer = mapping_report(report, "CUSTOMER")
+    assert status == 1 and customer["counts"]["blank"] == 1
+    assert customer["findings"]["blank"][0]["id"] == str(made).lower()
+
+
+def test_it_finds_a_blank_account_an_additional_application_user_created(customers_synced,
+                                                                        sandbox_clean):
+    [identity] = add_pool_identities(customers_synced, sandbox_clean.credentials, count=1)
+    client = services.dataverse_client(
+        customers_synced, tokens=services.identity_credential(customers_synced, identity))
     made = client.create("accounts", {"name": "", "customertypecode": 3})
     status, report = reconcile_json("--mapping", "CUSTOMER")
     customer = mapping_report(report, "CUSTOMER")
