@@ -10,6 +10,7 @@ synchronized as records would leave behind) are reported as blank.
 
 from __future__ import annotations
 
+from connection.clients import odata
 from mappings.models import Direction, IntegrationTableMapping, OptionMapping
 from synchronization.sides import BcSide, SalesSide
 
@@ -57,7 +58,7 @@ def _blank_rows(sales: SalesSide) -> list[dict]:
         return []
     name = sales.metadata.primary_name_attribute
     id_field = sales.metadata.primary_id_attribute
-    created_by = " or ".join(f"_createdby_value eq {user}" for user in users)
+    created_by = odata.any_equal("_createdby_value", users)
     pages = sales.client.query_pages(sales.entity_set, filter=created_by,
                                      select=[id_field, name])
     return [{"id": str(r.get(id_field) or "").lower(), "label": ""}

@@ -10,10 +10,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from typing import Any
 
 from connection.clients.dataverse_batch import BatchOperation
 from connection.clients.errors import ClientError
+from synchronization.side_clients import SalesClient
 from synchronization.writes import VERSION_FIELD, Outcome, Write, outcome_of
 
 # No batch is cut below this many writes for the sake of parallelism.
@@ -85,7 +85,7 @@ class BatchedWrites:
 class SalesWrites(BatchedWrites):
     """A Dataverse table's writes: operations of a ``$batch``, each answered on its own."""
 
-    client: Any
+    client: SalesClient
     entity_set: str
     modified_field: str
 

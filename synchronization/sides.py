@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
 
-from connection.clients.business_central import BcOperation, odata_datetime
+from connection.clients import odata
+from connection.clients.business_central import BcOperation
 from connection.clients.errors import ClientError
 from mappings import catalogues
 from mappings.filters import (
@@ -39,6 +40,7 @@ from synchronization.bc_tables import (
     options_of,
     page_field,
 )
+from synchronization.side_clients import BcClient, SalesClient
 from synchronization.side_writes import BatchedWrites, SalesWrites
 from synchronization.writes import (
     VERSION_FIELD,
@@ -87,7 +89,7 @@ class Side(BatchedWrites):
 
     def modified_after(self, when: datetime) -> str:
         """The $filter condition for records changed after ``when``."""
-        return f"{self.modified_field} gt {odata_datetime(when)}"
+        return odata.changed_after(self.modified_field, when)
 
     def _concurrently(self, chunks: list, send) -> list:
         """``send`` each chunk, several at once; the results in chunk order, flattened."""
@@ -131,11 +133,13 @@ class Side(BatchedWrites):
 class BcSide(Side):
     """A Business Central table through API v2.0, or through its OData page when it has none."""
 
+    client: BcClient
+
     key = "bc"
     # Set on the side InvoiceLinePush builds: lets InvoiceLineRules run (its headers are written).
     lines_of_invoices = False
 
-    def __init__(self, mapping: IntegrationTableMapping, client: Any, batch_size: int = 100,
+    def __init__(self, mapping: IntegrationTableMapping, client: BcClient, batch_size: int = 100,
                  concurrency: int = 5) -> None:
         super().__init__(mapping, client, min(batch_size, 100), concurrency)
         table = catalogues.bc_table(mapping.bc_table)
@@ -215,8 +219,8 @@ class BcSide(Side):
         conditions = [translation.filter_text] if translation.filter_text else []
         if since:
             conditions.append(self.modified_after(since - overlap))
-        query = " and ".join(f"({c})" for c in conditions) or None
-        order = f"{self.modified_field} asc"
+        query = odata.all_of(conditions)
+        order = odata.ascending(self.modified_field)
         if self.page:
             pages = self.client.odata_pages(self.page, filter=query, page_size=page_size)
         else:
@@ -233,7 +237,7 @@ class BcSide(Side):
         return any(True for page in pages for _ in page)
 
     def _fetch_chunk(self, ids: list[str]) -> list[dict]:
-        query = " or ".join(f"{self.id_field} eq {i}" for i in ids)
+        query = odata.any_equal(self.id_field, ids)
         if self.page:
             rows = self.client.odata_query(self.page, filter=query)
         else:
@@ -267,11 +271,25 @@ class BcSide(Side):
         has a hundred, and reading them all doubled the cost of reading a page of records."""
         select = ["SystemId", *(page_field(c) for c in self.card_fields.values())]
         if len(rows) <= IDS_PER_QUERY:
-            query = " or ".join(f"SystemId eq {r['id']}" for r in rows)
-            return self.client.odata_query(self.card_page, filter=query, select=select)
+            query = odata.any_equal("SystemId", [r["id"] for r in rows])
+            return self.client.odata_query(self._card_page_name, filter=query, select=select)
         stamps = sorted(r[self.modified_field] for r in rows if r.get(self.modified_field))
-        query = f"SystemModifiedAt ge {stamps[0]} and SystemModifiedAt le {stamps[-1]}"
-        return self.client.odata_query(self.card_page, filter=query, select=select)
+        query = odata.between("SystemModifiedAt", stamps[0], stamps[-1])
+        return self.client.odata_query(self._card_page_name, filter=query, select=select)
+
+    @property
+    def _card_page_name(self) -> str:
+        # Card fields are only used (card_fields is empty otherwise) for tables with a card page.
+        if not self.card_page:
+            raise RuntimeError(f"{self.mapping.bc_table} has no card page")
+        return self.card_page
+
+    @property
+    def _page_name(self) -> str:
+        # Only tables without an API entity are written through their OData page.
+        if not self.page:
+            raise RuntimeError(f"{self.mapping.bc_table} is written through the API")
+        return self.page
 
     @cached_property
     def card_fields(self) -> dict[str, str]:
@@ -328,7 +346,7 @@ class BcSide(Side):
         number = (outcome.record or {}).get(self.number_field) or write.number
         body = {page_field(caption): value for caption, value in fields.items()}
         try:
-            card = self.client.odata_update(self.card_page, {"No": number}, body)
+            card = self.client.odata_update(self._card_page_name, {"No": number}, body)
         except ClientError as exc:
             return Outcome.failed(write.id, exc, "Saved, except the card fields: ")
         return Outcome(True, write.id, parse_time(card.get("SystemModifiedAt"))
@@ -337,11 +355,11 @@ class BcSide(Side):
     def _send_page(self, write: Write) -> Outcome:
         try:
             if write.kind == "insert":
-                record = self.client.odata_create(self.page, write.body)
+                record = self.client.odata_create(self._page_name, write.body)
             else:
                 key = {page_field(caption_of(self.table, self.table.number_property)):
                        write.number}
-                record = self.client.odata_update(self.page, key, write.body)
+                record = self.client.odata_update(self._page_name, key, write.body)
         except ClientError as exc:
             return Outcome.failed(write.id, exc)
         return Outcome(True, self.record_id(record) or write.id, self.modified_on(record),
@@ -353,7 +371,8 @@ class SalesSide(SalesWrites, Side):
 
     key = "sales"
 
-    def __init__(self, mapping: IntegrationTableMapping, client: Any, batch_size: int = 1000,
+    def __init__(self, mapping: IntegrationTableMapping, client: SalesClient,
+                 batch_size: int = 1000,
                  concurrency: int = 8, integration_user_ids: Sequence[str] = (),
                  follow_hint: bool = True) -> None:
         super().__init__(mapping, client, min(batch_size, 1000), concurrency)
@@ -424,15 +443,14 @@ class SalesSide(SalesWrites, Side):
         conditions = [compiled.filter_text] if compiled.filter_text else []
         if since:
             conditions.append(self.modified_after(since - WATERMARK_OVERLAP))
-        query = " and ".join(f"({c})" for c in conditions) or None
-        pages = self.client.query_pages(self.entity_set, filter=query,
-                                        orderby=f"{self.modified_field} asc",
+        pages = self.client.query_pages(self.entity_set, filter=odata.all_of(conditions),
+                                        orderby=odata.ascending(self.modified_field),
                                         page_size=page_size)
         return ([r for r in page if compiled.matches(r)] for page in pages)
 
     def _fetch_chunk(self, ids: list[str]) -> list[dict]:
-        query = " or ".join(f"{self.id_field} eq {i}" for i in ids)
-        return list(self.client.query(self.entity_set, filter=query))
+        return list(self.client.query(self.entity_set,
+                                      filter=odata.any_equal(self.id_field, ids)))
 
     def has_changes_since(self, since: datetime) -> bool:
         """Whether someone other than the integration changed a row after ``since``.
@@ -442,14 +460,13 @@ class SalesSide(SalesWrites, Side):
         synchronized one still counts (one small read, one coupling query).
         """
         compiled = self.compiled_filter()
-        conditions = [self.modified_after(since - WATERMARK_OVERLAP)]
-        if compiled.filter_text:
-            conditions.append(f"({compiled.filter_text})")
-        conditions += [f"_modifiedby_value ne {user}" for user in self.integration_user_ids]
+        conditions = [self.modified_after(since - WATERMARK_OVERLAP), compiled.filter_text]
+        conditions += [odata.not_equal("_modifiedby_value", user)
+                       for user in self.integration_user_ids]
         select = [self.id_field, self.modified_field]
         if VERSION_FIELD in self.metadata.attributes:
             select.append(VERSION_FIELD)
-        pages = self.client.query_pages(self.entity_set, filter=" and ".join(conditions),
+        pages = self.client.query_pages(self.entity_set, filter=odata.all_of(conditions),
                                         select=select, page_size=CHANGE_PROBE_ROWS)
         rows: list[dict] = next(iter(pages), [])
         if len(rows) >= CHANGE_PROBE_ROWS:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from connection.clients import odata
 from mappings.filters.catalogue import member_key
 from mappings.models import (
     Coupling,
@@ -343,7 +344,8 @@ class Transformer:
         if value is None:
             return {f"{_navigation(attribute, 'accounts')}@odata.bind": None}
         target_set, sales_id = value
-        return {f"{_navigation(attribute, target_set)}@odata.bind": f"/{target_set}({sales_id})"}
+        navigation = _navigation(attribute, target_set)
+        return {f"{navigation}@odata.bind": odata.bind(target_set, sales_id)}
 
     # -- comparison ----------------------------------------------------------------------
     def changes(self, body: dict[str, Any], current: dict) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -20,7 +20,13 @@ from connection.clients.errors import (
     response_correlation_id,
 )
 from connection.clients.http import DEFAULT_TIMEOUT, RetryPolicy, ServiceSession, join_url
-from connection.clients.odata import flatten, iterate_pages, quoted_literal, with_query
+from connection.clients.odata import (
+    flatten,
+    iterate_pages,
+    odata_datetime,
+    quoted_literal,
+    with_query,
+)
 from connection.clients.results import (
     ClientCounters,
     Company,
@@ -62,12 +68,6 @@ class BcOperation:
         return cls("DELETE", f"{entity}({id})", None, {"If-Match": etag})
 
 
-def odata_datetime(when: datetime) -> str:
-    """A BC datetime literal: UTC with milliseconds and ``Z``, unquoted in filters."""
-    if when.tzinfo is None:
-        raise ValueError("use a timezone-aware datetime")
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + \
-        f"{when.astimezone(UTC).microsecond // 1000:03d}Z"
 
 
 def odata_root(base_url: str) -> str:

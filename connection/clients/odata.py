@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -72,3 +73,52 @@ def entity_id_from(location: str | None) -> str:
 def quoted_literal(value: str) -> str:
     """An OData string literal: single quotes, inner quotes doubled."""
     return "'" + value.replace("'", "''") + "'"
+
+
+def odata_datetime(when: datetime) -> str:
+    """A datetime literal: UTC with milliseconds and ``Z``, unquoted in filters."""
+    if when.tzinfo is None:
+        raise ValueError("use a timezone-aware datetime")
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + \
+        f"{when.astimezone(UTC).microsecond // 1000:03d}Z"
+
+
+# -- filter expressions and bindings: callers compose them, never write OData text ------------
+def all_of(conditions: Iterable[str | None]) -> str | None:
+    """``(a) and (b)`` of the conditions given (empty ones left out); None when none is left."""
+    return " and ".join(f"({c})" for c in conditions if c) or None
+
+
+def any_equal(field: str, values: Iterable[str]) -> str:
+    """``field eq v1 or field eq v2``, for ids and other unquoted literals."""
+    return " or ".join(f"{field} eq {value}" for value in values)
+
+
+def equal(field: str, value: str) -> str:
+    """``field eq value``, for an id or another unquoted literal."""
+    return f"{field} eq {value}"
+
+
+def not_equal(field: str, value: str) -> str:
+    """``field ne value``, for an id or another unquoted literal."""
+    return f"{field} ne {value}"
+
+
+def changed_after(field: str, when: datetime) -> str:
+    """``field gt <utc>``: records changed after ``when``."""
+    return f"{field} gt {odata_datetime(when)}"
+
+
+def between(field: str, first: str, last: str) -> str:
+    """``field ge first and field le last`` (literals as the service wrote them)."""
+    return f"{field} ge {first} and {field} le {last}"
+
+
+def ascending(field: str) -> str:
+    """An ``$orderby`` on one field, oldest or smallest first."""
+    return f"{field} asc"
+
+
+def bind(entity_set: str, id: str) -> str:
+    """The value of an ``@odata.bind`` annotation: a lookup set to the row ``id``."""
+    return f"/{entity_set}({id})"

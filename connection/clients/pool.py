@@ -11,12 +11,12 @@ https://learn.microsoft.com/power-apps/developer/data-platform/api-limits
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
 from connection.clients.dataverse import DataverseClient
-from connection.clients.results import ClientCounters
+from connection.clients.results import ClientCounters, EntityMetadata
 from connection.clients.throttle import GaugeReading
 
 
@@ -63,6 +63,20 @@ class IdentityPool:
         """DataverseClient.batch, sent by the least busy identity (a whole call stays with one
         identity: an atomic change set cannot span users)."""
         return self._on_next(lambda client: client.batch(operations, *args, **kwargs))
+
+    # Reads, counts and metadata: the primary's (spelled out so the pool fits the sides'
+    # client Protocols; anything else still reaches the primary through __getattr__).
+    def query_pages(self, *args: Any, **kwargs: Any) -> Iterator[list[dict[str, Any]]]:
+        return self.primary.query_pages(*args, **kwargs)
+
+    def query(self, *args: Any, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        return self.primary.query(*args, **kwargs)
+
+    def count(self, *args: Any, **kwargs: Any) -> int:
+        return self.primary.count(*args, **kwargs)
+
+    def entity_metadata(self, *args: Any, **kwargs: Any) -> EntityMetadata:
+        return self.primary.entity_metadata(*args, **kwargs)
 
     def parallelism(self, default: int) -> int:
         """Requests to keep in flight: the sum of each identity's (its x-ms-dop-hint)."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from connection import sales_metadata
+from connection.clients import odata
 from synchronization.leadtocash import couplings
 from synchronization.models import SalesReceivablesSetup
 
@@ -66,7 +67,7 @@ class SalesDocument:
 def read_document(client, kind: Kind, sales_id: str) -> SalesDocument:
     """The header and detail lines of one Sales order or quote (two reads)."""
     header = client.get(kind.entity_set, sales_id)
-    lines = list(client.query(kind.details, filter=f"_{kind.key}_value eq {sales_id}"))
+    lines = list(client.query(kind.details, filter=odata.equal(f"_{kind.key}_value", sales_id)))
     lines.sort(key=lambda d: (d.get("sequencenumber") or 0, d.get("lineitemnumber") or 0))
     return SalesDocument(kind, header, lines)
 
@@ -116,7 +117,7 @@ class DocumentBuilder:
         kind = str(document.header.get("customeridtype") or "")
         if kind == "account":
             return customer
-        contacts = list(self.client.query("contacts", filter=f"contactid eq {customer}",
+        contacts = list(self.client.query("contacts", filter=odata.equal("contactid", customer),
                                           select=["fullname", "_parentcustomerid_value"]))
         if not contacts:
             return customer
@@ -194,7 +195,7 @@ class DocumentBuilder:
                if d.get("_productid_value")}
         if not ids:
             return {}
-        query = " or ".join(f"productid eq {i}" for i in sorted(ids))
+        query = odata.any_equal("productid", sorted(ids))
         rows = {str(r["productid"]).lower(): r for r in self.client.query(
             "products", filter=query, select=["name", "productnumber", "producttypecode",
                                               "statecode"])}
@@ -227,7 +228,7 @@ class DocumentBuilder:
                if d.get("_uomid_value")}
         if not ids:
             return {}
-        query = " or ".join(f"uomid eq {i}" for i in sorted(ids))
+        query = odata.any_equal("uomid", sorted(ids))
         names = {str(r["uomid"]).lower(): str(r.get("name") or "")
                  for r in self.client.query("uoms", filter=query, select=["name"])}
         coupled = couplings.sales_ids_by_number(self.connection, couplings.UNIT, names.values())

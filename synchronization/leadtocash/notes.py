@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from connection.clients import odata
 from mappings.models import Coupling
 from synchronization.leadtocash import couplings
 from synchronization.leadtocash.jobs import clients, connection_of
@@ -87,8 +88,9 @@ class NotesRun:
                 if row.get("Record_ID") in by_record]
 
     def _annotations(self, order_ids: list[str]) -> list[Note]:
-        query = " or ".join(f"_objectid_value eq {i}" for i in order_ids)
-        rows = self.sales.query("annotations", filter=f"({query}) and isdocument ne true",
+        query = odata.all_of([odata.any_equal("_objectid_value", order_ids),
+                              odata.not_equal("isdocument", "true")])
+        rows = self.sales.query("annotations", filter=query,
                                 select=["subject", "notetext", "_objectid_value"])
         return [Note(str(r["annotationid"]).lower(), str(r["_objectid_value"]).lower(),
                      str(r.get("subject") or ""), str(r.get("notetext") or "")) for r in rows]
@@ -113,7 +115,7 @@ class NotesRun:
         # Upsert to an id derived from the Record Link: a retry updates, never duplicates.
         self.sales.upsert("annotations", annotation_id, {
             "subject": link.subject or "Note", "notetext": link.text, "isdocument": False,
-            "objectid_salesorder@odata.bind": f"/salesorders({link.order})"})
+            "objectid_salesorder@odata.bind": odata.bind("salesorders", link.order)})
         self._couple(link.id, annotation_id, link.order)
         self.to_sales += 1
         self.job.add(inserted=1)

@@ -12,6 +12,7 @@ import uuid
 
 from django.utils import timezone
 
+from connection.clients import odata
 from connection.clients.business_central import BcOperation
 from synchronization.leadtocash.documents import (
     QUOTE,
@@ -86,8 +87,8 @@ class QuoteProcessor:
     def _revise(self, document: SalesDocument, bc_id: str, body: dict) -> dict:
         """Header fields updated, old lines deleted, new lines added: one snapshot batch."""
         lines = body.pop(QUOTE.bc_lines)
-        old = [row["id"] for row in self.bc.query(QUOTE.bc_lines, filter=f"documentId eq {bc_id}",
-                                                   select=["id"])]
+        old = [row["id"] for row in self.bc.query(
+            QUOTE.bc_lines, filter=odata.equal("documentId", bc_id), select=["id"])]
         operations = [BcOperation.update(QUOTE.bc_entity, bc_id, body, "*")]
         operations += [BcOperation.delete(QUOTE.bc_lines, line) for line in old]
         path = f"{QUOTE.bc_entity}({bc_id})/{QUOTE.bc_lines}"

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import date
 
+from connection.clients import odata
 from connection.clients.dataverse_batch import BatchOperation
 from mappings.models import Coupling
 from synchronization.leadtocash import couplings
@@ -91,7 +92,7 @@ def update_invoice_states(connection, bc, sales) -> int:
             "salesInvoices", filter=_any("id", [str(c.bc_id) for c in chunk]),
             select=["id", "totalAmountIncludingTax", "remainingAmount"])}
         current = {str(r["invoiceid"]).lower(): r for r in sales.query(
-            "invoices", filter=" or ".join(f"invoiceid eq {c.sales_id}" for c in chunk),
+            "invoices", filter=odata.any_equal("invoiceid", (c.sales_id for c in chunk)),
             select=["statecode", "statuscode"])}
         operations = []
         for coupling in chunk:
@@ -155,7 +156,7 @@ class StatisticsPage:
         return by_customer
 
     def _accounts(self, account_ids: list[str]) -> dict[str, dict]:
-        query = " or ".join(f"accountid eq {i}" for i in account_ids)
+        query = odata.any_equal("accountid", account_ids)
         rows = self.sales.query("accounts", filter=query,
                                 select=["accountid", "_nav_accountstatisticsid_value"])
         return {str(r["accountid"]).lower(): r for r in rows}
@@ -172,7 +173,7 @@ class StatisticsPage:
         url = f"{ENTITY_SET}({row_id})"
         plans = [(coupling, BatchOperation("PATCH", url, values), "row")]
         if not account.get("_nav_accountstatisticsid_value"):
-            link = {"nav_accountstatisticsid@odata.bind": f"/{ENTITY_SET}({row_id})"}
+            link = {"nav_accountstatisticsid@odata.bind": odata.bind(ENTITY_SET, row_id)}
             plans.append((coupling, BatchOperation("PATCH", f"accounts({coupling.sales_id})",
                                                    link, {"If-Match": "*"}), "link"))
         return plans
@@ -200,4 +201,4 @@ class StatisticsPage:
 
 
 def _any(field: str, ids: list[str]) -> str:
-    return "(" + " or ".join(f"{field} eq {i}" for i in ids) + ")"
+    return "(" + odata.any_equal(field, ids) + ")"

@@ -6,6 +6,7 @@ keeps no state of its own and a rerun after a crash never posts twice.
 
 from __future__ import annotations
 
+from connection.clients import odata
 from mappings.models import Coupling
 from synchronization.leadtocash import couplings
 from synchronization.leadtocash.jobs import (
@@ -52,11 +53,11 @@ def sales_order_status(job: SyncJob) -> dict:
 def _chunk(job: SyncJob, bc, sales, rows: list[Coupling]) -> int:
     ids = [str(c.bc_id) for c in rows]
     orders = {str(o["id"]).lower(): o for o in bc.query(
-        "salesOrders", filter=" or ".join(f"id eq {i}" for i in ids))}
+        "salesOrders", filter=odata.any_equal("id", ids))}
     lines = _by_document(bc.query("salesOrderLines",
-                                  filter=" or ".join(f"documentId eq {i}" for i in ids)))
+                                  filter=odata.any_equal("documentId", ids)))
     invoiced = {str(r.get("orderId") or "").lower() for r in bc.query(
-        "salesInvoices", filter=" or ".join(f"orderId eq {i}" for i in ids), select=["orderId"])}
+        "salesInvoices", filter=odata.any_equal("orderId", ids), select=["orderId"])}
     posts = _existing_posts(sales, [str(c.sales_id) for c in rows])
     count = 0
     for coupling in rows:
@@ -79,7 +80,7 @@ def _by_document(lines) -> dict[str, list[dict]]:
 
 
 def _existing_posts(sales, order_ids: list[str]) -> dict[str, set[str]]:
-    query = " or ".join(f"_regardingobjectid_value eq {i}" for i in order_ids)
+    query = odata.any_equal("_regardingobjectid_value", order_ids)
     found: dict[str, set[str]] = {}
     for post in sales.query("posts", filter=query, select=["text", "_regardingobjectid_value"]):
         found.setdefault(str(post["_regardingobjectid_value"]).lower(), set()).add(post["text"])

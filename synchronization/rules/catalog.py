@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from connection.clients import odata
 from mappings.models import Coupling
 from synchronization.rules import TableRules
 from synchronization.rules.invoices import InvoiceLineRules, InvoiceRules, SalesOrderRules
@@ -158,7 +159,7 @@ class ContactRules(TableRules):
         body.update(_names(record))
         account = self._account_of(record)
         body.pop("parentcustomerid", None)
-        body["parentcustomerid_account@odata.bind"] = f"/accounts({account})"
+        body["parentcustomerid_account@odata.bind"] = odata.bind("accounts", account)
         return body
 
     def _to_business_central(self, body: dict[str, Any], record: dict, inserting: bool

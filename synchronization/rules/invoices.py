@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from connection.clients import odata
 from synchronization import jobs
 from synchronization.leadtocash import couplings
 from synchronization.models import JobKind, JobStatus, SyncDirection, SyncJob, SyncMode
@@ -52,7 +53,7 @@ def owner(connection, record: dict) -> dict[str, Any]:
     if code not in found:
         raise TransferError(f"Salesperson Code {code} must be coupled to a record in "
                             "Dynamics 365 Sales. Couple it first (SALESPEOPLE).")
-    return {"ownerid@odata.bind": f"/systemusers({found[code]})"}
+    return {"ownerid@odata.bind": odata.bind("systemusers", found[code])}
 
 
 class InvoiceRules(TableRules):
@@ -82,19 +83,19 @@ class InvoiceRules(TableRules):
         customer = self._account(record)
         if order is None:
             return {"name": str(record.get("number") or ""),
-                    "customerid_account@odata.bind": f"/accounts({customer})"}
+                    "customerid_account@odata.bind": odata.bind("accounts", customer)}
         if str(order.get("_customerid_value") or "").lower() != customer.lower():
             raise TransferError(
                 f"Cannot create the invoice in Dynamics 365 Sales. The customer from the original "
                 f"Dynamics 365 Sales sales order {order.get('name')} was changed or is no longer "
                 "coupled.")
         body = {"name": order.get("name") or str(record.get("number") or ""),
-                "customerid_account@odata.bind": f"/accounts({customer})",
-                "salesorderid@odata.bind": f"/salesorders({order['salesorderid']})"}
+                "customerid_account@odata.bind": odata.bind("accounts", customer),
+                "salesorderid@odata.bind": odata.bind("salesorders", order['salesorderid'])}
         for column, entity_set in (("pricelevelid", "pricelevels"),
                                    ("opportunityid", "opportunities")):
             if order.get(f"_{column}_value"):
-                body[f"{column}@odata.bind"] = f"/{entity_set}({order[f'_{column}_value']})"
+                body[f"{column}@odata.bind"] = odata.bind(entity_set, order[f"_{column}_value"])
         return body
 
     def _account(self, record: dict) -> str:
@@ -119,7 +120,7 @@ class InvoiceRules(TableRules):
         if sales_id is None:
             return None
         rows = list(self.sales.client.query(
-            "salesorders", filter=f"salesorderid eq {sales_id}",
+            "salesorders", filter=odata.equal("salesorderid", sales_id),
             select=["name", "_customerid_value", "_pricelevelid_value", "_opportunityid_value"]))
         return rows[0] if rows else None
 
@@ -154,7 +155,7 @@ class InvoiceLineRules(TableRules):
         found = couplings.sales_ids(self.connection, couplings.INVOICE_HEADER, [header_id])
         if header_id not in found:
             raise TransferError("Cannot find the coupled Dynamics 365 Sales invoice header.")
-        return {"invoiceid@odata.bind": f"/invoices({found[header_id]})"}
+        return {"invoiceid@odata.bind": odata.bind("invoices", found[header_id])}
 
     def _product(self, record: dict) -> dict[str, Any]:
         kind = str(record.get("lineType") or "")
@@ -171,17 +172,17 @@ class InvoiceLineRules(TableRules):
             raise TransferError(f"Cannot synchronize the product {number}. Couple the "
                                 f"{kind.lower()} to a Sales product first "
                                 f"({'ITEM' if kind == 'Item' else 'RESOURCE'}-PRODUCT).")
-        return {"productid@odata.bind": f"/products({product})", "isproductoverridden": False,
-                **self._unit(product)}
+        return {"productid@odata.bind": odata.bind("products", product),
+                "isproductoverridden": False, **self._unit(product)}
 
     def _unit(self, product_id: str) -> dict[str, Any]:
         """The product's default unit: Sales needs a unit on a product line."""
         if product_id not in self.products:
-            rows = self.sales.client.query("products", filter=f"productid eq {product_id}",
+            rows = self.sales.client.query("products", filter=odata.equal("productid", product_id),
                                            select=["_defaultuomid_value"])
             self.products[product_id] = next(iter(rows), {})
         unit = self.products[product_id].get("_defaultuomid_value")
-        return {"uomid@odata.bind": f"/uoms({unit})"} if unit else {}
+        return {"uomid@odata.bind": odata.bind("uoms", unit)} if unit else {}
 
 
 def write_in(record: dict) -> dict[str, Any]:
@@ -232,7 +233,7 @@ class InvoiceLinePush:
         client, ids = self.header.bc.client, []
         for start in range(0, len(invoice_ids), LINE_BATCH):
             chunk = invoice_ids[start:start + LINE_BATCH]
-            query = " or ".join(f"documentId eq {i}" for i in chunk)
+            query = odata.any_equal("documentId", chunk)
             ids += [str(row["id"]).lower() for row in client.query(
                 "salesInvoiceLines", filter=query, select=["id"])]
         return ids

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from connection.clients import odata
 from connection.clients.business_central import odata_datetime, odata_root
 from connection.clients.dataverse_batch import BatchOperation, build_body, parse_body, results_for
 from connection.clients.odata import entity_id_from, query_string, with_query
@@ -18,6 +19,20 @@ def test_query_strings_escape_spaces_as_percent_20_and_keep_odata_punctuation():
 def test_with_query_appends_to_an_existing_query():
     assert with_query("https://x/a?b=1", {"$top": 2}) == "https://x/a?b=1&$top=2"
     assert with_query("https://x/a", {}) == "https://x/a"
+
+
+def test_filter_expressions_are_composed_by_the_clients_odata_helpers():
+    when = datetime(2024, 5, 1, 8, 0, 0, 5000, tzinfo=UTC)
+    ids = ["a1", "b2"]
+    assert odata.all_of([odata.changed_after("modifiedon", when), "", None,
+                         odata.any_equal("accountid", ids)]) == \
+        "(modifiedon gt 2024-05-01T08:00:00.005Z) and (accountid eq a1 or accountid eq b2)"
+    assert odata.all_of(["", None]) is None
+    assert odata.not_equal("_modifiedby_value", "u1") == "_modifiedby_value ne u1"
+    assert odata.between("SystemModifiedAt", "A", "B") == \
+        "SystemModifiedAt ge A and SystemModifiedAt le B"
+    assert odata.ascending("modifiedon") == "modifiedon asc"
+    assert odata.bind("accounts", "a1") == "/accounts(a1)"
 
 
 def test_entity_ids_are_read_from_odata_entity_id_urls():
