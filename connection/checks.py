@@ -278,8 +278,9 @@ def read_sales_facts(client) -> dict[str, Any]:
         facts["version"] = client.get_json("RetrieveVersion()").get("Version", "")
     except ClientError:
         facts["version"] = ""
-    org = client.get_json(
-        "organizations?$select=_basecurrencyid_value,issopintegrationenabled")["value"][0]
+    rows = list(client.query("organizations",
+                             select=["_basecurrencyid_value", "issopintegrationenabled"]))
+    org = rows[0]  # one organization per environment; none is an answer of the wrong shape
     facts["sales_order_integration"] = bool(org.get("issopintegrationenabled"))
     currency_id = org.get("_basecurrencyid_value")
     if currency_id:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from connection import sales_metadata
+from connection.clients import odata
 from connection.clients.errors import (
     AuthenticationError,
     ClientError,
@@ -91,7 +92,7 @@ def solution_installed(client) -> bool:
     try:
         for table in SOLUTION_TABLES:
             entity_set = client.entity_set_name(table)
-            client.get_json(f"{entity_set}?$select={table}id&$top=1")
+            next(iter(client.query_pages(entity_set, select=[f"{table}id"], page_size=1)), [])
     except NotFound:
         return False
     return True
@@ -152,7 +153,7 @@ def ensure_roles(admin, business_unit_id: str) -> list[str]:
         if find_role(admin, role_id, caption):
             continue
         values = {"name": ROLE_NAME.format(caption=caption),
-                  "businessunitid@odata.bind": f"/businessunits({business_unit_id})"}
+                  "businessunitid@odata.bind": odata.bind("businessunits", business_unit_id)}
         admin.create("roles", {"roleid": role_id, **values} if role_id else values)
         done.append(f"Created the role {ROLE_NAME.format(caption=caption)}.")
     return done
@@ -236,7 +237,8 @@ def write_connection_data(client, connection: ConnectionSetup) -> str:
 
 def set_sales_order_integration(admin, enabled: bool) -> str:
     """Turn the Sales organization's sales order processing integration on or off."""
-    org = admin.get_json("organizations?$select=organizationid")["value"][0]
+    rows = list(admin.query("organizations", select=["organizationid"]))
+    org = rows[0]  # one organization per environment
     admin.update("organizations", org["organizationid"], {"issopintegrationenabled": enabled})
     return f"Sales order integration is {'enabled' if enabled else 'disabled'} in Sales."
 
