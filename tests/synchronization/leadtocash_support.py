@@ -2,6 +2,7 @@
 documents written as a Sales user would (the administrator, not the integration user)."""
 
 from mappings.defaults import apply_default_setup
+from synchronization.models import JobQueueEntry
 from tests.synchronization.engine_support import admin_dataverse, couplings, full, mapping
 
 DEPENDENCIES = ("SALESPEOPLE", "CURRENCY", "UNIT OF MEASURE", "CUSTOMER", "ITEM-PRODUCT")
@@ -14,6 +15,9 @@ def order_integration(connection):
     connection.sales_order_integration_enabled = True
     connection.save()
     apply_default_setup(connection, sales_order_integration=True)
+    # The default setup schedules its entries again: off, so a worker's tick cannot start a
+    # mapping's job while the runs below synchronize it (its job would make theirs wait).
+    JobQueueEntry.objects.filter(connection=connection).update(enabled=False)
     for name in DEPENDENCIES:
         full(mapping(connection, name))
     return connection
