@@ -27,6 +27,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from connection.clients.results import ClientCounters
 from mappings.models import (
     Coupling,
     DeletionConflictResolution,
@@ -78,7 +79,7 @@ class DirectionRun:
         self.settings = self._settings()
         bc.card_fields  # noqa: B018 -- read the field mappings now, in the job's own thread
         self.latest_seen: datetime | None = None
-        self.counted = _client_counters(bc, sales)
+        self.counted = self._client_counters()
         self.field_matcher: FieldMatcher | None = None
         self.adoption = Adoption.of(self)
         self.context = RunContext(job, mapping, self.direction, self.to_sales, bc, self.source)
@@ -459,10 +460,14 @@ class DirectionRun:
     def _requests_since_last_page(self) -> dict[str, int | float]:
         """Requests, retries and throttle waits of both clients since the last page (reads
         of the page itself included)."""
-        now = _client_counters(self.bc, self.sales)
-        delta = _counter_delta(self.counted, now)
-        self.counted = now
-        return delta
+        now = self._client_counters()
+        delta, self.counted = now.minus(self.counted), now
+        return {"requests": delta.requests, "throttle_waits": delta.throttle_waits,
+                "throttle_seconds": delta.throttle_wait_seconds, "retries": delta.retries}
+
+    def _client_counters(self) -> ClientCounters:
+        return ClientCounters.total("both", [self.bc.client.counters(),
+                                             self.sales.client.counters()])
 
     def _advance(self, stamps: list[datetime]) -> None:
         """Remember how far the source has been read (the records' modified-on). Records that
@@ -487,16 +492,4 @@ class DirectionRun:
         field_name = "bc_watermark" if self.to_sales else "sales_watermark"
         IntegrationTableMapping.objects.filter(pk=self.mapping.pk).update(
             **{field_name: self.latest_seen})
-
-
-def _client_counters(bc: BcSide, sales: SalesSide) -> tuple[int, int, float, int]:
-    totals = [bc.client.counters(), sales.client.counters()]
-    return (sum(c.requests for c in totals), sum(c.throttle_waits for c in totals),
-            sum(c.throttle_wait_seconds for c in totals), sum(c.retries for c in totals))
-
-
-def _counter_delta(before: tuple[int, int, float, int], after: tuple[int, int, float, int]
-                   ) -> dict:
-    return {"requests": after[0] - before[0], "throttle_waits": after[1] - before[1],
-            "throttle_seconds": after[2] - before[2], "retries": after[3] - before[3]}
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 from connection.clients.dataverse import DataverseClient
@@ -92,10 +92,8 @@ class IdentityPool:
 
     def counters(self) -> ClientCounters:
         """Requests, retries and throttling waits of all identities together."""
-        each = [member.client.counters() for member in self.members]
-        totals = {f.name: sum(getattr(c, f.name) for c in each)
-                  for f in fields(ClientCounters) if f.name != "service"}
-        return ClientCounters(self.service, **totals)
+        return ClientCounters.total(self.service,
+                                    [member.client.counters() for member in self.members])
 
     def close(self) -> None:
         """Close every identity's pooled connections."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 FAILED_DEPENDENCY = 424
@@ -98,6 +98,19 @@ class ClientCounters:
     backoff_wait_seconds: float = 0.0
     failures: int = 0
     token_refreshes: int = 0
+
+    @classmethod
+    def total(cls, service: str, each: list[ClientCounters]) -> ClientCounters:
+        """Several clients' counters added up (an identity pool's, both sides of a run)."""
+        return cls(service, **{name: sum(getattr(c, name) for c in each) for name in _COUNTS})
+
+    def minus(self, earlier: ClientCounters) -> ClientCounters:
+        """What was counted since ``earlier`` was read."""
+        return replace(self, **{name: getattr(self, name) - getattr(earlier, name)
+                                for name in _COUNTS})
+
+
+_COUNTS = [f.name for f in fields(ClientCounters) if f.name != "service"]
 
 
 def roll_back_all(results: list[OperationResult], scope: str) -> list[OperationResult]:
