@@ -10,6 +10,9 @@ product supports (no VENDOR, no V16 price-list mappings). Differences from BC, o
   couplings in a separate table too); field mappings and schedules are recreated from scratch.
 * Option mappings (PAYMENT TERMS, SHIPMENT METHOD, SHIPPING AGENT) get every field mapping
   forced to To Integration Table, as BC's ResetOptionMappingConfiguration does right after.
+* Posted sales invoices and sales orders also depend on ITEM-PRODUCT and RESOURCE-PRODUCT: their
+  lines name products, so a full synchronization that reached them before the products were
+  coupled (a slow or restarted product job) failed every line. BC's filters leave that to timing.
 """
 
 from __future__ import annotations
@@ -36,6 +39,9 @@ from mappings.models import (
 PERSON, TEAM = "person", "team"
 SALES_ORDER_MAPPING = "SALESORDER-ORDER"
 SALESPEOPLE = "SALESPEOPLE"
+# Mappings whose lines name products (see the module docstring) and the product mappings.
+PRODUCT_DEPENDENTS = ("POSTEDSALESINV-INV", SALES_ORDER_MAPPING)
+PRODUCT_MAPPINGS = ("ITEM-PRODUCT", "RESOURCE-PRODUCT")
 # Sales option-set attributes whose BC codes go through the option mappings.
 OPTION_ATTRIBUTES = {"paymenttermscode", "address1_freighttermscode", "address1_shippingmethodcode",
                      "shippingmethodcode", "freighttermscode"}
@@ -138,7 +144,8 @@ def mapping_values(item: dict, ownership_model: str = PERSON) -> dict[str, Any]:
         "integration_table_filter": sales_filter_text(item["integration_table_filter"]),
         "integration_table_filter_syntax": "bc",
         "synch_only_coupled_records": item["synch_only_coupled_records"],
-        "dependency_filter": dependency_filter(item["dependency_filter"], ownership_model),
+        "dependency_filter": with_products(
+            item["name"], dependency_filter(item["dependency_filter"], ownership_model)),
         "integration_table_uid_field": item["integration_table_uid_attribute"],
         "integration_table_uid_type": UidFieldType.OPTION if option else UidFieldType.GUID,
         "integration_table_modified_on_field": item["integration_table_modified_on_attribute"]
@@ -164,6 +171,14 @@ def dependency_filter(reference: str | None, ownership_model: str = PERSON) -> s
     if not variants:
         return reference
     return variants["Team" if ownership_model == TEAM else "Person"]
+
+
+def with_products(name: str, dependencies: str) -> str:
+    """The Dependency Filter of a mapping whose lines name products, with the product mappings."""
+    if name not in PRODUCT_DEPENDENTS:
+        return dependencies
+    names = [d for d in dependencies.split("|") if d]
+    return "|".join([*names, *(p for p in PRODUCT_MAPPINGS if p not in names)])
 
 
 def _fields(item: dict, ownership_model: str) -> Iterator[dict]:

@@ -12,6 +12,7 @@ from mappings.defaults import (
     default_names,
     dependency_filter,
     sales_filter_text,
+    with_products,
 )
 from mappings.models import Coupling, Direction, UidFieldType
 from synchronization.models import EntryKind, JobQueueEntry
@@ -56,7 +57,8 @@ def test_every_mapping_matches_the_reference(connection):
         assert mapping.integration_table_filter == sales_filter_text(
             expected["integration_table_filter"])
         assert mapping.synch_only_coupled_records == expected["synch_only_coupled_records"]
-        assert mapping.dependency_filter == dependency_filter(expected["dependency_filter"])
+        assert mapping.dependency_filter == with_products(
+            mapping.name, dependency_filter(expected["dependency_filter"]))
         assert mapping.integration_table_uid_field == expected["integration_table_uid_attribute"]
         assert mapping.table_config_template_code == expected["table_config_template_code"]
         assert mapping.int_tbl_config_template_code == expected["int_tbl_config_template_code"]
@@ -163,3 +165,12 @@ def test_default_names_match_what_is_created(connection):
     names = default_names(sales_order_integration=True)
     assert names == [m.name for m in apply_default_setup(connection,
                                                          sales_order_integration=True)]
+
+
+def test_invoices_and_orders_wait_for_the_products_their_lines_name(connection):
+    mappings = {m.name: m for m in apply_default_setup(connection, sales_order_integration=True)}
+    assert mappings["POSTEDSALESINV-INV"].depends_on() == [
+        "OPPORTUNITY", "ITEM-PRODUCT", "RESOURCE-PRODUCT"]
+    assert mappings["SALESORDER-ORDER"].depends_on() == [
+        "OPPORTUNITY", "ITEM-PRODUCT", "RESOURCE-PRODUCT"]
+    assert mappings["CONTACT"].depends_on() == ["CUSTOMER", "VENDOR"]

@@ -118,6 +118,15 @@ def assert_each_mapping_ran_alone() -> None:
     assert overlapping_runs() == []
 
 
+def failed_jobs(connection) -> list[str]:
+    """Each failed job of ``connection`` with its whole message, to say why in a failure."""
+    from synchronization.models import JobStatus, SyncJob
+
+    rows = SyncJob.objects.filter(connection=connection, status=JobStatus.FAILED).order_by("pk")
+    return [f"#{j.pk} {j.kind} {j.mapping_name} by={j.worker_name}: {j.message} "
+            f"{[e.message for e in j.errors.all()[:3]]}" for j in rows]
+
+
 def job_lines(connection) -> list[str]:
     """One line per job of ``connection``, to say what ran in a failure."""
     from synchronization.models import SyncJob
