@@ -216,10 +216,16 @@ def report(tally: Tally, round_name: str) -> None:
     assert not tally.failures, tally.report()
 
 
-def test_every_url_answers_existing_and_hostile_ids_without_a_server_error(world):
+# The longest rounds are split into shards that xdist runs side by side: each shard discovers
+# the pages anew and takes every n-th form or route, so together they send what one round would.
+SHARDS = 4
+
+
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_every_url_answers_existing_and_hostile_ids_without_a_server_error(world, shard):
     ids, by_role = world
     tally = Tally()
-    for route in project_routes():
+    for route in project_routes()[shard::SHARDS]:
         paths = path_variants(route, ids)
         for path in paths:  # administrators may change things: each request starts afresh
             for method in ("get", "post"):
@@ -238,20 +244,24 @@ def test_every_url_answers_existing_and_hostile_ids_without_a_server_error(world
     report(tally, "URL patterns")
 
 
-def test_every_form_answers_hostile_values_from_an_administrator_without_a_server_error(world):
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_every_form_answers_hostile_values_from_an_administrator_without_a_server_error(
+        world, shard):
     ids, by_role = world
     tally = Tally()
     forms = discover_forms(by_role["administrator"], ids, tally)
     assert len(forms) > 20, "the pages should offer many forms"
+    forms = forms[shard::SHARDS]
     fuzz_forms(forms, by_role["administrator"], tally, examples=3)
     report(tally, f"forms as administrator ({len(forms)} forms)")
 
 
-def test_viewers_and_anonymous_visitors_change_nothing_whatever_they_post(world):
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_viewers_and_anonymous_visitors_change_nothing_whatever_they_post(world, shard):
     ids, by_role = world
     tally = Tally()
     forms = [f for f in discover_forms(by_role["administrator"], ids, tally)
-             if f.method == "post"]
+             if f.method == "post"][shard::SHARDS]
     for role in ("viewer", "anonymous"):
         fuzz_forms_keeping_state(forms, by_role[role], tally, examples=2)
     report(tally, "forms as viewer and anonymous")
