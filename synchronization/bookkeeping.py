@@ -198,10 +198,12 @@ class Bookkeeping:
                 else coupling.sales_version
         else:
             sales_version = run.source.version(record)
+        as_written = run.to_sales or sales_version == coupling.sales_version
         coupling.record_success(run.direction, bc_time, sales_time, run.job.pk, sales_version)
-        if outcome is not None or not run.to_sales:  # the Sales row's state, as written
-            coupling.sales_etag = (outcome.etag if outcome and run.to_sales else "")[:100]
-            coupling.sales_fingerprint = plan.fingerprint if coupling.sales_etag else ""
+        if outcome is not None and run.to_sales:  # the Sales row's state, as written
+            coupling.sales_etag, coupling.sales_fingerprint = outcome.etag[:100], plan.fingerprint
+        elif not as_written:  # a Sales row changed by someone else: its state is unknown
+            coupling.sales_etag = coupling.sales_fingerprint = ""
         if outcome and outcome.record and not run.to_sales and not coupling.bc_number:
             coupling.bc_number = run.bc.number(outcome.record)[:50]
 

@@ -33,9 +33,9 @@ from mappings.models import (
     IntegrationTableMapping,
     SyncResult,
 )
-from synchronization import conditional, rules
+from synchronization import conditional, retries, rules
 from synchronization.adoption import Adoption
-from synchronization.bookkeeping import Bookkeeping, failed_inserts
+from synchronization.bookkeeping import Bookkeeping
 from synchronization.conflicts import ConflictRules
 from synchronization.lanes import Answered, WriteLanes
 from synchronization.match_fields import FieldMatcher
@@ -142,7 +142,7 @@ class DirectionRun(ConflictRules):
         ids = [str(i) for i in Coupling.objects.filter(
             mapping=self.mapping, skipped=False, **{field_name: SyncResult.FAILURE}
         ).values_list(id_field, flat=True)]
-        return ids + failed_inserts(self.mapping, self.direction)
+        return ids + retries.creations_to_retry(self.mapping, self.direction)
 
     def _fetched_pages(self, ids: list[str]):
         for start in range(0, len(ids), 1000):
@@ -314,7 +314,7 @@ class DirectionRun(ConflictRules):
             return self.table_rules.body_for(self.transformer.transform(plan.record),
                                              plan.record, inserting)
         except TransferError as exc:
-            plan.action, plan.message = Action.FAIL, str(exc)
+            plan.action, plan.message, plan.code = Action.FAIL, str(exc), exc.code
             return None
 
     def couplings_of(self, ids: list[str]) -> dict[str, Coupling]:
