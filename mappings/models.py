@@ -296,6 +296,11 @@ class Coupling(models.Model):
     # Dataverse's modifiedon has whole seconds: an edit in the same second as a sync would compare
     # equal. The row's versionnumber grows with every change, so it is what decides.
     sales_version = models.BigIntegerField("Last Synch. CRM Version", null=True, blank=True)
+    # The Sales row's ETag as the integration last wrote it, and a fingerprint of the values it
+    # then held (synchronization.conditional): an update conditional on that ETag needs no read
+    # of the row first. Blank when unknown (a read decides, as before).
+    sales_etag = models.CharField("Last Synch. CRM ETag", max_length=100, blank=True)
+    sales_fingerprint = models.TextField("Last Synch. CRM fingerprint", blank=True)
     last_result = models.CharField("Last Synch. Result", max_length=10, blank=True,
                                    choices=SyncResult.choices, default=SyncResult.NONE)
     last_sales_result = models.CharField("Last Synch. CRM Result", max_length=10, blank=True,

@@ -118,7 +118,7 @@ class Bookkeeping:
             self._succeeded(plan, outcome)
             return
         coupling = self._new_coupling(plan, destination_id)
-        self._stamp(coupling, plan.record, outcome)
+        self._stamp(coupling, plan, outcome)
         self._add_new(coupling, plan, "inserted")
 
     def _update(self, plan: Plan, outcome: Outcome) -> None:
@@ -163,12 +163,12 @@ class Bookkeeping:
     def _succeeded(self, plan: Plan, outcome: Outcome | None) -> None:
         if plan.coupling is None:  # just coupled by matching an existing record
             coupling = self._new_coupling(plan, plan.destination_id)
-            self._stamp(coupling, plan.record, outcome)
+            self._stamp(coupling, plan, outcome)
             self._add_new(coupling, plan, "modified" if outcome is not None else "unchanged")
             return
         coupling = plan.coupling
         before = _values(coupling)
-        self._stamp(coupling, plan.record, outcome)
+        self._stamp(coupling, plan, outcome)
         coupling.skipped = False
         if _values(coupling) != before:  # an unchanged record often leaves it as it was
             self.changed_couplings.append(coupling)
@@ -183,9 +183,9 @@ class Bookkeeping:
                         bc_number=number[:50],
                         display_name=run.source.label(plan.record)[:250])
 
-    def _stamp(self, coupling: Coupling, record: dict, outcome: Outcome | None) -> None:
+    def _stamp(self, coupling: Coupling, plan: Plan, outcome: Outcome | None) -> None:
         """SetLastSynchModifiedOns: both sides' modified-on as they are after the write."""
-        run = self.run
+        run, record = self.run, plan.record
         source_time = run.source.modified_on(record)
         written = outcome.modified_on if outcome else None
         destination_time = written or (coupling.sales_modified_on if run.to_sales
@@ -198,7 +198,12 @@ class Bookkeeping:
                 else coupling.sales_version
         else:
             sales_version = run.source.version(record)
+        as_written = run.to_sales or sales_version == coupling.sales_version
         coupling.record_success(run.direction, bc_time, sales_time, run.job.pk, sales_version)
+        if outcome is not None and run.to_sales:  # the Sales row's state, as written
+            coupling.sales_etag, coupling.sales_fingerprint = outcome.etag[:100], plan.fingerprint
+        elif not as_written:  # a Sales row changed by someone else: its state is unknown
+            coupling.sales_etag = coupling.sales_fingerprint = ""
         if outcome and outcome.record and not run.to_sales and not coupling.bc_number:
             coupling.bc_number = run.bc.number(outcome.record)[:50]
 
@@ -213,7 +218,8 @@ class Bookkeeping:
         )
 
 
-COUPLING_FIELDS = ["bc_modified_on", "sales_modified_on", "sales_version", "last_result",
+COUPLING_FIELDS = ["bc_modified_on", "sales_modified_on", "sales_version", "sales_etag",
+                   "sales_fingerprint", "last_result",
                    "last_sales_result", "last_job_id", "last_sales_job_id", "last_error",
                    "skipped", "bc_number"]
 

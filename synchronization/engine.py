@@ -30,15 +30,13 @@ from django.utils import timezone
 from connection.clients.results import ClientCounters
 from mappings.models import (
     Coupling,
-    DeletionConflictResolution,
-    Direction,
     IntegrationTableMapping,
     SyncResult,
-    UpdateConflictResolution,
 )
-from synchronization import rules
+from synchronization import conditional, retries, rules
 from synchronization.adoption import Adoption
-from synchronization.bookkeeping import Bookkeeping, failed_inserts
+from synchronization.bookkeeping import Bookkeeping
+from synchronization.conflicts import ConflictRules
 from synchronization.lanes import Answered, WriteLanes
 from synchronization.match_fields import FieldMatcher
 from synchronization.models import JobStatus, SyncDirection, SyncJob, SyncMode
@@ -53,8 +51,6 @@ log = logging.getLogger(__name__)
 
 # How often a writer waiting for a lane looks again whether one took the queued batch.
 ANSWER_POLL = 0.05
-# The error code of a record coupled to a deleted record (a deletion conflict).
-DELETED_RECORD = "DeletedRecord"
 
 
 class Cancelled(Exception):
@@ -62,7 +58,7 @@ class Cancelled(Exception):
     for abandoned and resumed by another worker (it stopped after its last confirmed batch)."""
 
 
-class DirectionRun:
+class DirectionRun(ConflictRules):
     """One SyncJob: a mapping synchronized in one direction."""
 
     def __init__(self, job: SyncJob, mapping: IntegrationTableMapping, bc: BcSide,
@@ -146,7 +142,7 @@ class DirectionRun:
         ids = [str(i) for i in Coupling.objects.filter(
             mapping=self.mapping, skipped=False, **{field_name: SyncResult.FAILURE}
         ).values_list(id_field, flat=True)]
-        return ids + failed_inserts(self.mapping, self.direction)
+        return ids + retries.creations_to_retry(self.mapping, self.direction)
 
     def _fetched_pages(self, ids: list[str]):
         for start in range(0, len(ids), 1000):
@@ -205,7 +201,8 @@ class DirectionRun:
             work.pending += 1
             for plan in batch:
                 self.in_flight[plan.source_id] = plan.destination_id
-            writes = [Write(str(p.action), p.destination_id, p.body, p.destination_number)
+            writes = [Write(str(p.action), p.destination_id, p.body, p.destination_number,
+                            p.if_match if p.action == Action.UPDATE else "")
                       for p in batch]
             self._slim(batch)
             self.lanes.send((work, batch), writes)
@@ -217,7 +214,9 @@ class DirectionRun:
         if self.follow_up:
             return
         for plan in batch:
-            plan.body, plan.record = {}, self.source.essentials(plan.record)
+            plan.body = {}
+            if not plan.if_match:  # a conditional update refused is judged again on its record
+                plan.record = self.source.essentials(plan.record)
 
     def _drain(self, everything: bool = False) -> None:
         """Confirm the answered batches: those ready now, then, waiting, until ``everything``
@@ -235,14 +234,34 @@ class DirectionRun:
 
     def _confirm_answer(self, answer: Answered) -> None:
         work, batch = answer.tag
-        outcomes = dict(enumerate(answer.outcomes))
+        refused = [p for p, o in zip(batch, answer.outcomes, strict=True)
+                   if conditional.stale(p, o.status)]
+        kept = [(p, o) for p, o in zip(batch, answer.outcomes, strict=True)
+                if not conditional.stale(p, o.status)]
+        batch = [p for p, _ in kept]
+        outcomes = {i: o for i, (_, o) in enumerate(kept)}
         self._confirm(batch, outcomes)
-        for plan in batch:
+        for plan in batch + refused:
             self.in_flight.pop(plan.source_id, None)
         work.written += [(p.record, outcomes[i].id or p.destination_id)
                          for i, p in enumerate(batch) if outcomes[i].ok]
+        if refused:
+            self._judge_again(work, refused)
         work.pending -= 1
         self._finish_pages()
+
+    def _judge_again(self, work: PageWork, refused: list[Plan]) -> None:
+        """Conditional updates the Sales row refused (changed or deleted since it was judged):
+        read those rows, judge them as any read row (conflict and deletion policies), and send
+        what is still to write, conditional on the ETag just read."""
+        again = [p for p in refused if conditional.reset_for_read(p)]
+        current = self.destination.fetch([p.destination_id for p in again]) if again else {}
+        for plan in again:
+            self._guarded(plan, lambda p: self._complete(p, current))
+        writing = [p for p in refused if p.action in WRITING]
+        work.rest += [p for p in refused if p.action not in WRITING]
+        self._mark_writing(writing)
+        self._send(work, writing, more=False)
 
     def _finish_pages(self) -> None:
         while self.pages and not self.pages[0].pending:
@@ -263,20 +282,40 @@ class DirectionRun:
         couplings = self.couplings_of([self.source.record_id(r) for r in records])
         plans = [self._first_look(r, couplings.get(self.source.record_id(r))) for r in records]
         self._match_uncoupled(plans)
-        current = self._current_destinations(plans)
         self.transformer.prepare([p.record for p in plans if p.action in WRITING])
+        unread = {id(p) for p in plans if self._guarded(p, self._judged_unread)}
+        current = self._current_destinations([p for p in plans if id(p) not in unread])
         for plan in plans:
-            if plan.action in WRITING:
-                self._complete_guarded(plan, current)
+            if plan.action in WRITING and id(plan) not in unread:
+                self._guarded(plan, lambda p: self._complete(p, current))
         return plans
 
-    def _complete_guarded(self, plan: Plan, current: dict[str, dict]) -> None:
+    def _guarded(self, plan: Plan, step) -> bool:
         """One record's failure, whatever it is, becomes its error row; the job goes on."""
         try:
-            self._complete(plan, current)
+            return bool(step(plan))
         except Exception as exc:
             log.exception("job %s: record %s could not be prepared", self.job.pk, plan.source_id)
             plan.action, plan.message = Action.FAIL, f"{type(exc).__name__}: {exc}"
+            return False
+
+    def _judged_unread(self, plan: Plan) -> bool:
+        """An update of a Sales row planned from its coupling's stored state, conditional on
+        the row's stored ETag: no read (synchronization.conditional)."""
+        if not self.to_sales or plan.action != Action.UPDATE or plan.coupling is None \
+                or plan.rounds:
+            return False
+        body = self._body(plan, inserting=False)
+        return body is not None and conditional.judge_unread(plan, body)
+
+    def _body(self, plan: Plan, inserting: bool) -> dict | None:
+        """The destination body of the plan's record; None (the plan fails) if it has none."""
+        try:
+            return self.table_rules.body_for(self.transformer.transform(plan.record),
+                                             plan.record, inserting)
+        except TransferError as exc:
+            plan.action, plan.message, plan.code = Action.FAIL, str(exc), exc.code
+            return None
 
     def couplings_of(self, ids: list[str]) -> dict[str, Coupling]:
         """The couplings of these source ids, by source id (lower case)."""
@@ -355,12 +394,11 @@ class DirectionRun:
     def _complete(self, plan: Plan, current: dict[str, dict]) -> None:
         existing = current.get(plan.destination_id)
         inserting = plan.action == Action.INSERT or existing is None
-        try:
-            body = self.table_rules.body_for(self.transformer.transform(plan.record), plan.record,
-                                           inserting)
-        except TransferError as exc:
-            plan.action, plan.message = Action.FAIL, str(exc)
+        body = self._body(plan, inserting)
+        if body is None:
             return
+        if self.to_sales:  # what the row holds once written (synchronization.conditional)
+            plan.fingerprint = conditional.fingerprint(body)
         if plan.action == Action.INSERT:
             plan.destination_id = deterministic_id(self.mapping, plan.source_id)
             plan.body = body
@@ -370,52 +408,12 @@ class DirectionRun:
             return
         plan.body = self.transformer.changes(body, existing)
         plan.destination_number = self.destination.number(existing)
+        if self.to_sales:  # the write is refused if the row changes after this read
+            plan.if_match = str(existing.get("@odata.etag") or "")
         if not plan.body:
             plan.action = Action.UNCHANGED
         elif self._is_conflict(plan, existing):
             self._resolve_conflict(plan)
-
-    def _destination_deleted(self, plan: Plan, body: dict) -> None:
-        policy = self.job.parameters.get("deletion_policy") \
-            or self.mapping.deletion_conflict_resolution
-        if policy == DeletionConflictResolution.RESTORE:
-            plan.action, plan.body = Action.INSERT, body  # recreated with the coupled id
-        elif policy == DeletionConflictResolution.REMOVE_COUPLING:
-            plan.action, plan.message = Action.UNCOUPLE, "The coupled record was deleted; " \
-                                                    "the coupling was removed."
-        else:
-            plan.action, plan.code = Action.FAIL, DELETED_RECORD
-            plan.message = ("The record cannot be updated because it is coupled to a deleted "
-                            "record. Restore the record or remove the coupling.")
-
-    def _is_conflict(self, plan: Plan, existing: dict) -> bool:
-        """Both sides changed since the last sync, and a bidirectional field would change."""
-        if self.mapping.direction != Direction.BIDIRECTIONAL or self.settings.force:
-            return False
-        coupling = plan.coupling
-        assert coupling is not None, "a conflict is judged against a coupling's last sync"
-        modified = self.destination.modified_on(existing)
-        changed = (coupling.is_sales_modified_after_last_sync(
-                       modified, self.destination.version(existing)) if self.to_sales
-                   else coupling.is_bc_modified_after_last_sync(modified))
-        if not changed or (self.to_sales and self.sales.changed_by_integration(existing)):
-            return False
-        return bool(set(plan.body) & self.transformer.bidirectional_keys())
-
-    def _resolve_conflict(self, plan: Plan) -> None:
-        policy = self.mapping.update_conflict_resolution
-        wins = UpdateConflictResolution.SEND_TO_SALES if self.to_sales \
-            else UpdateConflictResolution.GET_FROM_SALES
-        if policy == wins:
-            return  # this direction's data wins: write it
-        if policy != UpdateConflictResolution.NONE:
-            plan.action = Action.SKIP  # the other direction's run will write its data
-            plan.message = "Conflict resolved in favour of the other side."
-            return
-        plan.action = Action.CONFLICT
-        plan.message = ("Both the Business Central record and the Sales record have been changed "
-                        "since the last synchronization, and a bidirectional field differs. "
-                        "Choose which side to keep.")
 
     # -- writes and bookkeeping ----------------------------------------------------------
     def _mark_writing(self, plans: list[Plan]) -> None:

@@ -49,6 +49,11 @@ class Plan:
     request: str = ""
     # The number of the coupled destination record (BC pages address records by number).
     destination_number: str = ""
+    # An update sent only if the Sales row still has this ETag (synchronization.conditional),
+    # the fingerprint of the values the row holds once written, and how often it was judged.
+    if_match: str = ""
+    fingerprint: str = ""
+    rounds: int = 0
 
 
 @dataclass(frozen=True)

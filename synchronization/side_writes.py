@@ -102,4 +102,8 @@ class SalesWrites(BatchedWrites):
             return BatchOperation.upsert(self.entity_set, write.id, write.body, returning)
         if write.kind == "delete":
             return BatchOperation.delete(self.entity_set, write.id)
-        return BatchOperation.update(self.entity_set, write.id, write.body, returning=returning)
+        # With the ETag the row had when it was judged: a row changed since answers 412 and is
+        # judged again on a fresh read (protocols.md 3.6). The writes of a sync are independent
+        # parts of the $batch, never a change set, so a 412 fails that write alone (3.9).
+        return BatchOperation.update(self.entity_set, write.id, write.body,
+                                     etag=write.if_match or None, returning=returning)

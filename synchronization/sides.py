@@ -213,8 +213,10 @@ class BcSide(Side):
         return translate(bind(parse_table_filter(self.mapping.table_filter, catalogue), catalogue))
 
     def read_pages(self, since: datetime | None, page_size: int = BC_PAGE_SIZE,
-                   overlap: timedelta = WATERMARK_OVERLAP) -> Iterator[list[dict]]:
-        """Records matching the Table Filter (changed after ``since``), oldest change first."""
+                   overlap: timedelta = WATERMARK_OVERLAP, cards: bool = True
+                   ) -> Iterator[list[dict]]:
+        """Records matching the Table Filter (changed after ``since``), oldest change first;
+        with the card page fields the field mappings use, unless ``cards`` is False."""
         translation = self.translation()
         conditions = [translation.filter_text] if translation.filter_text else []
         if since:
@@ -229,11 +231,11 @@ class BcSide(Side):
         for page in pages:
             page = self._with_implied(page)
             rows = [r for r in page if translation.client is None or translation.matches(r)]
-            yield self._with_card_fields(rows)
+            yield self._with_card_fields(rows) if cards else rows
 
     def has_changes_since(self, since: datetime) -> bool:
         """Whether any record in the Table Filter changed after ``since`` (one 1-row read)."""
-        pages = self.read_pages(since, page_size=1, overlap=timedelta(0))
+        pages = self.read_pages(since, page_size=1, overlap=timedelta(0), cards=False)
         return any(True for page in pages for _ in page)
 
     def _fetch_chunk(self, ids: list[str]) -> list[dict]:

@@ -57,6 +57,15 @@ SKIP = object()  # "write nothing to this field" (Not Null, unmapped option from
 class TransferError(Exception):
     """A field could not be transferred; the message says which and how to fix it."""
 
+    code = ""
+
+
+class NotCoupled(TransferError):
+    """A lookup names a record that is not coupled yet: the record cannot be transferred before
+    its dependency is (a run retries it once a coupling was made, synchronization.retries)."""
+
+    code = "NotCoupled"
+
 
 class UnknownColumn(Exception):
     """A mapped Sales column whose type Sales does not tell: the mapping cannot run, since
@@ -294,7 +303,8 @@ class Transformer:
         sales_id = self.lookups.by_code.get((table, code))
         if not sales_id:
             return self._lookup_failed(fm, f"{fm.bc_field} {code} must be coupled to a record "
-                                           f"in Dynamics 365 Sales. Couple it first.")
+                                           f"in Dynamics 365 Sales. Couple it first.",
+                                       error=NotCoupled)
         owner_type = self.owner_types.get(fm.sales_attribute)
         return (_entity_set(owner_type) if owner_type else target_set, sales_id)
 
@@ -307,7 +317,8 @@ class Transformer:
         code = self.lookups.by_sales_id.get((table, sales_id))
         if code is None:
             return self._lookup_failed(fm, f"The {fm.sales_attribute} of the Sales record must "
-                                           f"be coupled to a {table} record first.", blank="")
+                                           f"be coupled to a {table} record first.", blank="",
+                                       error=NotCoupled)
         return code
 
     def base_currency_id(self) -> str:
@@ -323,10 +334,11 @@ class Transformer:
                 raise TransferError(self._base_currency_error) from exc
         return self._base_currency or ""
 
-    def _lookup_failed(self, fm, message: str, blank: Any = None) -> Any:
+    def _lookup_failed(self, fm, message: str, blank: Any = None,
+                       error: type[TransferError] = TransferError) -> Any:
         if fm.clear_value_on_failed_sync:
             return blank
-        raise TransferError(message)
+        raise error(message)
 
     def _option(self, rule: Rule, raw: Any) -> Any:
         rows = self.options.get(OPTION_COLUMNS[rule.field_mapping.sales_attribute], [])

@@ -31,6 +31,8 @@ class Write:
     id: str
     body: dict[str, Any] = field(default_factory=dict)
     number: str = ""  # BC pages address records by number/code, not by id
+    # An update only if the row still has this ETag (else 412); blank: any existing row.
+    if_match: str = ""
 
 
 @dataclass
@@ -47,6 +49,9 @@ class Outcome:
     # For a failure: the id Microsoft support asks for, and the request (``METHOD address``).
     correlation_id: str = ""
     request: str = ""
+    # The HTTP status of the operation (0 when unknown), and the row's ETag after a write.
+    status: int = 0
+    etag: str = ""
 
     @classmethod
     def failed(cls, id: str, exc: ClientError, prefix: str = "") -> Outcome:
@@ -69,10 +74,12 @@ def outcome_of(write: Write, result: OperationResult, modified_field: str) -> Ou
     body = result.body or {}
     if result.ok:
         return Outcome(True, write.id, parse_time(body.get(modified_field)), body or None,
-                       version=parse_version(body.get(VERSION_FIELD)))
+                       version=parse_version(body.get(VERSION_FIELD)), status=result.status or 0,
+                       etag=str(body.get("@odata.etag") or result.etag or ""))
     message = result.error_message or f"HTTP {result.status}"
     return Outcome(False, write.id, code=result.error_code, message=message,
-                   correlation_id=result.correlation_id, request=result.request)
+                   correlation_id=result.correlation_id, request=result.request,
+                   status=result.status or 0)
 
 
 def deterministic_id(mapping: IntegrationTableMapping, source_id: str) -> str:
