@@ -2,7 +2,8 @@
 
 Each identity must sign in with its own secret or certificate, be an application user of the
 Sales environment (WhoAmI) and hold the integration roles, as the primary credential must: a
-write sent by any of them is a write of the integration.
+write sent by any of them is a write of the integration. Each outcome is recorded on the
+identity: only an identity whose last check passed takes writes (services.writing_identities).
 """
 
 from __future__ import annotations
@@ -33,13 +34,51 @@ class IdentityResult:
     fix: str = ""
 
 
+KEY_PREFIX = "identity:"
+
+
 def key_of(identity: SalesIdentity) -> str:
     """The checklist key of an identity's line."""
-    return f"identity:{identity.pk}"
+    return f"{KEY_PREFIX}{identity.pk}"
+
+
+def is_identity_key(key: str) -> bool:
+    """Whether a checklist line is a further application user's."""
+    return key.startswith(KEY_PREFIX)
+
+
+def run_identity_check(connection: ConnectionSetup, identity: SalesIdentity) -> IdentityResult:
+    """Check ``identity`` and record the outcome on it (unless its credential changed
+    meanwhile: then it stays "never checked" and the result says so)."""
+    version = identity.credential_version
+    result = check_identity(connection, identity)
+    if not identity.record_check(result.ok, result.detail, version):
+        return IdentityResult(False, f"{identity.name} was changed while it was checked; "
+                              "test it again.", "Choose Test again.")
+    return result
+
+
+def record_set_aside(connection: ConnectionSetup, pool: object) -> list[str]:
+    """After a job: each identity the pool set aside (refused with 401/403 or no token) is
+    recorded as failed, so it takes no writes until a check passes again. One sentence each
+    for the job's message; none for a client that is not a pool."""
+    notes = []
+    for aside in getattr(pool, "set_aside", list)():
+        member = aside.member
+        identity = connection.sales_identities.filter(client_id=member.client_id).first()
+        if identity is not None:
+            identity.record_check(False, f"Refused during a synchronization job: {aside.reason}",
+                                  member.version)
+        notes.append(f"The application user {member.name} was refused ({aside.reason}) and set "
+                     "aside for the rest of the run; the other identities wrote its share. Fix "
+                     "it, then choose Test in Additional application users on the connection "
+                     "card.")
+    return notes
 
 
 def check_identity(connection: ConnectionSetup, identity: SalesIdentity) -> IdentityResult:
-    """Sign in as ``identity``, ask WhoAmI and read its roles; remember its Sales user id."""
+    """Sign in as ``identity``, ask WhoAmI and read its roles; remember its Sales user id.
+    Records nothing on the identity's check state (see :func:`test_identity`)."""
     name = identity.name
     try:
         credential = identity_credential(connection, identity)
