@@ -69,10 +69,10 @@ def record_set_aside(connection: ConnectionSetup, pool: object) -> list[str]:
         if identity is not None:
             identity.record_check(False, f"Refused during a synchronization job: {aside.reason}",
                                   member.version)
-        notes.append(f"The application user {member.name} was refused ({aside.reason}) and set "
-                     "aside for the rest of the run; the other identities wrote its share. Fix "
-                     "it, then choose Test in Additional application users on the connection "
-                     "card.")
+        notes.append(f"The application user {member.name} was refused and set aside for the "
+                     f"rest of the run: {aside.reason.rstrip('.')}. The other identities wrote "
+                     "its share; it writes again once it passes Test (Additional application "
+                     "users on the connection card).")
     return notes
 
 
