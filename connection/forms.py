@@ -303,12 +303,15 @@ class SalesIdentityForm(forms.Form):
     prefix = "identity"
 
     def __init__(self, connection: ConnectionSetup, *args: Any,
-                 identity: SalesIdentity | None = None, **kwargs: Any) -> None:
+                 identity: SalesIdentity | None = None, require_credential: bool = True,
+                 **kwargs: Any) -> None:
         if identity is not None and not args and "initial" not in kwargs:
             kwargs["initial"] = {"name": identity.name, "client_id": identity.client_id,
                                  "certificate_thumbprint": identity.certificate_thumbprint}
         super().__init__(*args, **kwargs)
         self.connection, self.identity = connection, identity
+        # An imported identity may come without its secret: the card asks for it later.
+        self.require_credential = require_credential
         if identity is not None and identity.has_credential:
             stored = "a certificate" if identity.uses_certificate else "a client secret"
             self.fields["client_secret"].help_text = (
@@ -349,7 +352,8 @@ class SalesIdentityForm(forms.Form):
                 "certificate_thumbprint" not in self.errors:
             self.add_error("certificate_thumbprint", "A certificate needs its thumbprint.")
         stored = self.identity is not None and self.identity.has_credential
-        if not secret and not key and not stored and not self.errors:
+        if not secret and not key and not stored and self.require_credential and \
+                not self.errors:
             raise ValidationError("Enter the app registration's client secret or certificate.")
         return data
 
