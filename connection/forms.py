@@ -305,7 +305,7 @@ class SalesIdentityForm(forms.Form):
     def __init__(self, connection: ConnectionSetup, *args: Any,
                  identity: SalesIdentity | None = None, require_credential: bool = True,
                  **kwargs: Any) -> None:
-        if identity is not None and not args and "initial" not in kwargs:
+        if identity is not None and "initial" not in kwargs:
             kwargs["initial"] = {"name": identity.name, "client_id": identity.client_id,
                                  "certificate_thumbprint": identity.certificate_thumbprint}
         super().__init__(*args, **kwargs)

@@ -22,7 +22,7 @@ SIGN_IN_FIX = ("Check the Client ID and the client secret (or certificate) of {n
 USER_FIX = ("Create an application user for the Client ID in the Power Platform admin center "
             "(Environments > Settings > Users + permissions > Application users).")
 ROLES_FIX = ("Choose Redeploy Integration Solution: it assigns the integration roles to every "
-             "enabled application user of the connection.")
+             "additional application user of the connection, then choose Test.")
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,9 @@ def run_identity_check(connection: ConnectionSetup, identity: SalesIdentity) -> 
     meanwhile: then it stays "never checked" and the result says so)."""
     version = identity.credential_version
     result = check_identity(connection, identity)
-    if not identity.record_check(result.ok, result.detail, version):
+    # The card shows the stored line next to the identity: with the fix, it is enough to act.
+    stored = f"{result.detail} Fix: {result.fix}" if result.fix else result.detail
+    if not identity.record_check(result.ok, stored, version):
         return IdentityResult(False, f"{identity.name} was changed while it was checked; "
                               "test it again.", "Choose Test again.")
     return result

@@ -154,6 +154,7 @@ def test_the_edit_page_never_shows_the_secret_and_a_rename_keeps_the_check(admin
     text = page.content.decode()
     assert SECRET not in text and saved.client_secret_encrypted not in text
     assert "A client secret is stored" in text
+    assert f'value="{saved.name}"' in text and f'value="{saved.client_id}"' in text
     assert edit(admin_client, saved, name="bcsales pool one").status_code == 302
     saved.refresh_from_db()
     assert saved.name == "bcsales pool one" and saved.client_secret == SECRET
