@@ -6,7 +6,9 @@ import os
 
 import pytest
 
+from connection import solution
 from connection.models import IdentityCheck
+from tests.connection.pool_support import add_pool_identities
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 WIDTHS = [(1366, 768), (390, 844)]
@@ -73,3 +75,24 @@ def test_an_identity_is_added_tested_redeployed_and_rekeyed(signed_in_page, live
     assert "Never checked" in row(page, app["name"]).inner_text()
     identity = sandbox_connection.sales_identities.get()
     assert identity.check_status == IdentityCheck.NEVER and identity.client_secret == "a-new-secret"
+
+
+@pytest.mark.parametrize(("width", "height"), WIDTHS)
+def test_test_connection_lists_each_identity_and_the_card_records_it(
+        signed_in_page, live_server, sandbox_connection, sandbox_clean, width, height):
+    creds = sandbox_clean.credentials
+    first, second = add_pool_identities(sandbox_connection, creds, count=2, passed=False)
+    solution.deploy(sandbox_connection, creds["admin_user"], creds["admin_password"])
+    second.client_secret = "rotated-away"
+    second.save()
+    page = signed_in_page
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(f"{live_server.url}/connection/{sandbox_connection.pk}/")
+    page.click("button:has-text('Test Connection')")
+    page.locator(".message.warning", has_text="1 additional application user(s) failed").wait_for()
+    wrong = page.locator(".checklist tr", has_text=f"Additional application user {second.name}")
+    assert "Failed" in wrong.inner_text() and "could not sign in" in wrong.inner_text()
+    assert "Passed" in row(page, first.name).inner_text()
+    assert "Writing" in row(page, first.name).inner_text()
+    assert "could not sign in" in row(page, second.name).inner_text()
+    shoot(page, "test-connection-pool", width)
