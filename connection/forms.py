@@ -82,6 +82,14 @@ else:
     _SecretFormBase = object
 
 
+class WriteOnlyTextarea(forms.Textarea):
+    """A textarea for a private key: what was typed is never rendered back, not even when the
+    form comes back with an error (PasswordInput's ``render_value=False`` for many lines)."""
+
+    def format_value(self, value: Any) -> None:
+        return None
+
+
 class SecretFieldsMixin(_SecretFormBase):
     """Write-only secret inputs: never rendered back, blank keeps the stored value."""
 
@@ -91,7 +99,7 @@ class SecretFieldsMixin(_SecretFormBase):
         for name in self.secret_fields:
             stored = self.instance.pk and self.instance.has_secret(name)
             multiline = name == "certificate"
-            widget = forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}) if multiline else (
+            widget = WriteOnlyTextarea(attrs={"rows": 3, "autocomplete": "off"}) if multiline else (
                 forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}))
             self.fields[name] = forms.CharField(
                 label=SECRET_CAPTIONS[name], required=False, strip=True, widget=widget,
@@ -295,7 +303,7 @@ class SalesIdentityForm(forms.Form):
         help_text="Or a certificate below. Stored encrypted, never shown again.")
     certificate = forms.CharField(
         label="Certificate private key (PEM)", required=False, max_length=20000,
-        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}))
+        widget=WriteOnlyTextarea(attrs={"rows": 3, "autocomplete": "off"}))
     certificate_thumbprint = forms.CharField(label="Certificate thumbprint", required=False,
                                              max_length=100)
 

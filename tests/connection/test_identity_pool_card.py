@@ -184,10 +184,11 @@ def test_a_new_client_id_secret_or_certificate_takes_no_writes_until_checked(
 
 
 @pytest.mark.parametrize(("values", "message"), [
-    ({"client_id": "not-a-guid"}, "must be a GUID"),
+    ({"client_id": "not-a-guid", "client_secret": SECRET}, "must be a GUID"),
     ({"name": ""}, "This field is required"),
     ({"client_secret": "x", "certificate": "not a key"}, "unencrypted PEM key"),
     ({"certificate": KEY}, "needs its thumbprint"),
+    ({"certificate": KEY, "client_secret": SECRET}, "not both"),
     ({"certificate_thumbprint": "nope"}, "40 hex digits"),
     ({"name": "taken"}, "exists already"),
 ])
@@ -198,6 +199,7 @@ def test_bad_edits_re_render_with_a_message_and_change_nothing(admin_client, con
     answer = edit(admin_client, saved, **values)
     assert answer.status_code == 400 and message in answer.content.decode()
     assert SECRET not in answer.content.decode()
+    assert KEY.splitlines()[1] not in answer.content.decode()  # a typed key stays unsaid
     saved.refresh_from_db()
     assert saved.name == "bcsales pool 1" and saved.check_status == IdentityCheck.PASSED
 
