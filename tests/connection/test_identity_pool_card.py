@@ -4,17 +4,14 @@ again; a new or changed credential takes no writes until its check passes."""
 import uuid
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from connection import services
 from connection.models import ConnectionSetup, IdentityCheck, SalesIdentity
+from tests.connection.pool_support import private_key_pem
 
 pytestmark = pytest.mark.django_db
 SECRET = "Pool-secret-value-never-shown"
-KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
-    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-    serialization.NoEncryption()).decode()
+KEY = private_key_pem()
 
 
 @pytest.fixture

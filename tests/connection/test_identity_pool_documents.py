@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 
 from connection import services
 from connection.models import ConnectionSetup, IdentityCheck, SalesIdentity
+from tests.connection.pool_support import private_key_pem
 
 pytestmark = pytest.mark.django_db
 SECRET = "pool-secret-not-for-export"
@@ -126,3 +127,23 @@ def test_a_bad_identity_entry_is_refused_and_nothing_is_saved(connection, tmp_pa
         apply(tmp_path, document, "--name", "Copy")
     assert not ConnectionSetup.objects.filter(name="Copy").exists()
     assert not SalesIdentity.objects.filter(name="p").exists()
+
+
+def test_a_certificate_identity_travels_as_its_thumbprint_and_a_placeholder(connection, tmp_path,
+                                                                            monkeypatch):
+    key = private_key_pem()
+    identity = SalesIdentity(connection=connection, name="by certificate",
+                             client_id=str(uuid.uuid4()), certificate_thumbprint="AB" * 20)
+    identity.certificate = key
+    identity.save()
+    document, text = export()
+    entry = document["sales_identities"][-1]
+    assert entry == {"name": "by certificate", "client_id": identity.client_id, "enabled": True,
+                     "certificate_thumbprint": "AB" * 20, "certificate_env": ""}
+    assert key.splitlines()[1] not in text
+    monkeypatch.setenv("POOL_KEY", key)
+    entry["certificate_env"] = "POOL_KEY"
+    apply(tmp_path, document, "--name", "Copy")
+    copy = ConnectionSetup.objects.get(name="Copy").sales_identities.get(name="by certificate")
+    assert copy.uses_certificate and copy.certificate == key.strip()
+    assert copy.certificate_thumbprint == "AB" * 20 and copy.check_status == IdentityCheck.NEVER
