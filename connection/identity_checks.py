@@ -8,6 +8,7 @@ identity: only an identity whose last check passed takes writes (services.writin
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from connection import solution as roles
@@ -15,6 +16,7 @@ from connection.clients.errors import AuthenticationError, ClientError
 from connection.models import ConnectionSetup, SalesIdentity
 from connection.services import dataverse_client, identity_credential
 
+log = logging.getLogger(__name__)
 TITLE = "Additional application user {name} signs in, answers and holds the integration roles"
 SIGN_IN_FIX = ("Check the Client ID and the client secret (or certificate) of {name} in "
                "Additional application users; a secret shown once in Microsoft Entra ID cannot "
@@ -51,7 +53,13 @@ def run_identity_check(connection: ConnectionSetup, identity: SalesIdentity) -> 
     """Check ``identity`` and record the outcome on it (unless its credential changed
     meanwhile: then it stays "never checked" and the result says so)."""
     version = identity.credential_version
-    result = check_identity(connection, identity)
+    try:
+        result = check_identity(connection, identity)
+    except Exception as error:  # an answer we did not expect must not end in a 500
+        log.exception("check of identity %s broke", identity.pk)
+        result = IdentityResult(False, f"{identity.name}: the service's answer could not be "
+                                f"used ({type(error).__name__}: {error}).",
+                                "Choose Test again; if it persists, the log has the details.")
     # The card shows the stored line next to the identity: with the fix, it is enough to act.
     stored = f"{result.detail} Fix: {result.fix}" if result.fix else result.detail
     if not identity.record_check(result.ok, stored, version):
@@ -80,7 +88,7 @@ def record_set_aside(connection: ConnectionSetup, pool: object) -> list[str]:
 
 def check_identity(connection: ConnectionSetup, identity: SalesIdentity) -> IdentityResult:
     """Sign in as ``identity``, ask WhoAmI and read its roles; remember its Sales user id.
-    Records nothing on the identity's check state (see :func:`test_identity`)."""
+    Records nothing on the identity's check state (see :func:`run_identity_check`)."""
     name = identity.name
     try:
         credential = identity_credential(connection, identity)

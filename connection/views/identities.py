@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from connection import identity_checks
 from connection.access import administrator_required
 from connection.forms import ConfirmForm, SalesIdentityForm
-from connection.models import ConnectionSetup, SalesIdentity, SettingChange
+from connection.models import ConnectionSetup, IdentityCheck, SalesIdentity, SettingChange
 from connection.views.connections import render_card
 
 ANCHOR = "#additional-application-users"
@@ -122,7 +122,7 @@ def edit(request: HttpRequest, pk: int, identity_pk: int) -> HttpResponse:
         except IntegrityError:
             form.add_error(None, "This name or Client ID was taken meanwhile; choose another.")
         else:
-            again = "" if saved.check_status != "never" else \
+            again = "" if saved.check_status != IdentityCheck.NEVER else \
                 " It takes no writes until its check passes: choose Test."
             messages.success(request, f"Saved the application user {saved.name}.{again}")
             return _back(connection)

@@ -218,3 +218,20 @@ def test_a_viewer_cannot_edit_or_test(viewer_client, connection):
     assert viewer_client.post(f"{base}/test/").status_code == 403
     saved.refresh_from_db()
     assert saved.name == "bcsales pool 1"
+
+
+def test_an_answer_the_check_cannot_use_is_recorded_as_a_failure_not_a_500(
+        admin_client, connection, monkeypatch):
+    from connection import identity_checks
+
+    def broken(connection, identity):
+        raise ValueError("not JSON")
+
+    monkeypatch.setattr(identity_checks, "check_identity", broken)
+    saved = passed(identity(connection))
+    answer = admin_client.post(f"/connection/{connection.pk}/identities/{saved.pk}/test/",
+                               follow=True)
+    assert answer.status_code == 200
+    assert "could not be used (ValueError: not JSON)" in answer.content.decode()
+    saved.refresh_from_db()
+    assert saved.check_status == IdentityCheck.FAILED and not saved.takes_writes
