@@ -77,6 +77,20 @@ def add_identities(world: World, count: int) -> None:
         identity.client_secret = app["client_secret"]
         identity.enabled = number < count
         identity.save()
+    check_identities(world)
+
+
+def check_identities(world: World) -> None:
+    """What an administrator does: Redeploy gives the pool its roles, then each enabled
+    identity passes its check (only a checked identity takes writes)."""
+    from connection import identity_checks, solution
+
+    creds = world.sandbox.credentials
+    solution.deploy(world.connection, creds["admin_user"], creds["admin_password"])
+    for identity in world.connection.sales_identities.filter(enabled=True):
+        result = identity_checks.run_identity_check(world.connection, identity)
+        if not result.ok:
+            raise SystemExit(f"{identity.name} failed its check: {result.detail}")
 
 
 def start_over(world: World, customers: int) -> None:

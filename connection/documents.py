@@ -3,7 +3,8 @@
 ``setup_connection FILE`` applies a document through the same form as the setup page, so every
 rule of the page holds for scripts too; ``connection export`` writes it back without secrets.
 Secrets may be given inline or, better, by naming an environment variable:
-``"client_secret_env": "BC_CLIENT_SECRET"``.
+``"client_secret_env": "BC_CLIENT_SECRET"``. The additional application users (identity pool)
+travel in ``sales_identities`` the same way (connection.identity_documents).
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from django.db import transaction
 from django.forms.models import model_to_dict
 
 from connection import audit
+from connection import identity_documents as identities
 from connection.forms import SECRET_CAPTIONS, ConnectionSetupForm
+from connection.identity_documents import IdentityDocumentError
 from connection.models import ConnectionSetup
 
 SETTINGS = [name for name in ConnectionSetupForm.Meta.fields if name != "is_enabled"]
@@ -32,6 +35,7 @@ def export_document(connection: ConnectionSetup) -> dict[str, Any]:
     for name in SECRET_CAPTIONS:
         if connection.has_secret(name):
             document[f"{name}_env"] = ""  # fill in the variable that holds it
+    document[identities.KEY] = identities.export_identities(connection)
     return document
 
 
@@ -49,7 +53,7 @@ def _secrets(document: dict[str, Any]) -> dict[str, str]:
 
 
 def _unknown(document: dict[str, Any]) -> list[str]:
-    known = set(SETTINGS) | {"is_enabled"} | set(SECRET_CAPTIONS)
+    known = set(SETTINGS) | {"is_enabled", identities.KEY} | set(SECRET_CAPTIONS)
     known |= {f"{name}_env" for name in SECRET_CAPTIONS}
     return sorted(set(document) - known)
 
@@ -69,7 +73,8 @@ def apply_document(document: dict[str, Any], name: str | None = None,
     if not name:
         raise DocumentError("Give the connection a name (\"name\" in the file or --name).")
     connection = ConnectionSetup.objects.filter(name=name).first() or ConnectionSetup(name=name)
-    data = {**model_to_dict(connection, fields=SETTINGS), **document, "name": name,
+    settings = {key: value for key, value in document.items() if key != identities.KEY}
+    data = {**model_to_dict(connection, fields=SETTINGS), **settings, "name": name,
             **_secrets(document)}
     data["is_enabled"] = connection.is_enabled
     form = ConnectionSetupForm({k: "" if v is None else v for k, v in data.items()},
@@ -79,9 +84,14 @@ def apply_document(document: dict[str, Any], name: str | None = None,
                              for field, errors in form.errors.items())
         raise DocumentError(problems)
     before = audit.snapshot(connection) if connection.pk else {}
-    with transaction.atomic():
-        saved = form.save()
-        audit.record_changes(saved, before, user)
+    try:
+        with transaction.atomic():
+            saved = form.save()
+            audit.record_changes(saved, before, user)
+            if identities.KEY in document:
+                identities.apply_identities(saved, document[identities.KEY])
+    except IdentityDocumentError as error:
+        raise DocumentError(str(error)) from error
     return saved, bool(document.get("is_enabled"))
 
 

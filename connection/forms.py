@@ -82,6 +82,14 @@ else:
     _SecretFormBase = object
 
 
+class WriteOnlyTextarea(forms.Textarea):
+    """A textarea for a private key: what was typed is never rendered back, not even when the
+    form comes back with an error (PasswordInput's ``render_value=False`` for many lines)."""
+
+    def format_value(self, value: Any) -> None:
+        return None
+
+
 class SecretFieldsMixin(_SecretFormBase):
     """Write-only secret inputs: never rendered back, blank keeps the stored value."""
 
@@ -91,7 +99,7 @@ class SecretFieldsMixin(_SecretFormBase):
         for name in self.secret_fields:
             stored = self.instance.pk and self.instance.has_secret(name)
             multiline = name == "certificate"
-            widget = forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}) if multiline else (
+            widget = WriteOnlyTextarea(attrs={"rows": 3, "autocomplete": "off"}) if multiline else (
                 forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}))
             self.fields[name] = forms.CharField(
                 label=SECRET_CAPTIONS[name], required=False, strip=True, widget=widget,
@@ -280,7 +288,10 @@ class SalesOrderIntegrationForm(AdministratorCredentialsForm):
 
 class SalesIdentityForm(forms.Form):
     """Add an application user to the connection's identity pool (Additional application
-    users): a name, its client ID, and its client secret or certificate, never shown again."""
+    users), or edit one (``identity``): a name, its client ID, and its client secret or
+    certificate, never shown again. On an edit a blank secret keeps the stored one; a new
+    client ID, secret or certificate makes the identity "never checked": it takes no writes
+    until a check passes."""
 
     name = forms.CharField(label="Name", max_length=100, help_text="How the throttle gauge and "
                            "Test Connection call it, e.g. bcsales pool 1.")
@@ -292,20 +303,36 @@ class SalesIdentityForm(forms.Form):
         help_text="Or a certificate below. Stored encrypted, never shown again.")
     certificate = forms.CharField(
         label="Certificate private key (PEM)", required=False, max_length=20000,
-        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}))
+        widget=WriteOnlyTextarea(attrs={"rows": 3, "autocomplete": "off"}))
     certificate_thumbprint = forms.CharField(label="Certificate thumbprint", required=False,
                                              max_length=100)
 
     # The card's own form on the same page has fields of the same names.
     prefix = "identity"
 
-    def __init__(self, connection: ConnectionSetup, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, connection: ConnectionSetup, *args: Any,
+                 identity: SalesIdentity | None = None, require_credential: bool = True,
+                 **kwargs: Any) -> None:
+        if identity is not None and "initial" not in kwargs:
+            kwargs["initial"] = {"name": identity.name, "client_id": identity.client_id,
+                                 "certificate_thumbprint": identity.certificate_thumbprint}
         super().__init__(*args, **kwargs)
-        self.connection = connection
+        self.connection, self.identity = connection, identity
+        # An imported identity may come without its secret: the card asks for it later.
+        self.require_credential = require_credential
+        if identity is not None and identity.has_credential:
+            stored = "a certificate" if identity.uses_certificate else "a client secret"
+            self.fields["client_secret"].help_text = (
+                f"{stored[0].upper()}{stored[1:]} is stored (never shown). Leave both blank to "
+                "keep it; a new one must pass a check before the identity writes again.")
+
+    def _others(self):
+        others = self.connection.sales_identities.all()
+        return others.exclude(pk=self.identity.pk) if self.identity is not None else others
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
-        if self.connection.sales_identities.filter(name__iexact=name).exists():
+        if self._others().filter(name__iexact=name).exists():
             raise ValidationError(f"An additional application user named {name} exists already.")
         return name
 
@@ -314,7 +341,7 @@ class SalesIdentityForm(forms.Form):
         if client_id == self.connection.client_id.strip().lower():
             raise ValidationError("This is the connection's own Client ID (General FastTab): "
                                   "an additional application user is another app registration.")
-        if self.connection.sales_identities.filter(client_id__iexact=client_id).exists():
+        if self._others().filter(client_id__iexact=client_id).exists():
             raise ValidationError("This Client ID is an additional application user already.")
         return client_id
 
@@ -332,18 +359,29 @@ class SalesIdentityForm(forms.Form):
         if key and not data.get("certificate_thumbprint") and \
                 "certificate_thumbprint" not in self.errors:
             self.add_error("certificate_thumbprint", "A certificate needs its thumbprint.")
-        if not secret and not key and not self.errors:
+        stored = self.identity is not None and self.identity.has_credential
+        if not secret and not key and not stored and self.require_credential and \
+                not self.errors:
             raise ValidationError("Enter the app registration's client secret or certificate.")
         return data
 
     def save(self) -> SalesIdentity:
+        """Create or update the identity; a changed credential resets its check."""
         data = self.cleaned_data
-        identity = SalesIdentity(connection=self.connection, name=data["name"],
-                                 client_id=data["client_id"],
-                                 certificate_thumbprint=data["certificate_thumbprint"]
-                                 if data.get("certificate") else "")
-        identity.client_secret = data.get("client_secret") or ""
-        identity.certificate = data.get("certificate") or ""
+        identity = self.identity or SalesIdentity(connection=self.connection)
+        changed = identity.pk is None or identity.client_id != data["client_id"]
+        identity.name, identity.client_id = data["name"], data["client_id"]
+        if data.get("client_secret"):
+            identity.client_secret, identity.certificate = data["client_secret"], ""
+            identity.certificate_thumbprint, changed = "", True
+        elif data.get("certificate"):
+            identity.client_secret, identity.certificate = "", data["certificate"]
+            identity.certificate_thumbprint, changed = data["certificate_thumbprint"], True
+        elif identity.uses_certificate and data.get("certificate_thumbprint") and \
+                data["certificate_thumbprint"] != identity.certificate_thumbprint:
+            identity.certificate_thumbprint, changed = data["certificate_thumbprint"], True
+        if changed and identity.pk is not None:
+            identity.credential_changed()
         identity.save()
         return identity
 

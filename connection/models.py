@@ -9,6 +9,7 @@ live encrypted in ``*_encrypted`` columns and are read and written through plain
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 from connection.crypto import secret_property
 
@@ -317,6 +318,18 @@ class SalesMetadata(models.Model):
         return f"{self.key} of {self.connection_id}"
 
 
+class IdentityCheck(models.TextChoices):
+    """Where an identity of the pool stands: only a passed check lets it write."""
+
+    NEVER = "never", "Never checked"
+    PASSED = "passed", "Passed"
+    FAILED = "failed", "Failed"
+
+    @property
+    def badge(self) -> str:
+        return {"passed": "ok", "failed": "error"}.get(self.value, "pending")
+
+
 class SalesIdentity(models.Model):
     """A further application user a connection writes to Sales with (the identity pool).
 
@@ -341,6 +354,16 @@ class SalesIdentity(models.Model):
     # job): its changes are the integration's own even after the identity is disabled.
     sales_user_id = models.CharField("Application user ID", max_length=36, blank=True)
     created = models.DateTimeField(auto_now_add=True)
+    # Its last check (token, WhoAmI, roles: Test Connection or its own Test). A new or changed
+    # credential is never checked and takes no writes until a check passes; a job that met a
+    # 401/403 with it records the failure. ``credential_version`` moves with every change of
+    # client ID, secret or certificate, so a check that began before a change cannot pass
+    # the new credential (record_check is a conditional UPDATE).
+    check_status = models.CharField("Last check", max_length=10, choices=IdentityCheck.choices,
+                                    default=IdentityCheck.NEVER)
+    checked_at = models.DateTimeField("Checked at", null=True, blank=True)
+    check_detail = models.TextField("Check result", blank=True, default="")
+    credential_version = models.PositiveIntegerField(default=1, editable=False)
 
     client_secret = secret_property("client_secret_encrypted", "Client secret")
     certificate = secret_property("certificate_encrypted", "Certificate private key (PEM)")
@@ -360,6 +383,37 @@ class SalesIdentity(models.Model):
     @property
     def uses_certificate(self) -> bool:
         return bool(self.certificate_encrypted)
+
+    @property
+    def has_credential(self) -> bool:
+        """Whether a secret or certificate is stored (an imported identity has none yet)."""
+        return bool(self.client_secret_encrypted or self.certificate_encrypted)
+
+    @property
+    def check_state(self) -> IdentityCheck:
+        return IdentityCheck(self.check_status)
+
+    @property
+    def takes_writes(self) -> bool:
+        """Enabled and its last check passed: jobs spread writes over it."""
+        return self.enabled and self.check_status == IdentityCheck.PASSED
+
+    def credential_changed(self) -> None:
+        """A new client ID, secret or certificate: not checked (not saved; the caller saves)."""
+        self.check_status, self.checked_at, self.check_detail = IdentityCheck.NEVER, None, ""
+        self.credential_version += 1
+
+    def record_check(self, passed: bool, detail: str, version: int | None = None) -> bool:
+        """Record a check's outcome unless the credential changed since it began; True if
+        recorded."""
+        status = IdentityCheck.PASSED if passed else IdentityCheck.FAILED
+        now = timezone.now()
+        done = SalesIdentity.objects.filter(
+            pk=self.pk, credential_version=version or self.credential_version,
+        ).update(check_status=status, checked_at=now, check_detail=detail[:2000])
+        if done:
+            self.check_status, self.checked_at, self.check_detail = status, now, detail[:2000]
+        return bool(done)
 
     def remove(self) -> None:
         """Delete the identity, keeping its Sales user id on the connection (its earlier

@@ -16,6 +16,7 @@ from typing import Any
 
 from connection.clients import dataverse_metadata
 from connection.clients.errors import ClientError
+from connection.clients.pool import REFUSALS
 from connection.clients.results import EntityMetadata, WhoAmI
 from connection.models import ConnectionSetup, SalesMetadata
 
@@ -69,7 +70,10 @@ def integration_user_ids(connection: ConnectionSetup, client) -> list[str]:
     members = {m.client_id: m.client for m in getattr(client, "extra_members", [])}
     for identity in connection.sales_identities.all() if connection.pk else []:
         if not identity.sales_user_id and identity.client_id in members:
-            identity.sales_user_id = members[identity.client_id].whoami().user_id.lower()
+            try:
+                identity.sales_user_id = members[identity.client_id].whoami().user_id.lower()
+            except REFUSALS:  # it writes nothing: the pool sets it aside at its first write
+                continue
             identity.save(update_fields=["sales_user_id"])
         if identity.sales_user_id and identity.sales_user_id not in ids:
             ids.append(identity.sales_user_id)

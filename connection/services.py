@@ -21,6 +21,7 @@ from connection.models import (
     AuthenticationType,
     BusinessCentralDeployment,
     ConnectionSetup,
+    IdentityCheck,
     OnPremisesAuthentication,
     SalesIdentity,
 )
@@ -69,8 +70,11 @@ def sales_credential(connection: ConnectionSetup) -> TokenSource:
 def identity_credential(connection: ConnectionSetup, identity: SalesIdentity) -> TokenSource:
     """The credential of one of the connection's further application users (the identity
     pool): its own client ID with its certificate or secret, at the connection's authority."""
-    what = f"{identity.name}: Client ID"
-    _require(identity.client_id, what)
+    _require(identity.client_id, f"{identity.name}: Client ID")
+    if not identity.has_credential:
+        raise SettingsIncomplete(
+            f"No client secret or certificate is stored for {identity.name}: choose Edit in "
+            "Additional application users and enter it.")
     where = authority(connection.authority_host, connection.tenant_id)
     options = {"ca_bundle": _ca_bundle(connection)}
     if identity.uses_certificate:
@@ -126,14 +130,15 @@ def dataverse_client(connection: ConnectionSetup, *, interactive: bool = False,
     """A DataverseClient for the connection's Sales URL and SDK (Web API) version; table
     metadata it reads is kept for the connection (connection.sales_metadata).
 
-    With enabled further application users (and no ``tokens`` chosen by the caller) it is an
-    IdentityPool: writes spread over the connection's credential and those identities."""
+    With further application users that are enabled and passed their check (and no
+    ``tokens`` chosen by the caller) it is an IdentityPool: writes spread over the connection's
+    credential and those identities."""
     from connection.sales_metadata import Store
 
     _require(connection.server_address, "Dynamics 365 Sales URL")
     primary = _dataverse(connection, tokens or sales_credential(connection), interactive,
                          metadata_store=Store(connection) if connection.pk else None)
-    identities = enabled_identities(connection) if tokens is None else []
+    identities = writing_identities(connection) if tokens is None else []
     if not identities:
         return primary
     return identity_pool(connection, primary, identities, interactive)
@@ -146,6 +151,15 @@ def enabled_identities(connection: ConnectionSetup) -> list[SalesIdentity]:
     return list(connection.sales_identities.filter(enabled=True))
 
 
+def writing_identities(connection: ConnectionSetup) -> list[SalesIdentity]:
+    """The further application users jobs write with: enabled, and their last check passed
+    (a new, edited or imported identity takes no writes before a check)."""
+    if not connection.pk:
+        return []
+    return list(connection.sales_identities.filter(enabled=True,
+                                                   check_status=IdentityCheck.PASSED))
+
+
 def identity_pool(connection: ConnectionSetup, primary, identities: list[SalesIdentity],
                   interactive: bool = False):
     """An IdentityPool of ``primary`` (shown as the application user) and ``identities``."""
@@ -154,7 +168,7 @@ def identity_pool(connection: ConnectionSetup, primary, identities: list[SalesId
     members = [Member(POOL_PRIMARY, connection.client_id, primary)]
     members += [Member(identity.name, identity.client_id,
                        _dataverse(connection, identity_credential(connection, identity),
-                                  interactive))
+                                  interactive), identity.credential_version)
                 for identity in identities]
     return IdentityPool(members)
 

@@ -21,12 +21,7 @@ from connection.clients.errors import (
     NotFound,
 )
 from connection.models import ConnectionSetup
-from connection.services import (
-    dataverse_client,
-    enabled_identities,
-    identity_credential,
-    user_credential,
-)
+from connection.services import dataverse_client, user_credential
 
 INTEGRATION_ADMINISTRATOR = ("8c8d4f51-a72b-e511-80d9-3863bb349780", "Integration Administrator")
 INTEGRATION_USER = ("6f960e32-a72b-e511-80d9-3863bb349780", "Integration User")
@@ -173,20 +168,35 @@ def find_role(client, role_id: str | None, caption: str) -> str | None:
 
 
 def assign_identity_roles(admin, connection: ConnectionSetup) -> list[str]:
-    """Give each enabled further application user (the identity pool) the solution's roles:
-    its writes are the integration's as much as the integration user's are."""
+    """Give every further application user (the identity pool, enabled or not) the solution's
+    roles: its writes are the integration's as much as the integration user's are. Each is
+    found by its client ID with the administrator's account (``systemuser.applicationid``), so
+    an identity whose secret is missing or wrong still gets them; one without an application
+    user in Sales is named, and the others still get theirs."""
     done = []
-    for identity in enabled_identities(connection):
-        client = dataverse_client(connection, interactive=True,
-                                  tokens=identity_credential(connection, identity))
-        try:
-            who = client.whoami()
-        finally:
-            client.close()
-        identity.sales_user_id = who.user_id.lower()
-        identity.save(update_fields=["sales_user_id"])
-        done += assign_roles(admin, who.user_id, f"the application user {identity.name}")
+    for identity in connection.sales_identities.all():
+        user_id = application_user_id(admin, identity.client_id)
+        if user_id is None:
+            done.append(f"No application user has the client ID {identity.client_id} of "
+                        f"{identity.name}: {NO_APPLICATION_USER}")
+            continue
+        if identity.sales_user_id != user_id:
+            identity.sales_user_id = user_id
+            identity.save(update_fields=["sales_user_id"])
+        done += assign_roles(admin, user_id, f"the application user {identity.name}")
     return done
+
+
+NO_APPLICATION_USER = ("create it in the Power Platform admin center (Environments > Settings > "
+                       "Users + permissions > Application users), then Redeploy again.")
+
+
+def application_user_id(client, client_id: str) -> str | None:
+    """The systemuserid of the application user of an app registration, if Sales has one."""
+    rows = client.query("systemusers", select=["systemuserid"],
+                        filter=odata.equal("applicationid", client_id.lower()))
+    row = next(iter(rows), None)
+    return str(row["systemuserid"]).lower() if row else None
 
 
 def assign_roles(admin, user_id: str, whom: str = "the integration user") -> list[str]:

@@ -16,6 +16,8 @@ urlpatterns = [
          name="identity_toggle"),
     path("<id:pk>/identities/<id:identity_pk>/remove/", identities.remove,
          name="identity_remove"),
+    path("<id:pk>/identities/<id:identity_pk>/edit/", identities.edit, name="identity_edit"),
+    path("<id:pk>/identities/<id:identity_pk>/test/", identities.test, name="identity_test"),
     path("<id:pk>/test/", actions.test, name="test"),
     path("<id:pk>/redeploy/", actions.redeploy, name="redeploy"),
     path("<id:pk>/reset-web-client-url/", actions.reset_web_client_url,

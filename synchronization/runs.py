@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from connection import sales_metadata, services
+from connection.identity_checks import record_set_aside
 from mappings.matching import (
     ALREADY_COUPLED,
     MATCHED,
@@ -258,6 +259,8 @@ def _run_direction(job: SyncJob) -> dict:
     if not job.parameters.get("dry_run"):
         _record_on_mapping(job)
     job.refresh_from_db()
+    # Pool identities refused with 401/403 were set aside: recorded on the card, named here.
+    job.message = " ".join([job.message, *record_set_aside(connection, sales_client)]).strip()
     if job.failed and job.records_done == job.failed:
         raise AllRecordsFailed(f"All {job.failed} records failed. Open the job's errors to see "
                                "why and how to fix them.")

@@ -6,27 +6,48 @@ per user. A connection that holds several application users sends each ``$batch`
 one without a Retry-After hold on), so every identity's windows are used evenly. Each identity is
 its own DataverseClient with its own throttle gauge, which paces that identity's lanes.
 https://learn.microsoft.com/power-apps/developer/data-platform/api-limits
+
+An identity the services refuse (no token, 401, 403: a secret expired or revoked, an application
+user disabled or removed) is set aside for the rest of the pool's life and the refused request
+is sent again by another identity: a refusal of the whole request means Dataverse ran none of
+it. The connection's own credential is never set aside; its refusals reach the caller.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from connection.clients.dataverse import DataverseClient
+from connection.clients.errors import AuthenticationError, Forbidden, Unauthorized
 from connection.clients.results import ClientCounters, EntityMetadata
 from connection.clients.throttle import GaugeReading
+
+log = logging.getLogger(__name__)
+# What says "this identity may not write" rather than "this record cannot be written".
+REFUSALS = (AuthenticationError, Unauthorized, Forbidden)
 
 
 @dataclass(frozen=True)
 class Member:
-    """One identity of the pool: the name the gauge shows, its client id and its client."""
+    """One identity of the pool: the name the gauge shows, its client id and its client;
+    ``version`` is the caller's tag of the credential it was built from."""
 
     name: str
     client_id: str
     client: DataverseClient
+    version: int = 0
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """An identity the services refused during this pool's life, and their answer."""
+
+    member: Member
+    reason: str
 
 
 class IdentityPool:
@@ -43,11 +64,12 @@ class IdentityPool:
         self._lock = threading.Lock()
         self._in_flight = [0] * len(self.members)
         self._sent = [0] * len(self.members)
+        self._set_aside: dict[int, SetAside] = {}
 
     def __getattr__(self, name: str) -> Any:
         # Only reached for what the pool does not define itself: reads and metadata go to the
         # primary; the bulk messages (CreateMultiple, UpsertMultiple, ...) are writes, spread.
-        if name.startswith("__") or name in ("members", "primary"):
+        if name.startswith("__") or name in ("members", "primary", "_set_aside"):
             raise AttributeError(name)  # copies and pickles ask before __init__ ran
         if name.endswith("_multiple"):
             return lambda *args, **kwargs: self._on_next(
@@ -58,6 +80,11 @@ class IdentityPool:
     def extra_members(self) -> list[Member]:
         """The identities besides the connection's own credential."""
         return self.members[1:]
+
+    def set_aside(self) -> list[SetAside]:
+        """The identities refused so far, in the order they were set aside."""
+        with self._lock:
+            return list(self._set_aside.values())
 
     def batch(self, operations: Sequence[Any], *args: Any, **kwargs: Any) -> list:
         """DataverseClient.batch, sent by the least busy identity (a whole call stays with one
@@ -101,12 +128,26 @@ class IdentityPool:
             member.client.close()
 
     def _on_next(self, call: Callable[[DataverseClient], Any]) -> Any:
-        index = self._take()
-        try:
-            return call(self.members[index].client)
-        finally:
-            with self._lock:
-                self._in_flight[index] -= 1
+        while True:
+            index = self._take()
+            try:
+                return call(self.members[index].client)
+            except REFUSALS as error:
+                if index == 0:  # the connection's own credential: the caller must know
+                    raise
+                self._put_aside(index, error)
+            finally:
+                with self._lock:
+                    self._in_flight[index] -= 1
+
+    def _put_aside(self, index: int, error: Exception) -> None:
+        member = self.members[index]
+        with self._lock:
+            if index in self._set_aside:
+                return
+            self._set_aside[index] = SetAside(member, str(error))
+        log.warning("identity %s (client ID %s) refused, set aside for the rest of the run: "
+                    "%s", member.name, member.client_id, error)
 
     def _take(self) -> int:
         # Fewest in flight first: a held identity's batches wait in its own gauge and still
@@ -114,8 +155,8 @@ class IdentityPool:
         # outright piled every batch onto the rest and spent their windows too.
         held = [member.client.throttle().held_seconds > 0 for member in self.members]
         with self._lock:
-            index = min(range(len(self.members)),
-                        key=lambda i: (self._in_flight[i], held[i], self._sent[i]))
+            usable = [i for i in range(len(self.members)) if i not in self._set_aside]
+            index = min(usable, key=lambda i: (self._in_flight[i], held[i], self._sent[i]))
             self._in_flight[index] += 1
             self._sent[index] += 1
             return index

@@ -46,6 +46,10 @@ def test(request: HttpRequest, pk: int) -> HttpResponse:
     report = run_test_connection(connection, request.user)
     if report.passed:
         messages.success(request, "The connection test was successful. The settings are valid.")
+        if aside := report.identity_failures():
+            messages.warning(request, f"{len(aside)} additional application user(s) failed "
+                             "their check and take no writes until a check passes; the other "
+                             "identities write. Each line below says why.")
     else:
         messages.error(request, f"The connection test failed: {len(report.failures())} check(s) "
                        "did not pass. Each failure below says how to fix it.")
@@ -71,7 +75,7 @@ def redeploy(request: HttpRequest, pk: int) -> HttpResponse:
         "Enter a Dynamics 365 Sales account that holds the System Administrator and Solution "
         "Customizer roles. It is used once for this deployment and is not stored.",
         "This creates the Integration Administrator, Integration User and Product Availability "
-        "User roles where missing, assigns them to the integration user and to each enabled "
+        "User roles where missing, assigns them to the integration user and to each "
         "additional application user, and overwrites the Web Client URL and OData details on "
         "the Business Central connection row in Sales.",
     ], "Deploy", status=400 if form.errors else 200)

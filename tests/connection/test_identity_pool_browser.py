@@ -19,7 +19,7 @@ def test_an_administrator_adds_disables_and_removes_an_identity(signed_in_page, 
     page.click("button:has-text('Add application user')")
     row = page.locator(".identity-list tbody tr", has_text="bcsales pool 1")
     row.wait_for()
-    assert "Enabled" in row.inner_text() and "pool-secret" not in page.content()
+    assert "Never checked" in row.inner_text() and "pool-secret" not in page.content()
     row.locator("button", has_text="Disable").click()
     page.locator(".identity-list tbody tr", has_text="Disabled").wait_for()
     page.locator(".identity-list a", has_text="Remove").click()

@@ -1,13 +1,17 @@
-"""The card's Additional application users: add, disable, remove; secrets never shown again."""
+"""The card's Additional application users: add, edit, disable, remove; secrets never shown
+again; a new or changed credential takes no writes until its check passes."""
 
 import uuid
 
 import pytest
 
-from connection.models import ConnectionSetup, SalesIdentity
+from connection import services
+from connection.models import ConnectionSetup, IdentityCheck, SalesIdentity
+from tests.connection.pool_support import private_key_pem
 
 pytestmark = pytest.mark.django_db
 SECRET = "Pool-secret-value-never-shown"
+KEY = private_key_pem()
 
 
 @pytest.fixture
@@ -115,3 +119,119 @@ def test_an_identity_of_another_connection_is_not_found(admin_client, connection
 
 def test_adding_by_get_is_not_allowed(admin_client, connection):
     assert admin_client.get(f"/connection/{connection.pk}/identities/").status_code == 405
+
+
+def edit(client, identity, **values):
+    data = {"name": identity.name, "client_id": identity.client_id, "client_secret": "",
+            "certificate": "", "certificate_thumbprint": "", **values}
+    return client.post(f"/connection/{identity.connection_id}/identities/{identity.pk}/edit/",
+                       {f"identity-{key}": value for key, value in data.items()})
+
+
+def passed(identity: SalesIdentity) -> SalesIdentity:
+    identity.record_check(True, "signed in")
+    identity.refresh_from_db()
+    return identity
+
+
+def test_a_new_identity_is_never_checked_and_takes_no_writes(admin_client, connection):
+    add(admin_client, connection)
+    saved = connection.sales_identities.get()
+    assert saved.check_status == IdentityCheck.NEVER and not saved.takes_writes
+    page = admin_client.get(f"/connection/{connection.pk}/").content.decode()
+    assert "Never checked" in page and "No writes until a check passes" in page
+    assert services.writing_identities(connection) == []
+
+
+def test_the_edit_page_never_shows_the_secret_and_a_rename_keeps_the_check(admin_client,
+                                                                            connection):
+    saved = passed(identity(connection))
+    page = admin_client.get(f"/connection/{connection.pk}/identities/{saved.pk}/edit/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert SECRET not in text and saved.client_secret_encrypted not in text
+    assert "A client secret is stored" in text
+    assert f'value="{saved.name}"' in text and f'value="{saved.client_id}"' in text
+    assert edit(admin_client, saved, name="bcsales pool one").status_code == 302
+    saved.refresh_from_db()
+    assert saved.name == "bcsales pool one" and saved.client_secret == SECRET
+    assert saved.check_status == IdentityCheck.PASSED and saved.takes_writes
+
+
+@pytest.mark.parametrize("values", [
+    {"client_secret": "a-new-secret"},
+    {"client_id": "0c1a9a53-2f6c-4b36-9a8e-6a6b3c55e0aa"},
+    {"certificate": KEY, "certificate_thumbprint": "AB" * 20},
+])
+def test_a_new_client_id_secret_or_certificate_takes_no_writes_until_checked(
+        admin_client, connection, values):
+    saved = passed(identity(connection))
+    answer = edit(admin_client, saved, **values)
+    assert answer.status_code == 302
+    saved.refresh_from_db()
+    assert saved.check_status == IdentityCheck.NEVER and not saved.takes_writes
+    assert saved.checked_at is None and saved.check_detail == ""
+    assert services.writing_identities(connection) == []
+    message = admin_client.get(answer.url).content.decode()
+    assert "takes no writes until its check passes" in message
+    change = connection.changes.latest("pk")
+    assert "never checked" in change.new_value and "a-new-secret" not in change.new_value
+    if "certificate" in values:
+        assert saved.uses_certificate and saved.client_secret == ""
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    ({"client_id": "not-a-guid", "client_secret": SECRET}, "must be a GUID"),
+    ({"name": ""}, "This field is required"),
+    ({"client_secret": "x", "certificate": "not a key"}, "unencrypted PEM key"),
+    ({"certificate": KEY}, "needs its thumbprint"),
+    ({"certificate": KEY, "client_secret": SECRET}, "not both"),
+    ({"certificate_thumbprint": "nope"}, "40 hex digits"),
+    ({"name": "taken"}, "exists already"),
+])
+def test_bad_edits_re_render_with_a_message_and_change_nothing(admin_client, connection,
+                                                               values, message):
+    identity(connection, name="taken")
+    saved = passed(identity(connection))
+    answer = edit(admin_client, saved, **values)
+    assert answer.status_code == 400 and message in answer.content.decode()
+    assert SECRET not in answer.content.decode()
+    assert KEY.splitlines()[1] not in answer.content.decode()  # a typed key stays unsaid
+    saved.refresh_from_db()
+    assert saved.name == "bcsales pool 1" and saved.check_status == IdentityCheck.PASSED
+
+
+def test_enabling_an_unchecked_identity_says_it_waits_for_its_check(admin_client, connection):
+    saved = identity(connection)
+    saved.enabled = False
+    saved.save()
+    answer = admin_client.post(f"/connection/{connection.pk}/identities/{saved.pk}/toggle/",
+                               follow=True)
+    assert "it takes writes once its check passes" in answer.content.decode()
+
+
+def test_a_viewer_cannot_edit_or_test(viewer_client, connection):
+    saved = identity(connection)
+    base = f"/connection/{connection.pk}/identities/{saved.pk}"
+    assert viewer_client.get(f"{base}/edit/").status_code == 403
+    assert edit(viewer_client, saved, name="other").status_code == 403
+    assert viewer_client.post(f"{base}/test/").status_code == 403
+    saved.refresh_from_db()
+    assert saved.name == "bcsales pool 1"
+
+
+def test_an_answer_the_check_cannot_use_is_recorded_as_a_failure_not_a_500(
+        admin_client, connection, monkeypatch):
+    from connection import identity_checks
+
+    def broken(connection, identity):
+        raise ValueError("not JSON")
+
+    monkeypatch.setattr(identity_checks, "check_identity", broken)
+    saved = passed(identity(connection))
+    answer = admin_client.post(f"/connection/{connection.pk}/identities/{saved.pk}/test/",
+                               follow=True)
+    assert answer.status_code == 200
+    assert "could not be used (ValueError: not JSON)" in answer.content.decode()
+    saved.refresh_from_db()
+    assert saved.check_status == IdentityCheck.FAILED and not saved.takes_writes

@@ -3,6 +3,9 @@
 import threading
 import time
 
+import pytest
+
+from connection.clients.errors import AuthenticationError, BadRequest, Forbidden, Unauthorized
 from connection.clients.pool import IdentityPool, Member
 from connection.clients.results import ClientCounters
 from connection.clients.throttle import GaugeReading
@@ -11,8 +14,10 @@ from connection.clients.throttle import GaugeReading
 class Identity:
     """Stands for one identity's DataverseClient: records what it was asked."""
 
-    def __init__(self, name: str, hint: int = 4, held: float = 0.0) -> None:
-        self.name, self.hint, self.held = name, hint, held
+    def __init__(self, name: str, hint: int = 4, held: float = 0.0,
+                 refuses: Exception | None = None) -> None:
+        self.name, self.hint, self.held, self.refuses = name, hint, held, refuses
+        self.refused = 0
         self.batches: list[list] = []
         self.closed = False
         self.release = threading.Event()
@@ -20,6 +25,9 @@ class Identity:
 
     def batch(self, operations, **options):
         self.release.wait(5)
+        if self.refuses is not None:
+            self.refused += 1
+            raise self.refuses
         self.batches.append(list(operations))
         return [self.name] * len(operations)
 
@@ -109,3 +117,45 @@ def test_parallelism_counters_gauge_lines_and_close_cover_every_identity():
     assert set(pool.throttle_readings()) == {"one", "two"}
     pool.close()
     assert one.closed and two.closed
+
+
+@pytest.mark.parametrize("refusal", [
+    Unauthorized("The token was refused", status=401),
+    Forbidden("The user is not a member of the organization.", status=403),
+    AuthenticationError("AADSTS7000215: Invalid client secret provided."),
+])
+def test_a_refused_identity_is_set_aside_and_its_batch_sent_again_by_another(refusal):
+    one, two, three = Identity("one"), Identity("two", refuses=refusal), Identity("three")
+    pool = pool_of(one, two, three)
+    answers = [pool.batch([n])[0] for n in range(6)]
+    assert "two" not in answers and len(answers) == 6
+    assert two.refused == 1  # asked once, then left alone for the rest of the run
+    [aside] = pool.set_aside()
+    assert aside.member.name == "two" and str(refusal) in aside.reason
+    assert pool._in_flight == [0, 0, 0]
+
+
+def test_the_connections_own_credential_is_never_set_aside():
+    one, two = Identity("one", refuses=Unauthorized("refused", status=401)), Identity("two")
+    pool = pool_of(one, two)
+    with pytest.raises(Unauthorized):
+        pool.batch([1])
+    assert pool.set_aside() == []
+
+
+def test_a_record_error_is_the_callers_and_sets_no_identity_aside():
+    one, two = Identity("one"), Identity("two", refuses=BadRequest("bad field", status=400))
+    pool = pool_of(one, two)
+    pool.batch([1])
+    with pytest.raises(BadRequest):
+        pool.batch([2])
+    assert pool.set_aside() == [] and pool.batch([3]) == ["one"]
+
+
+def test_with_every_further_identity_refused_the_primary_writes_alone():
+    refusal = Forbidden("no", status=403)
+    one, two, three = Identity("one"), Identity("two", refuses=refusal), \
+        Identity("three", refuses=refusal)
+    pool = pool_of(one, two, three)
+    assert [pool.batch([n])[0] for n in range(4)] == ["one"] * 4
+    assert [a.member.name for a in pool.set_aside()] == ["two", "three"]
