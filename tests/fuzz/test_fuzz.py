@@ -216,16 +216,10 @@ def report(tally: Tally, round_name: str) -> None:
     assert not tally.failures, tally.report()
 
 
-# The longest rounds are split into shards that xdist runs side by side: each shard discovers
-# the pages anew and takes every n-th form or route, so together they send what one round would.
-SHARDS = 4
-
-
-@pytest.mark.parametrize("shard", range(SHARDS))
-def test_every_url_answers_existing_and_hostile_ids_without_a_server_error(world, shard):
+def test_every_url_answers_existing_and_hostile_ids_without_a_server_error(world):
     ids, by_role = world
     tally = Tally()
-    for route in project_routes()[shard::SHARDS]:
+    for route in project_routes():
         paths = path_variants(route, ids)
         for path in paths:  # administrators may change things: each request starts afresh
             for method in ("get", "post"):
@@ -244,24 +238,20 @@ def test_every_url_answers_existing_and_hostile_ids_without_a_server_error(world
     report(tally, "URL patterns")
 
 
-@pytest.mark.parametrize("shard", range(SHARDS))
-def test_every_form_answers_hostile_values_from_an_administrator_without_a_server_error(
-        world, shard):
+def test_every_form_answers_hostile_values_from_an_administrator_without_a_server_error(world):
     ids, by_role = world
     tally = Tally()
     forms = discover_forms(by_role["administrator"], ids, tally)
     assert len(forms) > 20, "the pages should offer many forms"
-    forms = forms[shard::SHARDS]
     fuzz_forms(forms, by_role["administrator"], tally, examples=3)
     report(tally, f"forms as administrator ({len(forms)} forms)")
 
 
-@pytest.mark.parametrize("shard", range(SHARDS))
-def test_viewers_and_anonymous_visitors_change_nothing_whatever_they_post(world, shard):
+def test_viewers_and_anonymous_visitors_change_nothing_whatever_they_post(world):
     ids, by_role = world
     tally = Tally()
     forms = [f for f in discover_forms(by_role["administrator"], ids, tally)
-             if f.method == "post"][shard::SHARDS]
+             if f.method == "post"]
     for role in ("viewer", "anonymous"):
         fuzz_forms_keeping_state(forms, by_role[role], tally, examples=2)
     report(tally, "forms as viewer and anonymous")
