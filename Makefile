@@ -38,17 +38,20 @@ lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/mypy .
 
-# Two passes: everything on SQLite except the deliberately slow tests, then the tests that touch
-# the database, and the slow ones, on PostgreSQL. Tests wait on the network more than they
-# compute: four xdist workers keep two cores busy (each with its own sandbox, Redis database,
-# data folder and test database).
+# Two passes. First, on SQLite (the default engine): the tests that need no database, the
+# browser tests (the pages end to end on a live server) and the tests with real worker processes
+# (SQLite's locking under a worker). Then every test that touches the database, and the slow
+# ones, on PostgreSQL: the real engine where there is one; with none, that pass runs on SQLite,
+# so each test runs at least once either way. Tests wait on the network more than they compute:
+# four xdist workers keep two cores busy (each with its own sandbox, Redis database, data folder
+# and test database).
 TEST_WORKERS ?= 4
 PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15
 
 test: install-dev browser
 	$(BIN)/ruff check .
 	$(BIN)/mypy .
-	$(PYTEST) -m "not slow"
+	$(PYTEST) -m "not slow and (not database or browser or worker)"
 	tests/with_postgres.sh $(PYTEST) -m "(database or slow) and not browser" -p no:cacheprovider
 
 # Figures, never assertions: each benchmark builds its own world (sandbox, Redis, database).
