@@ -36,7 +36,7 @@ from mappings.models import (
     SyncResult,
     UpdateConflictResolution,
 )
-from synchronization import rules
+from synchronization import memory, rules
 from synchronization.adoption import Adoption
 from synchronization.bookkeeping import Bookkeeping, failed_inserts
 from synchronization.lanes import Answered, WriteLanes
@@ -249,6 +249,7 @@ class DirectionRun:
             work = self.pages.popleft()
             self._record(work.rest, work.stamps)
             self.table_rules.after_page(work.written)
+            memory.release_free_memory()  # what the page's lanes freed goes back to the system
 
     def _tally(self, plans: list[Plan]) -> None:
         """Dry run: what a real run would do with each record, nothing written."""
