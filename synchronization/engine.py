@@ -111,6 +111,8 @@ class DirectionRun:
                 for page in prefetched(self._pages()):
                     self._check_cancel()
                     self._process(page)
+                    del page  # a lane may be waited for below: the page's records are not kept
+                    self._drain()
                 self._drain(everything=True)
         finally:
             self.lanes.close()
@@ -165,7 +167,8 @@ class DirectionRun:
 
     # -- one page ------------------------------------------------------------------------
     def _process(self, records: list[dict]) -> None:
-        """Plan a page and queue its batches behind those of the pages still on the wire."""
+        """Plan a page and queue its batches behind those of the pages still on the wire (the
+        caller drains the lanes once it let go of the page)."""
         records = [r for r in records if self.source.record_id(r)]
         if self.in_flight.keys() & {self.source.record_id(r) for r in records}:
             self._drain(everything=True)  # it changed again: plan it on its confirmed coupling
@@ -186,7 +189,6 @@ class DirectionRun:
         self.pages.append(work)
         self._send(work, [p for p in plans if p.action in WRITING],
                    more=len(records) >= BC_PAGE_SIZE)
-        self._drain()
 
     def _collides(self, plans: list[Plan]) -> bool:
         ids = {p.destination_id for p in plans if p.action in WRITING}
@@ -231,6 +233,7 @@ class DirectionRun:
                 break
             if answer is not None:
                 self._confirm_answer(answer)
+                del answer  # not held while the next one is waited for
         self._finish_pages()
 
     def _confirm_answer(self, answer: Answered) -> None:
