@@ -38,6 +38,7 @@ https://learn.microsoft.com/power-apps/developer/data-platform/api-limits
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from dataclasses import dataclass
@@ -101,6 +102,10 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--incremental", action=argparse.BooleanOptionalAction, default=True,
                         help="also measure a Modified run with 100 changes")
     parser.add_argument("--changes", type=int, default=100)
+    parser.add_argument("--trace-memory", metavar="DIR", default="",
+                        help="write the work horse's RSS and largest Python holders to DIR "
+                             "(bench/memtrace; tracemalloc slows the run, so its rates are "
+                             "not comparable)")
     args = parser.parse_args(argv)
     if args.quick:
         args.customers = min(args.customers, 5_000)
@@ -159,7 +164,8 @@ def report_job(job, elapsed: float, pss: PssSampler, counters: dict, service: st
                   f"{reading['waited_seconds']:.1f} s waited over all lanes")
     print(f"  worker family PSS    peak {pss.peak_total / MB:.0f} MB (worker + work horse + "
           f"scheduler, {pss.samples} samples; largest process {pss.peak_single / MB:.0f} MB; "
-          f"target < 200 MB)")
+          f"target < 200 MB; {pss.first_total / MB:.0f} MB before the run)")
+    print(pss.breakdown())
     return rate
 
 
@@ -213,8 +219,19 @@ def from_sales(args: argparse.Namespace, limits: Limits) -> None:
               f"100) -> product {rate / ceiling:.0%} of it (target >= 85%)")
 
 
+def trace_memory(directory: str) -> None:
+    """Have the worker's forked processes trace their memory into ``directory``."""
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    os.environ["BENCH_MEMTRACE_DIR"] = str(Path(directory).resolve())
+    hook = str(Path(__file__).resolve().parent / "memtrace")
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        p for p in (hook, os.environ.get("PYTHONPATH", "")) if p)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = arguments(argv)
+    if args.trace_memory:
+        trace_memory(args.trace_memory)
     limits = limits_of(args)
     print(f"limits: {limits.describe()}; case {args.case}, {args.customers:,} records",
           flush=True)

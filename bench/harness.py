@@ -161,20 +161,42 @@ def wait_until_ended(job_ids: list[int], timeout: float) -> list[Any]:
 
 
 @dataclass
+class Share:
+    """One process of the worker family at the family's peak: its role, PSS, USS (its private
+    pages), RSS and threads."""
+
+    role: str
+    pid: int
+    pss: int
+    uss: int
+    rss: int
+    threads: int
+
+    def describe(self) -> str:
+        return (f"{self.role} {self.pid}: PSS {self.pss / MB:.0f} MB, USS {self.uss / MB:.0f} MB, "
+                f"RSS {self.rss / MB:.0f} MB, {self.threads} threads")
+
+
+@dataclass
 class PssSampler:
     """Samples the proportional set size (PSS: pages shared between processes counted once,
     split among them) of a worker and every process it forked (RQ's work horse and scheduler),
     in a thread, while a run goes on.
 
     ``peak_total`` is the largest family sum seen at one instant; ``peak_single`` the largest
-    single process (the work horse that runs the job).
+    single process (the work horse that runs the job); ``at_peak`` each process at the family's
+    peak, and ``first_total`` the family before the run (the first sample). Children present
+    at the first sample are the scheduler; those forked later are work horses.
     """
 
     pid: int
     interval: float = 0.25
     peak_total: int = 0
     peak_single: int = 0
+    first_total: int = 0
     samples: int = 0
+    at_peak: list[Share] = field(default_factory=list)
+    _first_children: set[int] | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -202,17 +224,37 @@ class PssSampler:
     def _sample(self, root) -> None:
         import psutil
 
-        sizes = []
         try:
             family = [root, *root.children(recursive=True)]
         except psutil.NoSuchProcess:
             return
+        if self._first_children is None:
+            self._first_children = {p.pid for p in family[1:]}
+        shares = []
         for process in family:
             try:
-                sizes.append(process.memory_full_info().pss)
+                with process.oneshot():
+                    info = process.memory_full_info()
+                    threads = process.num_threads()
             except (psutil.NoSuchProcess, psutil.AccessDenied):
                 continue
-        if sizes:
-            self.samples += 1
-            self.peak_total = max(self.peak_total, sum(sizes))
-            self.peak_single = max(self.peak_single, max(sizes))
+            shares.append(Share(self._role(process.pid), process.pid, info.pss, info.uss,
+                                info.rss, threads))
+        if not shares:
+            return
+        total = sum(share.pss for share in shares)
+        if not self.samples:
+            self.first_total = total
+        self.samples += 1
+        if total > self.peak_total:
+            self.peak_total, self.at_peak = total, shares
+        self.peak_single = max(self.peak_single, max(share.pss for share in shares))
+
+    def _role(self, pid: int) -> str:
+        if pid == self.pid:
+            return "worker"
+        return "scheduler" if pid in (self._first_children or set()) else "work horse"
+
+    def breakdown(self) -> str:
+        """The family at its peak, a process a line."""
+        return "\n".join(f"    {share.describe()}" for share in self.at_peak)

@@ -33,7 +33,7 @@ from mappings.models import (
     IntegrationTableMapping,
     SyncResult,
 )
-from synchronization import conditional, retries, rules
+from synchronization import conditional, memory, retries, rules
 from synchronization.adoption import Adoption
 from synchronization.bookkeeping import Bookkeeping
 from synchronization.conflicts import ConflictRules
@@ -107,6 +107,8 @@ class DirectionRun(ConflictRules):
                 for page in prefetched(self._pages()):
                     self._check_cancel()
                     self._process(page)
+                    del page  # a lane may be waited for below: the page's records are not kept
+                    self._drain()
                 self._drain(everything=True)
         finally:
             self.lanes.close()
@@ -161,7 +163,8 @@ class DirectionRun(ConflictRules):
 
     # -- one page ------------------------------------------------------------------------
     def _process(self, records: list[dict]) -> None:
-        """Plan a page and queue its batches behind those of the pages still on the wire."""
+        """Plan a page and queue its batches behind those of the pages still on the wire (the
+        caller drains the lanes once it let go of the page)."""
         records = [r for r in records if self.source.record_id(r)]
         if self.in_flight.keys() & {self.source.record_id(r) for r in records}:
             self._drain(everything=True)  # it changed again: plan it on its confirmed coupling
@@ -182,7 +185,6 @@ class DirectionRun(ConflictRules):
         self.pages.append(work)
         self._send(work, [p for p in plans if p.action in WRITING],
                    more=len(records) >= BC_PAGE_SIZE)
-        self._drain()
 
     def _collides(self, plans: list[Plan]) -> bool:
         ids = {p.destination_id for p in plans if p.action in WRITING}
@@ -230,6 +232,7 @@ class DirectionRun(ConflictRules):
                 break
             if answer is not None:
                 self._confirm_answer(answer)
+                del answer  # not held while the next one is waited for
         self._finish_pages()
 
     def _confirm_answer(self, answer: Answered) -> None:
@@ -268,6 +271,7 @@ class DirectionRun(ConflictRules):
             work = self.pages.popleft()
             self._record(work.rest, work.stamps)
             self.table_rules.after_page(work.written)
+            memory.release_free_memory()  # what the page's lanes freed goes back to the system
 
     def _tally(self, plans: list[Plan]) -> None:
         """Dry run: what a real run would do with each record, nothing written."""

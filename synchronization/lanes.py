@@ -93,6 +93,9 @@ class WriteLanes:
                 self._answers.put((tag, batch, exc))
                 return
             self._answers.put((tag, batch, outcomes))
+            # Waiting for the next batch, the lane holds nothing of this one: its page's plans,
+            # bodies and answers go as soon as the caller has recorded them.
+            del item, tag, batch, outcomes
 
     def answered(self, wait: float | None = None) -> Answered | None:
         """The next answered batch, waiting for it (at most ``wait`` seconds when given; None

@@ -68,7 +68,10 @@ def prefetched(pages: Iterable[T]) -> Iterator[T]:
             ahead = reader.submit(next, source, done)
             while (page := ahead.result()) is not done:
                 ahead = reader.submit(next, source, done)
-                yield page
+                # Handed over, not kept: suspended at the yield, this frame holds no page.
+                box = [page]
+                del page
+                yield box.pop()
         finally:
             # Resolved in the reader's thread: its own connection, if anything opened one.
             reader.submit(lambda: db_connection.close()).result()

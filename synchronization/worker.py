@@ -4,6 +4,10 @@ Idle workers drive the job queue: every SYNC_TICK_SECONDS one of them (a Redis l
 runs the scheduler tick — recover abandoned jobs, start the due entries. It runs in the worker's
 own process between jobs, like RQ's maintenance, so no thread lives across the fork of a job and
 nothing depends on RQ's scheduled-job registry, whose lock a killed worker holds for minutes.
+
+A worker family's memory (synchronization.memory): the allocator is tuned before anything is
+forked, and the worker's objects are frozen for the garbage collector before each fork, so the
+work horse and RQ's scheduler share the worker's pages instead of copying them.
 """
 
 import logging
@@ -12,6 +16,8 @@ import time
 from django.conf import settings
 from django.db import close_old_connections
 from rq import Worker as RqWorker
+
+from synchronization import memory
 
 log = logging.getLogger(__name__)
 TICK_LOCK = "bcsales:scheduler:tick"
@@ -25,6 +31,16 @@ class Worker(RqWorker):
         # serializer (JSON, settings.RQ_SERIALIZER) is the only one our jobs are read with.
         kwargs["serializer"] = settings.RQ_SERIALIZER
         super().__init__(*args, **kwargs)
+
+    def work(self, *args, **kwargs) -> bool:
+        memory.tune_allocator()
+        if kwargs.get("with_scheduler") and not kwargs.get("burst"):
+            memory.share_with_children()  # RQ forks its scheduler first thing
+        return super().work(*args, **kwargs)
+
+    def fork_work_horse(self, job, queue) -> None:
+        memory.share_with_children()
+        super().fork_work_horse(job, queue)
 
     @property
     def dequeue_timeout(self) -> int:

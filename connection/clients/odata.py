@@ -54,8 +54,10 @@ def iterate_pages(http: ServiceSession, url: str,
             # instead of ``{"value": []}``: the same empty collection.
             return
         payload = response.json()
-        yield payload.get("value", [])
+        # Not kept while the caller works on the page: its body is megabytes for a large page.
+        del response
         next_url = payload.get("@odata.nextLink")
+        yield payload.get("value", [])
 
 
 def flatten(pages: Iterable[list[dict[str, Any]]]) -> Iterator[dict[str, Any]]:
