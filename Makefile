@@ -39,8 +39,9 @@ lint: install-dev
 	$(BIN)/mypy .
 
 # Two passes. First, on SQLite (the default engine): the tests that need no database, the
-# browser tests (the pages end to end on a live server) and the tests with real worker processes
-# (SQLite's locking under a worker). Then every test that touches the database, and the slow
+# browser tests (the pages end to end on a live server), the tests with real worker processes
+# (SQLite's locking under a worker) and the hostile-input tests (each engine refuses other
+# values: huge integers, NUL characters). Then every test that touches the database, and the slow
 # ones, on PostgreSQL: the real engine where there is one; with none, that pass runs on SQLite,
 # so each test runs at least once either way. Tests wait on the network more than they compute:
 # four xdist workers keep two cores busy (each with its own sandbox, Redis database, data folder
@@ -51,7 +52,7 @@ PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --duration
 test: install-dev browser
 	$(BIN)/ruff check .
 	$(BIN)/mypy .
-	$(PYTEST) -m "not slow and (not database or browser or worker)"
+	$(PYTEST) -m "not slow and (not database or browser or worker or fuzz)"
 	tests/with_postgres.sh $(PYTEST) -m "(database or slow) and not browser" -p no:cacheprovider
 
 # Figures, never assertions: each benchmark builds its own world (sandbox, Redis, database).

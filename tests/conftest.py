@@ -29,26 +29,13 @@ DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences",
                      "django_db_serialized_rollback", "live_server"}
 
 
-# Tests that take half a minute or more, longest first: they are handed out before the others
-# (then the rest of the slow ones), so that no xdist worker is left running one of them alone at
-# the end of a pass while the others sit idle.
-LONG_RUNNING = ("tests/synchronization/test_kill_full_sync.py", "tests/fuzz/",
-                "tests/test_every_page_fits.py", "tests/scaleout/")
-
-
 def pytest_collection_modifyitems(items):
-    """Mark the tests that touch the database: only they need the PostgreSQL pass. Start the
-    long ones first."""
+    """Mark the tests that touch the database: only they need the PostgreSQL pass. The
+    hostile-input tests are marked ``fuzz``: they run on SQLite as well."""
     import pytest
 
     for item in items:
         if item.get_closest_marker("django_db") or DATABASE_FIXTURES & set(item.fixturenames):
             item.add_marker(pytest.mark.database)
-    items.sort(key=_start_rank)
-
-
-def _start_rank(item) -> int:
-    for rank, prefix in enumerate(LONG_RUNNING):
-        if item.nodeid.startswith(prefix):
-            return rank
-    return len(LONG_RUNNING) + (0 if item.get_closest_marker("slow") else 1)
+        if item.nodeid.startswith("tests/fuzz/"):
+            item.add_marker(pytest.mark.fuzz)

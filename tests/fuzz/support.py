@@ -121,6 +121,13 @@ class Form:
     def key(self) -> tuple:
         return (self.action, self.method, tuple(sorted(self.fields)))
 
+    @property
+    def kind(self) -> tuple:
+        """The key with the row ids of its address left out: a list's rows each offer the same
+        form (twenty job queue entries, twenty action forms), and one of them stands for all;
+        every address is sent hostile ids by the URL round."""
+        return (re.sub(r"\d+", "N", self.action), self.method, tuple(sorted(self.fields)))
+
 
 class _FormParser(HTMLParser):
     """The forms of a page with their fields' possible values (select options, radio values).

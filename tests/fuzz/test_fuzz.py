@@ -104,7 +104,7 @@ FILTERED_PAGES = ["/mappings/couplings/?mapping={mapping}"]
 
 def discover_forms(client: Client, ids: dict[str, int], tally: Tally) -> list[Form]:
     """GET every page as an administrator and collect its forms (one per action and fields)."""
-    found: dict[tuple, Form] = {}
+    found: dict[tuple, Form] = {}  # one form per kind
     paths = [route.fill(natural_path(route, ids)) for route in project_routes()]
     for path in paths + [page.format(**ids) for page in FILTERED_PAGES]:
         response = send(client, tally, "get", path)
@@ -113,7 +113,7 @@ def discover_forms(client: Client, ids: dict[str, int], tally: Tally) -> list[Fo
         if "html" not in response.get("Content-Type", ""):
             continue
         for form in forms_on(path.split("?")[0], response.content.decode()):
-            found.setdefault(form.key, form)
+            found.setdefault(form.kind, form)
     names = {n for form in found.values() for n in form.fields} - {"csrfmiddlewaretoken"}
     EVERY_FIELD[:] = sorted(names | {"next", "page", "id", "pk"})
     return list(found.values())
