@@ -5,24 +5,14 @@ administrator changed stays as it is, and the migration can be undone."""
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migration_support import latest, migrate
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = ("mappings", "0006_job_queue_entry_moves_to_synchronization")
 WITH_PRODUCTS = "OPPORTUNITY|ITEM-PRODUCT|RESOURCE-PRODUCT"
 
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-def latest():
-    return MigrationExecutor(connection).loader.graph.leaf_nodes()
 
 
 def before():

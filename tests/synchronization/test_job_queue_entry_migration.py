@@ -11,24 +11,14 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migration_support import latest, migrate
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 MOVED = [("mappings", "0005_job_queue_entry_wake_reason"),
          ("synchronization", "0009_full_sync_run_finished_with_errors")]
 
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-def latest():
-    return MigrationExecutor(connection).loader.graph.leaf_nodes()
 
 
 def before_the_move():
