@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,6 +43,10 @@ class Store:
         self._meta: dict[str, str] = dict(self._db.execute("SELECT key, value FROM meta"))
         self._undo: list[tuple[TableKey, str, Record | None]] | None = None
         self._indexes: dict[TableKey, TableIndexes] = {}
+        # Writes per table, and loads of the whole store: what a cached query result was
+        # computed from (``version``).
+        self._changes: Counter[TableKey] = Counter()
+        self._loads = 0
         self._load()
 
     def _load(self) -> None:
@@ -65,12 +70,19 @@ class Store:
             self._indexes[key] = TableIndexes(self.table(service, entity))
         return self._indexes[key]
 
+    def version(self, service: str, entity: str) -> tuple[int, int]:
+        """Changes whenever a record of the table is written or removed (hold ``lock``): a
+        query result computed at one version is the result at that version."""
+        return self._loads, self._changes[(service, entity)]
+
     def _set(self, key: TableKey, record_id: str, record: Record) -> None:
+        self._changes[key] += 1
         self._tables.setdefault(key, {})[record_id] = record
         if key in self._indexes:
             self._indexes[key].written(record_id, record)
 
     def _pop(self, key: TableKey, record_id: str) -> Record | None:
+        self._changes[key] += 1
         record = self._tables.get(key, {}).pop(record_id, None)
         if key in self._indexes:
             self._indexes[key].removed(record_id)
@@ -160,6 +172,7 @@ class Store:
             self._db.execute("DELETE FROM records")
             self._db.execute("DELETE FROM meta")
             self._tables, self._meta, self._indexes = {}, {}, {}
+            self._loads += 1
             for (service, entity), rows in tables.items():
                 self._bulk_insert(service, entity, rows)
             self._db.execute("COMMIT")

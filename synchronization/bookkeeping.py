@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from mappings.models import Coupling
-from synchronization.bookkeeping_insert import insert_couplings
+from synchronization.bookkeeping_insert import insert_couplings, new_coupling
 from synchronization.models import ErrorKind, SyncError
 from synchronization.plans import WRITING, Action, Plan, RunContext
 from synchronization.writes import Outcome
@@ -179,9 +179,8 @@ class Bookkeeping:
                            else (destination_id, plan.source_id))
         number = run.bc.number(plan.record) if run.to_sales \
             else plan.destination_number
-        return Coupling(mapping=run.mapping, bc_id=bc_id, sales_id=sales_id,
-                        bc_number=number[:50],
-                        display_name=run.source.label(plan.record)[:250])
+        return new_coupling(run.mapping, bc_id=bc_id, sales_id=sales_id, bc_number=number[:50],
+                            display_name=run.source.label(plan.record)[:250])
 
     def _stamp(self, coupling: Coupling, plan: Plan, outcome: Outcome | None) -> None:
         """SetLastSynchModifiedOns: both sides' modified-on as they are after the write."""

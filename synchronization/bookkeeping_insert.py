@@ -9,6 +9,7 @@ database refuses raises IntegrityError as bulk_create would.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -23,8 +24,39 @@ from django.db.models import (
     IntegerField,
     UUIDField,
 )
+from django.db.models.base import ModelState
 
 from mappings.models import Coupling
+
+
+def new_coupling(mapping: Any, **values: Any) -> Coupling:
+    """``Coupling(mapping=mapping, **values)`` (``values`` by attribute name), built without
+    Model.__init__, which looks up every field's default and descriptor: for each of the
+    100,000 couplings of a first full synchronization that was a tenth of the worker's time."""
+    coupling = Coupling.__new__(Coupling)
+    coupling._state = ModelState()
+    state = coupling.__dict__
+    state.update(_static_defaults())
+    for name, default in _called_defaults():
+        state[name] = default()
+    state.update(values, mapping_id=mapping.pk)
+    coupling._state.fields_cache["mapping"] = mapping  # as the foreign key's descriptor does
+    return coupling
+
+
+@functools.cache
+def _static_defaults() -> dict[str, Any]:
+    return {f.attname: f.get_default() for f in Coupling._meta.concrete_fields
+            if not _called(f)}
+
+
+@functools.cache
+def _called_defaults() -> list[tuple[str, Callable[[], Any]]]:
+    return [(f.attname, f.default) for f in Coupling._meta.concrete_fields if _called(f)]
+
+
+def _called(field: Field) -> bool:
+    return field.has_default() and callable(field.default)
 
 
 def insert_couplings(couplings: list[Coupling], batch_size: int = 1000) -> None:

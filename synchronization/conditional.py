@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+from json.encoder import encode_basestring_ascii as _quoted
 from typing import Any
 
 from synchronization.plans import Action, Plan
@@ -77,8 +79,22 @@ def reset_for_read(plan: Plan) -> bool:
 
 
 def _hash(key: str, value: Any) -> str:
-    text = json.dumps([key, _canonical(value)], sort_keys=True, default=str)
+    text = _text(key, _canonical(value))
     return hashlib.blake2b(text.encode(), digest_size=_HEX // 2).hexdigest()
+
+
+def _text(key: str, value: Any) -> str:
+    """``json.dumps([key, value], sort_keys=True, default=str)``, written directly for the
+    plain values nearly every column holds: the fingerprint of every record of a full
+    synchronization is computed on the worker's busiest core, and json.dumps per column was a
+    quarter of its time. The text, and so every stored fingerprint, stays the same."""
+    if isinstance(value, str):
+        return f"[{_quoted(key)}, {_quoted(value)}]"
+    if isinstance(value, bool):
+        return f"[{_quoted(key)}, {'true' if value else 'false'}]"
+    if isinstance(value, float) and math.isfinite(value):
+        return f"[{_quoted(key)}, {float.__repr__(value)}]"
+    return json.dumps([key, value], sort_keys=True, default=str)
 
 
 def _canonical(value: Any) -> Any:

@@ -68,6 +68,7 @@ class WriteLanes:
     def send(self, tag: Any, writes: Sequence[Write]) -> None:
         """Queue one batch; a lane sends it as soon as one is free."""
         batch = list(writes)
+        self.side.compact(batch)
         self.batches += 1
         self.writes += len(batch)
         with self._lock:

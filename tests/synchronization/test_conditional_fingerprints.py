@@ -1,9 +1,15 @@
 """The fingerprint a coupling keeps of the values its Sales row holds (synchronization.
 conditional): which columns an update sends without reading the row."""
 
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from mappings.models import Coupling
 from synchronization.conditional import (
     MAX_ROUNDS,
+    _text,
     changed_columns,
     fingerprint,
     judge_unread,
@@ -56,3 +62,13 @@ def test_a_refused_update_is_judged_again_a_bounded_number_of_times():
     for _ in range(MAX_ROUNDS - 1):
         assert reset_for_read(plan) and plan.if_match == "" and plan.action == Action.UPDATE
     assert not reset_for_read(plan) and plan.action == Action.FAIL
+
+
+@settings(max_examples=300)
+@given(key=st.text(), value=st.one_of(
+    st.none(), st.booleans(), st.floats(), st.text(), st.integers(),
+    st.lists(st.text(), max_size=2), st.dictionaries(st.text(), st.integers(), max_size=2)))
+def test_a_column_hash_is_that_of_its_json_text_whatever_the_value(key, value):
+    """The column text is written directly for plain values; stored fingerprints depend on it
+    staying exactly json.dumps' text."""
+    assert _text(key, value) == json.dumps([key, value], sort_keys=True, default=str)
