@@ -36,6 +36,7 @@ class Bookkeeping:
         self.succeeded: set[str] = set()
         # The plan behind each new coupling and the counter it was counted in.
         self.origin: dict[int, tuple[Plan, str]] = {}
+        self.now = timezone.now()  # the couplings of one batch are created together
 
     def save(self) -> None:
         for index, plan in enumerate(self.plans):
@@ -180,7 +181,8 @@ class Bookkeeping:
         number = run.bc.number(plan.record) if run.to_sales \
             else plan.destination_number
         return new_coupling(run.mapping, bc_id=bc_id, sales_id=sales_id, bc_number=number[:50],
-                            display_name=run.source.label(plan.record)[:250])
+                            display_name=run.source.label(plan.record)[:250],
+                            created_at=self.now)
 
     def _stamp(self, coupling: Coupling, plan: Plan, outcome: Outcome | None) -> None:
         """SetLastSynchModifiedOns: both sides' modified-on as they are after the write."""

@@ -38,7 +38,8 @@ def new_coupling(mapping: Any, **values: Any) -> Coupling:
     state = coupling.__dict__
     state.update(_static_defaults())
     for name, default in _called_defaults():
-        state[name] = default()
+        if name not in values:
+            state[name] = default()
     state.update(values, mapping_id=mapping.pk)
     coupling._state.fields_cache["mapping"] = mapping  # as the foreign key's descriptor does
     return coupling

@@ -18,6 +18,7 @@ https://learn.microsoft.com/power-apps/developer/data-platform/webapi/perform-co
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -79,7 +80,20 @@ def reset_for_read(plan: Plan) -> bool:
 
 
 def _hash(key: str, value: Any) -> str:
-    text = _text(key, _canonical(value))
+    canonical = _canonical(value)
+    if isinstance(canonical, str | bool | float):
+        return _plain_hash(key, canonical)
+    return _digest(_text(key, canonical))
+
+
+@functools.lru_cache(maxsize=4096, typed=True)  # True and 1.0 are equal, not the same text
+def _plain_hash(key: str, value: str | bool | float) -> str:
+    """Many columns hold the same few values in every record (a country, a currency, an
+    owner): their hashes are remembered."""
+    return _digest(_text(key, value))
+
+
+def _digest(text: str) -> str:
     return hashlib.blake2b(text.encode(), digest_size=_HEX // 2).hexdigest()
 
 

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 # Full batches that may wait for a lane before the writer stops planning pages ahead.
 BACKLOG_BATCHES = 10
+# How often a lane waiting out the service's hold looks whether it ended (or was lifted).
+HOLD_POLL = 0.25
 
 
 @dataclass
@@ -48,6 +50,7 @@ class WriteLanes:
         self.writes = 0
         self._lock = threading.Lock()
         self._queued = 0  # writes no lane has taken yet
+        self._closing = threading.Event()
 
     def lanes(self) -> int:
         """How many batches may be on the wire at once (the service's hint, once known)."""
@@ -88,6 +91,8 @@ class WriteLanes:
             tag, batch = item
             with self._lock:
                 self._queued -= len(batch)
+            if not self._wait_for_window():
+                return  # the run stopped while the service held every lane: never sent
             try:
                 outcomes: Any = self.side._send_guarded(batch)
             except BaseException as exc:  # handed to the caller, who re-raises it
@@ -97,6 +102,15 @@ class WriteLanes:
             # Waiting for the next batch, the lane holds nothing of this one: its page's plans,
             # bodies and answers go as soon as the caller has recorded them.
             del item, tag, batch, outcomes
+
+    def _wait_for_window(self) -> bool:
+        """Wait out the service's Retry-After hold before building the request: a request
+        built and then held keeps its whole body (about a megabyte per 1,000 writes) while it
+        waits, and every lane would hold one. False when the lanes close meanwhile."""
+        while (pause := self.side.held_seconds()) > 0:
+            if self._closing.wait(min(pause, HOLD_POLL)):
+                return False
+        return not self._closing.is_set()
 
     def answered(self, wait: float | None = None) -> Answered | None:
         """The next answered batch, waiting for it (at most ``wait`` seconds when given; None
@@ -117,6 +131,7 @@ class WriteLanes:
 
     def close(self) -> None:
         """Drop what was not sent yet, let what is on the wire end, stop the lanes."""
+        self._closing.set()
         while True:
             try:
                 self._todo.get_nowait()

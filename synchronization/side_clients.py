@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from connection.clients.business_central import BcOperation
 from connection.clients.dataverse_batch import BatchOperation
 from connection.clients.results import ClientCounters, EntityMetadata, OperationResult
+from connection.clients.throttle import GaugeReading
 
 
 class SalesClient(Protocol):
@@ -30,6 +31,8 @@ class SalesClient(Protocol):
     def count(self, entity_set: str, filter: str | None = None) -> int: ...
 
     def parallelism(self, default: int) -> int: ...
+
+    def throttle(self) -> GaugeReading: ...
 
     def counters(self) -> ClientCounters: ...
 

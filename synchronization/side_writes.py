@@ -70,6 +70,10 @@ class BatchedWrites:
         even = math.ceil(count / (waves * lanes))
         return max(1, min(self.batch_size, max(even, MIN_SPLIT_BATCH)))
 
+    def held_seconds(self) -> float:
+        """How long the service still holds every lane (a 429's Retry-After); 0: send."""
+        return 0.0
+
     def compact(self, writes: Sequence[Write]) -> None:
         """Keep the writes of a batch that waits for a lane as little as possible: as the text
         of their request where the side knows it (SalesWrites)."""
@@ -92,6 +96,13 @@ class SalesWrites(BatchedWrites):
     client: SalesClient
     entity_set: str
     modified_field: str
+
+    def held_seconds(self) -> float:
+        """The shortest hold of the identities that write (each has its own Retry-After)."""
+        readings = getattr(self.client, "throttle_readings", None)
+        held = [r.held_seconds for r in readings().values()] if readings is not None \
+            else [self.client.throttle().held_seconds]
+        return min(held, default=0.0)
 
     def compact(self, writes: Sequence[Write]) -> None:
         """Each body as the JSON text of its ``$batch`` part: a dict of a record's columns takes

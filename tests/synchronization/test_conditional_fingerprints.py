@@ -72,3 +72,10 @@ def test_a_column_hash_is_that_of_its_json_text_whatever_the_value(key, value):
     """The column text is written directly for plain values; stored fingerprints depend on it
     staying exactly json.dumps' text."""
     assert _text(key, value) == json.dumps([key, value], sort_keys=True, default=str)
+
+
+def test_true_and_one_are_different_values():
+    assert changed_columns({"donotemail": 1.0}, fingerprint({"donotemail": True})) == {
+        "donotemail": 1.0}
+    assert changed_columns({"donotemail": True}, fingerprint({"donotemail": 1})) == {
+        "donotemail": True}

@@ -117,3 +117,36 @@ def test_a_lane_waiting_for_its_next_batch_keeps_nothing_of_the_last_one():
     gc.collect()
     assert [ref for ref in watched if ref() is not None] == []
     lanes.close()
+
+
+class HeldSide(FakeSide):
+    """A side the service holds (a 429's Retry-After) until ``release`` is set."""
+
+    def __init__(self) -> None:
+        super().__init__(lanes=2, batch_size=10)
+        self.release = threading.Event()
+
+    def held_seconds(self) -> float:
+        return 0.0 if self.release.is_set() else 30.0
+
+
+def test_a_lane_builds_no_request_while_the_service_holds_every_lane():
+    side = HeldSide()
+    lanes = WriteLanes(side)
+    lanes.send("held", batch(0, 0))
+    assert lanes.answered(wait=0.3) is None and side.sent == []
+    side.release.set()
+    answer = lanes.answered(wait=5)
+    lanes.close()
+    assert answer is not None and answer.tag == "held" and side.sent == ["0-0-0"]
+
+
+def test_a_batch_held_when_the_run_stops_is_never_sent():
+    side = HeldSide()
+    lanes = WriteLanes(side)
+    lanes.send("held", batch(0, 0))
+    time.sleep(0.1)  # a lane took it and waits out the hold
+    started = time.monotonic()
+    lanes.close()
+    side.release.set()
+    assert side.sent == [] and time.monotonic() - started < 2
