@@ -17,6 +17,7 @@ from django.db import transaction
 from rq import Worker, get_current_job
 from rq.job import Job as RqJob
 
+from connection.identity_checks import record_set_aside
 from connection.models import ConnectionSetup
 from synchronization.models import JobKind, JobStatus, SyncJob
 
@@ -193,6 +194,12 @@ def _execute(job: SyncJob, handler: Handler) -> None:
     following = job.parameters.get("then")
     if following:  # a chained job starts once this one has ended and released its mapping
         enqueue(following)
+
+
+def note_set_aside(job: SyncJob, connection: ConnectionSetup, sales_client: object) -> None:
+    """After a job that wrote to Sales: the pool identities the services refused (401/403, no
+    token) are recorded as failed on the connection card and named in the job's message."""
+    job.message = " ".join([job.message, *record_set_aside(connection, sales_client)]).strip()
 
 
 def notify_finished(job: SyncJob) -> None:

@@ -19,6 +19,7 @@ from typing import Any, cast
 from connection import sales_metadata, services
 from connection.clients.errors import ClientError
 from mappings.models import Coupling, IntegrationTableMapping, OptionMapping, SyncResult
+from synchronization import jobs
 from synchronization.models import SyncDirection, SyncError, SyncJob
 from synchronization.sides import BcSide
 from synchronization.writes import Write
@@ -171,7 +172,9 @@ def run_option_job(job: SyncJob) -> dict[str, Any]:
     bc_client = services.business_central_client(mapping.connection)
     sales_client = services.dataverse_client(mapping.connection)
     try:
-        return OptionRun(job, mapping, BcSide(mapping, bc_client), sales_client).run()
+        result = OptionRun(job, mapping, BcSide(mapping, bc_client), sales_client).run()
+        jobs.note_set_aside(job, mapping.connection, sales_client)
+        return result
     finally:
         bc_client.close()
         sales_client.close()

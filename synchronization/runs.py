@@ -18,7 +18,6 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from connection import sales_metadata, services
-from connection.identity_checks import record_set_aside
 from mappings.matching import (
     ALREADY_COUPLED,
     MATCHED,
@@ -259,8 +258,7 @@ def _run_direction(job: SyncJob) -> dict:
     if not job.parameters.get("dry_run"):
         _record_on_mapping(job)
     job.refresh_from_db()
-    # Pool identities refused with 401/403 were set aside: recorded on the card, named here.
-    job.message = " ".join([job.message, *record_set_aside(connection, sales_client)]).strip()
+    jobs.note_set_aside(job, connection, sales_client)
     if job.failed and job.records_done == job.failed:
         raise AllRecordsFailed(f"All {job.failed} records failed. Open the job's errors to see "
                                "why and how to fix them.")

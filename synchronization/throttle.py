@@ -52,7 +52,9 @@ class ThrottleRecorder:
             # An identity pool reads one line per identity (connection.clients.pool).
             readings = getattr(client, "throttle_readings", None)
             if readings is not None:
-                result[service] = {name: r.as_dict() for name, r in readings().items()}
+                aside = {a.member.name: a.reason for a in getattr(client, "set_aside", list)()}
+                result[service] = {name: _with_set_aside(r.as_dict(), aside.get(name))
+                                   for name, r in readings().items()}
                 continue
             reading = client.throttle().as_dict()
             result[service] = {self.identity or "application user": reading}
@@ -72,6 +74,11 @@ class ThrottleRecorder:
             db_connection.close()  # this thread's own connection
 
 
+def _with_set_aside(reading: dict[str, Any], reason: str | None) -> dict[str, Any]:
+    """A pool identity's reading; one the services refused says so, with their answer."""
+    return {**reading, "set_aside": reason} if reason else reading
+
+
 @dataclass(frozen=True)
 class GaugeRow:
     """One line of the gauge as the pages show it."""
@@ -86,6 +93,8 @@ class GaugeRow:
     requests: int
     throttled: int
     waited_seconds: float
+    # Why a pool identity was set aside for the rest of the run (refused by the services).
+    set_aside: str = ""
 
 
 def gauge_rows(throttle: Any) -> list[GaugeRow]:
@@ -113,7 +122,8 @@ def _row(service: str, identity: str, reading: Any) -> GaugeRow | None:
                         int(reading.get("in_flight") or 0),
                         int(reading.get("peak_in_flight") or 0),
                         int(reading.get("requests") or 0), int(reading.get("throttled") or 0),
-                        float(reading.get("waited_seconds") or 0.0))
+                        float(reading.get("waited_seconds") or 0.0),
+                        str(reading.get("set_aside") or ""))
     except (TypeError, ValueError):
         return None
 

@@ -62,12 +62,15 @@ def connection_of(job: SyncJob) -> ConnectionSetup:
 
 
 @contextmanager
-def clients(connection) -> Iterator[tuple]:
-    """Business Central and Sales clients of the connection, closed afterwards."""
+def clients(connection, job: SyncJob | None = None) -> Iterator[tuple]:
+    """Business Central and Sales clients of the connection, closed afterwards; for a job, the
+    pool identities Sales refused meanwhile are named in its message."""
     bc = services.business_central_client(connection)
     sales = services.dataverse_client(connection)
     try:
         yield bc, sales
+        if job is not None:
+            jobs.note_set_aside(job, connection, sales)
     finally:
         bc.close()
         sales.close()
@@ -76,7 +79,7 @@ def clients(connection) -> Iterator[tuple]:
 def create_sales_orders(job: SyncJob) -> dict:
     """Create BC sales orders from submitted Sales orders (the chosen ones, or all pending)."""
     connection = connection_of(job)
-    with clients(connection) as (bc, sales):
+    with clients(connection, job) as (bc, sales):
         creator = OrderCreator(connection, bc, sales)
         ids = job.parameters.get("sales_ids") or [
             str(o["salesorderid"]) for o in submitted_orders(sales)]
@@ -86,7 +89,7 @@ def create_sales_orders(job: SyncJob) -> dict:
 def process_sales_quotes(job: SyncJob) -> dict:
     """Create or revise BC sales quotes from activated Sales quotes."""
     connection = connection_of(job)
-    with clients(connection) as (bc, sales):
+    with clients(connection, job) as (bc, sales):
         processor = QuoteProcessor(connection, bc, sales)
         ids = job.parameters.get("sales_ids") or [
             str(q["quoteid"]) for q in processor.pending(activated_quotes(sales))]

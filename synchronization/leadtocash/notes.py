@@ -51,7 +51,7 @@ def sales_order_notes(job: SyncJob) -> dict:
     connection = connection_of(job)
     mapping = couplings.mapping_for(connection, couplings.SALES_HEADER)
     orders = list(Coupling.objects.filter(mapping=mapping, skipped=False)) if mapping else []
-    with clients(connection) as (bc, sales):
+    with clients(connection, job) as (bc, sales):
         run = NotesRun(job, connection, bc, sales)
         for start in range(0, len(orders), CHUNK):
             run.orders(orders[start:start + CHUNK])

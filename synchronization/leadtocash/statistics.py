@@ -73,7 +73,7 @@ def customer_statistics(job: SyncJob) -> dict:
     mapping = couplings.mapping_for(connection, couplings.CUSTOMER)
     rows = list(Coupling.objects.filter(mapping=mapping, skipped=False)) if mapping else []
     job.beat(records_total=len(rows))
-    with clients(connection) as (bc, sales):
+    with clients(connection, job) as (bc, sales):
         for start in range(0, len(rows), CHUNK):
             StatisticsPage(job, connection, bc, sales).push(rows[start:start + CHUNK])
         paid = update_invoice_states(connection, bc, sales)

@@ -44,7 +44,7 @@ def sales_order_status(job: SyncJob) -> dict:
         return {"posted": 0, "note": "Sales order integration is not enabled."}
     rows = list(Coupling.objects.filter(mapping=mapping, skipped=False))
     posted = 0
-    with clients(connection) as (bc, sales):
+    with clients(connection, job) as (bc, sales):
         for start in range(0, len(rows), CHUNK):
             posted += _chunk(job, bc, sales, rows[start:start + CHUNK])
     return {"posted": posted}

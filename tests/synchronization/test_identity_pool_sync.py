@@ -105,6 +105,9 @@ def test_refused_identities_are_set_aside_and_their_share_written_by_the_others(
         assert refused.check_status == IdentityCheck.FAILED
         assert refused.check_detail.startswith("Refused during a synchronization job")
     assert "set aside for the rest of the run" in job.message
+    # The job's gauge, live and after the end, marks them with the services' answer.
+    aside = {row.identity: row.set_aside for row in gauge_rows(job.throttle) if row.set_aside}
+    assert set(aside) == {second.name, third.name} and all(aside.values())
     writes = sandbox_clean.counters()["dataverse"]["writes_by_caller"]
     assert writes.get(first.client_id, 0) > 0 and not writes.get(third.client_id)
     rows = accounts(sandbox_clean).values()

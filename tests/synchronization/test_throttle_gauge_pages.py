@@ -44,3 +44,16 @@ def test_malformed_figures_are_left_out_never_an_error():
     weird = {"dataverse": {"x": {"in_flight": "many"}, "y": 5}, "b": [1], "c": {"z": {}}}
     assert [row.identity for row in gauge_rows(weird)] == ["z"]
     assert gauge_rows("nonsense") == [] and gauge_rows(None) == []
+
+
+def test_a_set_aside_identity_says_so_with_the_services_answer(admin_client, customer):
+    refused = {**GAUGE["dataverse"]["application user"], "identity": "Pool 2",
+               "set_aside": "HTTP 403: The user is not a member of the organization."}
+    throttle = {"dataverse": {"Integration user": GAUGE["dataverse"]["application user"],
+                              "Pool 2": refused}}
+    job = make_job(customer, status=JobStatus.RUNNING, throttle=throttle)
+    html = admin_client.get(f"/sync/jobs/{job.pk}/progress/").content.decode()
+    assert html.count("Set aside") == 1
+    assert "Pool 2 was refused and takes no more writes in this run: HTTP 403: The user is " \
+           "not a member of the organization." in html
+    assert [row.set_aside != "" for row in gauge_rows(throttle)] == [False, True]
