@@ -72,11 +72,14 @@ def parse_version(value: Any) -> int | None:
         return None
 
 
-def outcome_of(write: Write, result: OperationResult, modified_field: str) -> Outcome:
-    """The Outcome of one operation of a batch."""
+def outcome_of(write: Write, result: OperationResult, modified_field: str,
+               keep_record: bool = True) -> Outcome:
+    """The Outcome of one operation of a batch; without ``keep_record``, of the written row
+    only what the bookkeeping reads (modified-on, version, ETag) is kept."""
     body = result.body or {}
     if result.ok:
-        return Outcome(True, write.id, parse_time(body.get(modified_field)), body or None,
+        record = (body or None) if keep_record else None
+        return Outcome(True, write.id, parse_time(body.get(modified_field)), record,
                        version=parse_version(body.get(VERSION_FIELD)), status=result.status or 0,
                        etag=str(body.get("@odata.etag") or result.etag or ""))
     message = result.error_message or f"HTTP {result.status}"
