@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Any
 from urllib.parse import quote
 
@@ -53,6 +54,11 @@ def resource_name(path: str) -> str:
     return segment["name"] if segment else "(service document)"
 
 
+def _outer_batch(request: Request) -> bool:
+    return not request.in_batch and request.method == "POST" and \
+        request.path.rstrip("/").endswith("/$batch")
+
+
 class Dataverse:
     """Answers Dataverse Web API requests for one organization."""
 
@@ -82,10 +88,17 @@ class Dataverse:
         return None
 
     def handle(self, request: Request) -> Response:
-        """Answer one request (outer or inside a ``$batch``)."""
-        with self.store.lock:
+        """Answer one request (outer or inside a ``$batch``).
+
+        A ``$batch`` is parsed and answered outside the store's lock and takes it for one
+        operation (a change set: for all of it) at a time, so a batch of a thousand writes
+        does not hold off every other request, of either service, until it ends; each
+        operation still sees and leaves the store whole."""
+        whole = nullcontext() if _outer_batch(request) else self.store.lock
+        with whole:
             try:
-                caller = self.caller(request.principal) if request.principal else None
+                with self.store.lock:
+                    caller = self.caller(request.principal) if request.principal else None
                 if caller is None:
                     raise ServiceError(
                         403, "0x80072560", "The user is not a member of the organization."

@@ -214,7 +214,8 @@ class Runner:
 
     def _dispatch(self, inner: Request) -> Response:
         try:
-            return self.dataverse.dispatch(inner, self.caller)
+            with self.dataverse.store.lock:  # one operation at a time (Dataverse.handle)
+                return self.dataverse.dispatch(inner, self.caller)
         except ServiceError as error:
             return error.dataverse_response()
 

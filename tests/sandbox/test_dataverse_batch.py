@@ -124,3 +124,24 @@ def test_more_than_1000_operations_are_rejected(dataverse):
         [x for _ in range(1001) for x in ("--batch_7d3e", part)] + ["--batch_7d3e--", ""]
     )
     assert _post(dataverse, body).status_code == 400
+
+
+def test_a_long_batch_does_not_hold_off_other_requests(dataverse, business_central,
+                                                        sandbox_clean):
+    """Each operation of a batch takes the store on its own: a Business Central read is
+    answered while a batch of a thousand writes is still running."""
+    import threading
+    import uuid
+
+    singles = [_part("PATCH", f"/api/data/v9.2/accounts({uuid.uuid4()})",
+                     f'{{"name":"Batch account {n}","description":"{"x" * 2000}"}}')
+               for n in range(1000)]
+    sandbox_clean.reset_counters()
+    batch = threading.Thread(target=lambda: _post(dataverse, _batch([], singles), True))
+    batch.start()
+    while sandbox_clean.counters()["dataverse"]["operations"] < 20:
+        assert batch.is_alive(), "the batch ended before it could be watched"
+    assert business_central.get("customers?$top=1").status_code == 200
+    read_while_running = batch.is_alive()
+    batch.join()
+    assert read_while_running
