@@ -97,6 +97,8 @@ class Bookkeeping:
         this direction: their open errors are resolved."""
         open_errors = SyncError.objects.filter(mapping=self.run.mapping, kind=ErrorKind.ERROR,
                                                direction=self.run.direction, resolved=False)
+        if not self.succeeded or not open_errors.exists():  # a first full sync has none
+            return
         for chunk in _chunks(sorted(self.succeeded)):
             open_errors.filter(source_id__in=chunk).update(resolved=True)
 

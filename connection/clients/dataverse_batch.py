@@ -86,8 +86,10 @@ class PartResponse:
     def json(self) -> Any:
         """The body as JSON, or None when empty or not JSON."""
         try:
-            return json.loads(self.body) if self.body.strip() else None
-        except ValueError:
+            # Decoded first: json.loads of bytes guesses their encoding in Python code, which
+            # was a twentieth of a full synchronization's CPU. The Web API answers in UTF-8.
+            return json.loads(self.body.decode("utf-8")) if self.body.strip() else None
+        except ValueError:  # UnicodeDecodeError is one
             return None
 
 
