@@ -217,3 +217,21 @@ def test_odata_pages_serve_resources_price_groups_and_the_customer_card(
         headers={"If-Match": card["@odata.etag"]},
     )
     assert patched.status_code == 200 and patched.json()["Fax_No"] == "555-9"
+
+
+def test_a_paged_query_answers_what_the_table_holds_after_a_write(business_central):
+    """The sandbox reuses a whole-table query's rows between pages only while the table is
+    unchanged: a customer changed between two reads moves in the answer."""
+    url = "customers?$filter=blocked eq ' '&$orderby=lastModifiedDateTime&$select=number"
+    def numbers() -> list[str]:
+        return [r["number"] for r in business_central.get(url).json()["value"]]
+
+    first = numbers()
+    assert first and numbers() == first
+    oldest = _customer(business_central, first[0])
+    business_central.patch(f"customers({oldest['id']})", json={"phoneNumber": "555"},
+                           headers={"If-Match": oldest["@odata.etag"]})
+    assert numbers() == [*first[1:], first[0]]
+    business_central.patch(f"customers({oldest['id']})", json={"blocked": "All"},
+                           headers={"If-Match": "*"})
+    assert numbers() == first[1:]
