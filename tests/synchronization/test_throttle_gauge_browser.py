@@ -45,3 +45,24 @@ def test_the_gauge_updates_while_the_job_runs_and_fits_every_screen(signed_in_pa
         if shots:
             page.screenshot(path=f"{shots}/job-gauge-{width}.png", full_page=True)
         assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+def test_a_set_aside_identity_is_marked_and_the_gauge_still_fits(signed_in_page, live_server,
+                                                                   customer):
+    page = signed_in_page
+    throttle = gauge(30, 1, 120.0)
+    primary = throttle["dataverse"]["application user"]
+    throttle["dataverse"]["bcsales pool 2"] = {
+        **primary, "identity": "bcsales pool 2", "in_flight": 0,
+        "set_aside": "HTTP 403: The user is not a member of the organization. Give the "
+                     "application user the integration roles (Redeploy), then choose Test."}
+    job = make_job(customer, status=JobStatus.RUNNING, records_total=100_000, throttle=throttle)
+    page.goto(f"{live_server.url}/sync/jobs/{job.pk}/")
+    text = page.locator(".throttle-gauge").inner_text()
+    assert "Set aside" in text and "bcsales pool 2 was refused" in text.replace("\n", " ")
+    shots = os.environ.get("GAUGE_SCREENSHOTS")
+    for width in (1366, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        if shots:
+            page.screenshot(path=f"{shots}/job-gauge-set-aside-{width}.png", full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width

@@ -54,6 +54,6 @@ def test_a_set_aside_identity_says_so_with_the_services_answer(admin_client, cus
     job = make_job(customer, status=JobStatus.RUNNING, throttle=throttle)
     html = admin_client.get(f"/sync/jobs/{job.pk}/progress/").content.decode()
     assert html.count("Set aside") == 1
-    assert "Pool 2 was refused and takes no more writes in this run: HTTP 403: The user is " \
-           "not a member of the organization." in html
+    assert "<strong>Pool 2</strong> was refused and takes no more writes in this run: HTTP " \
+           "403: The user is not a member of the organization." in html
     assert [row.set_aside != "" for row in gauge_rows(throttle)] == [False, True]
