@@ -12,8 +12,10 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Callable
+from operator import attrgetter
 from typing import Any
 
+from django.conf import settings
 from django.db import connections, router
 from django.db.models import (
     BooleanField,
@@ -71,8 +73,14 @@ def insert_couplings(couplings: list[Coupling], batch_size: int = 1000) -> None:
     columns = ", ".join(quote(f.column) for f in fields)
     statement = (f"INSERT INTO {quote(Coupling._meta.db_table)} ({columns}) "
                  f"VALUES ({', '.join(['%s'] * len(fields))})")
-    pairs = list(zip([f.attname for f in fields], converters, strict=True))
-    rows = [tuple(convert(getattr(obj, name)) for name, convert in pairs) for obj in couplings]
+    values_of = attrgetter(*(f.attname for f in fields))  # every column at once, in C
+    converted = [(i, convert) for i, convert in enumerate(converters) if convert is not _same]
+    rows = []
+    for obj in couplings:
+        row = list(values_of(obj))
+        for i, convert in converted:
+            row[i] = convert(row[i])
+        rows.append(row)
     with connection.cursor() as cursor:
         for start in range(0, len(rows), batch_size):
             cursor.executemany(statement, rows[start:start + batch_size])
@@ -84,10 +92,27 @@ def _converter(field: Field, connection: Any) -> Callable[[Any], Any]:
         native = connection.features.has_native_uuid_field
         return lambda v: None if v is None else (_uuid(v) if native else _uuid(v).hex)
     if isinstance(field, DateTimeField):
-        return connection.ops.adapt_datetimefield_value
+        return _datetime_converter(connection)
     if isinstance(field, CharField | IntegerField | BooleanField | ForeignKey):
         return _same  # str, int and bool go to every driver as they are (TextField is a Field)
     return lambda v: field.get_db_prep_save(v, connection)
+
+
+def _datetime_converter(connection: Any) -> Callable[[Any], Any]:
+    """SQLite's adapter, with what it asks of the settings on every call asked once: an aware
+    datetime becomes the connection's naive local time as text. Other engines: theirs."""
+    if connection.vendor != "sqlite" or not settings.USE_TZ:
+        return connection.ops.adapt_datetimefield_value
+    zone = connection.timezone
+
+    def adapt(value: Any) -> Any:
+        if value is None:
+            return None
+        if value.utcoffset() is not None:  # timezone.make_naive(value, zone)
+            value = value.astimezone(zone).replace(tzinfo=None)
+        return str(value)
+
+    return adapt
 
 
 def _same(value: Any) -> Any:

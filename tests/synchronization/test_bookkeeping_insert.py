@@ -1,6 +1,8 @@
 """The couplings the bookkeeping builds and inserts without the ORM's per-row machinery
 (synchronization.bookkeeping_insert) are those the ORM would build and insert."""
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 
 from connection.models import ConnectionSetup
@@ -30,8 +32,11 @@ def test_a_new_coupling_holds_what_the_model_constructor_gives_it():
 def test_inserted_couplings_read_back_as_built():
     mapping = next(m for m in apply_default_setup(ConnectionSetup.objects.create(name="CRONUS"))
                    if m.name == "CUSTOMER")
-    insert_couplings([new_coupling(mapping, **VALUES)])
+    stamp = datetime(2026, 3, 1, 9, 30, 15, 250000, tzinfo=timezone(timedelta(hours=2)))
+    insert_couplings([new_coupling(mapping, **VALUES, bc_modified_on=stamp,
+                                   sales_modified_on=None)])
     row = Coupling.objects.get(mapping=mapping)
+    assert row.bc_modified_on == stamp and row.sales_modified_on is None
     assert (str(row.bc_id), str(row.sales_id), row.bc_number, row.display_name) == tuple(
         VALUES.values())
     assert row.last_result == Coupling().last_result and not row.skipped
