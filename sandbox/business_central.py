@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -377,7 +377,8 @@ class QueryCache:
     def __init__(self) -> None:
         self._results: dict[tuple, tuple[tuple[int, int], list[Record]]] = {}
 
-    def rows(self, source: TableSource, options: dict[str, str], select: Any) -> list[Record]:
+    def rows(self, source: TableSource, options: dict[str, str],
+             select: Callable[[], Any]) -> list[Record]:
         """What ``select()`` answers for this query (hold the store's lock)."""
         key = (source.service, source.entity, *(options.get(o) for o in self.QUERY_OPTIONS))
         version = source.store.version(source.service, source.entity)

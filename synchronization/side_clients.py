@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 from connection.clients.business_central import BcOperation
 from connection.clients.dataverse_batch import BatchOperation
 from connection.clients.results import ClientCounters, EntityMetadata, OperationResult
-from connection.clients.throttle import GaugeReading
 
 
 class SalesClient(Protocol):
@@ -32,7 +31,7 @@ class SalesClient(Protocol):
 
     def parallelism(self, default: int) -> int: ...
 
-    def throttle(self) -> GaugeReading: ...
+    def held_seconds(self) -> float: ...
 
     def counters(self) -> ClientCounters: ...
 

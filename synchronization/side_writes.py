@@ -98,11 +98,9 @@ class SalesWrites(BatchedWrites):
     modified_field: str
 
     def held_seconds(self) -> float:
-        """The shortest hold of the identities that write (each has its own Retry-After)."""
-        readings = getattr(self.client, "throttle_readings", None)
-        held = [r.held_seconds for r in readings().values()] if readings is not None \
-            else [self.client.throttle().held_seconds]
-        return min(held, default=0.0)
+        """How long the service still holds every identity that writes (each has its own
+        Retry-After)."""
+        return self.client.held_seconds()
 
     def compact(self, writes: Sequence[Write]) -> None:
         """Each body as the JSON text of its ``$batch`` part: a dict of a record's columns takes

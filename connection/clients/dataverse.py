@@ -84,6 +84,10 @@ class DataverseClient:
         """The identity's limit state from the last answers: budget left, in flight, 429s."""
         return self.http.gauge.reading()
 
+    def held_seconds(self) -> float:
+        """How long a 429's Retry-After still holds this identity's requests (0: none)."""
+        return self.throttle().held_seconds
+
     def _url(self, path: str) -> str:
         return f"{self.api_url}/{path.lstrip('/')}"
 

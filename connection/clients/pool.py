@@ -113,6 +113,12 @@ class IdentityPool:
         """The primary identity's limit state; :meth:`throttle_readings` has every one."""
         return self.primary.throttle()
 
+    def held_seconds(self) -> float:
+        """How long until some identity that still writes may send (0: one may now)."""
+        with self._lock:
+            usable = [m for i, m in enumerate(self.members) if i not in self._set_aside]
+        return min(member.client.held_seconds() for member in usable)
+
     def throttle_readings(self) -> dict[str, GaugeReading]:
         """Each identity's limit state, by the name the gauge shows."""
         return {member.name: member.client.throttle() for member in self.members}

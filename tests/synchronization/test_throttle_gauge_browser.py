@@ -25,6 +25,16 @@ def gauge(in_flight: int, throttled: int, time_left: float) -> dict:
             "business_central": {"application user": bc}}
 
 
+def fits_every_screen(page, name: str) -> None:
+    """No sideways scrolling at 1,366 px or 390 px; screenshots into $GAUGE_SCREENSHOTS."""
+    shots = os.environ.get("GAUGE_SCREENSHOTS")
+    for width in (1366, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        if shots:
+            page.screenshot(path=f"{shots}/{name}-{width}.png", full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
 def test_the_gauge_updates_while_the_job_runs_and_fits_every_screen(signed_in_page,
                                                                     live_server, customer):
     page = signed_in_page
@@ -39,12 +49,7 @@ def test_the_gauge_updates_while_the_job_runs_and_fits_every_screen(signed_in_pa
                            timeout=10_000)
     row = page.locator(".throttle-gauge tr[data-service='Dynamics 365 Sales']").inner_text()
     assert "0 of 52" in row and "24.0 s" in row and "0.0 s" in row
-    shots = os.environ.get("GAUGE_SCREENSHOTS")
-    for width in (1366, 390):
-        page.set_viewport_size({"width": width, "height": 900})
-        if shots:
-            page.screenshot(path=f"{shots}/job-gauge-{width}.png", full_page=True)
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
+    fits_every_screen(page, "job-gauge")
 
 
 def test_a_set_aside_identity_is_marked_and_the_gauge_still_fits(signed_in_page, live_server,
@@ -60,9 +65,4 @@ def test_a_set_aside_identity_is_marked_and_the_gauge_still_fits(signed_in_page,
     page.goto(f"{live_server.url}/sync/jobs/{job.pk}/")
     text = page.locator(".throttle-gauge").inner_text()
     assert "Set aside" in text and "bcsales pool 2 was refused" in text.replace("\n", " ")
-    shots = os.environ.get("GAUGE_SCREENSHOTS")
-    for width in (1366, 390):
-        page.set_viewport_size({"width": width, "height": 900})
-        if shots:
-            page.screenshot(path=f"{shots}/job-gauge-set-aside-{width}.png", full_page=True)
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
+    fits_every_screen(page, "job-gauge-set-aside")

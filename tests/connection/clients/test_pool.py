@@ -43,6 +43,9 @@ class Identity:
     def throttle(self) -> GaugeReading:
         return GaugeReading("dataverse", self.name, held_seconds=self.held)
 
+    def held_seconds(self) -> float:
+        return self.held
+
     def counters(self) -> ClientCounters:
         return ClientCounters("dataverse", requests=len(self.batches), retries=1)
 
@@ -159,3 +162,16 @@ def test_with_every_further_identity_refused_the_primary_writes_alone():
     pool = pool_of(one, two, three)
     assert [pool.batch([n])[0] for n in range(4)] == ["one"] * 4
     assert [a.member.name for a in pool.set_aside()] == ["two", "three"]
+
+
+def test_the_pool_is_held_only_while_every_identity_that_writes_is():
+    primary, refused = Identity("primary", held=3.0), Identity(
+        "refused", refuses=Unauthorized("refused", status=401))
+    pool = pool_of(primary, refused, Identity("other", held=1.5))
+    assert pool.held_seconds() == 0.0  # the refused one is free: not known to refuse yet
+    primary.held = 0.0
+    pool.batch([1])
+    pool.batch([2])  # the refused identity's turn: it is set aside, the batch sent again
+    primary.held = 3.0
+    assert [a.member.name for a in pool.set_aside()] == ["refused"]
+    assert pool.held_seconds() == 1.5
