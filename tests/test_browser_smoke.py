@@ -14,7 +14,11 @@ def test_an_administrator_signs_in_and_sees_the_navigation(signed_in_page):
 
 def test_the_navigation_reaches_every_page(signed_in_page, live_server):
     for caption in NAVIGATION:
-        signed_in_page.get_by_role("link", name=caption, exact=True).click()
+        link = signed_in_page.get_by_role("link", name=caption, exact=True)
+        href = link.get_attribute("href")
+        link.click()
+        # A click only starts the navigation: wait until the new page has loaded.
+        signed_in_page.wait_for_url(f"{live_server.url}{href}")
         assert signed_in_page.locator("h1").is_visible()
         assert signed_in_page.title().endswith("· bcsales")
 
