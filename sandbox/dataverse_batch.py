@@ -23,6 +23,10 @@ if TYPE_CHECKING:
     from sandbox.dataverse_records import Caller
 
 MAX_OPERATIONS = 1000
+# Operations run under one hold of the store's lock: short enough that other requests wait a few
+# milliseconds, long enough that fifty batches at once do not spend their time handing the lock
+# (and the interpreter's) to each other after every operation.
+OPERATIONS_PER_HOLD = 50
 BOUNDARY = re.compile(r'boundary="?([^";]+)"?', re.IGNORECASE)
 AFTER_DELIMITER = re.compile(r"(?:--)?[ \t]*(?:\r?\n|$)")
 BLANK_LINE = re.compile(r"\r?\n\r?\n")
@@ -165,6 +169,18 @@ class Runner:
 
     def run(self, items: list[Operation | ChangeSet], continue_on_error: bool) -> Response:
         chunks: list[str] = []
+        for start in range(0, len(items), OPERATIONS_PER_HOLD):
+            with self.dataverse.store.lock.batch_turn():
+                stopped = self._run_items(items[start:start + OPERATIONS_PER_HOLD], chunks,
+                                          continue_on_error)
+            if stopped is not None:
+                return stopped
+        return self._response(200, chunks)
+
+    def _run_items(self, items: list[Operation | ChangeSet], chunks: list[str],
+                   continue_on_error: bool) -> Response | None:
+        """Run ``items``, adding their answers to ``chunks``; the batch's answer when one
+        failed and the batch stops there, else None."""
         for item in items:
             if isinstance(item, ChangeSet):
                 results, failed = self._change_set(item)
@@ -176,7 +192,7 @@ class Runner:
             if failed and not continue_on_error:
                 status = (results[-1] if isinstance(item, ChangeSet) else result)[1].status
                 return self._response(status, chunks[-1:])
-        return self._response(200, chunks)
+        return None
 
     def _change_set(self, change_set: ChangeSet) -> tuple[list[tuple[Operation, Response]], bool]:
         results: list[tuple[Operation, Response]] = []
@@ -214,7 +230,7 @@ class Runner:
 
     def _dispatch(self, inner: Request) -> Response:
         try:
-            with self.dataverse.store.lock:  # one operation at a time (Dataverse.handle)
+            with self.dataverse.store.lock:  # held already by run(); one operation at a time
                 return self.dataverse.dispatch(inner, self.caller)
         except ServiceError as error:
             return error.dataverse_response()

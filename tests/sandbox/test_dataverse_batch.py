@@ -128,8 +128,8 @@ def test_more_than_1000_operations_are_rejected(dataverse):
 
 def test_a_long_batch_does_not_hold_off_other_requests(dataverse, business_central,
                                                         sandbox_clean):
-    """Each operation of a batch takes the store on its own: a Business Central read is
-    answered while a batch of a thousand writes is still running."""
+    """A batch takes the store for a few operations at a time and lets a waiting request go
+    first: a Business Central read is answered while a batch of a thousand writes runs."""
     import threading
     import uuid
 
