@@ -32,7 +32,7 @@ class Action(StrEnum):
 WRITING = (Action.INSERT, Action.UPDATE)
 
 
-@dataclass
+@dataclass(slots=True)  # tens of thousands wait for their batch's answer at once
 class Plan:
     """What to do with one source record."""
 
