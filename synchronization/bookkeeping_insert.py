@@ -24,6 +24,7 @@ from django.db.models import (
     Field,
     ForeignKey,
     IntegerField,
+    TextField,
     UUIDField,
 )
 from django.db.models.base import ModelState
@@ -94,7 +95,9 @@ def _converter(field: Field, connection: Any) -> Callable[[Any], Any]:
     if isinstance(field, DateTimeField):
         return _datetime_converter(connection)
     if isinstance(field, CharField | IntegerField | BooleanField | ForeignKey):
-        return _same  # str, int and bool go to every driver as they are (TextField is a Field)
+        return _same  # str, int and bool go to every driver as they are
+    if isinstance(field, TextField):  # its preparation of a str gives the str itself
+        return lambda v: v if type(v) is str else field.get_db_prep_save(v, connection)
     return lambda v: field.get_db_prep_save(v, connection)
 
 
@@ -104,13 +107,18 @@ def _datetime_converter(connection: Any) -> Callable[[Any], Any]:
     if connection.vendor != "sqlite" or not settings.USE_TZ:
         return connection.ops.adapt_datetimefield_value
     zone = connection.timezone
+    texts: dict[Any, str] = {}  # the couplings of a batch share their created-at and seconds
 
     def adapt(value: Any) -> Any:
         if value is None:
             return None
-        if value.utcoffset() is not None:  # timezone.make_naive(value, zone)
-            value = value.astimezone(zone).replace(tzinfo=None)
-        return str(value)
+        text = texts.get(value)
+        if text is None:
+            naive = value
+            if value.utcoffset() is not None:  # timezone.make_naive(value, zone)
+                naive = value.astimezone(zone).replace(tzinfo=None)
+            text = texts[value] = str(naive)
+        return text
 
     return adapt
 

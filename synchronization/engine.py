@@ -103,7 +103,7 @@ class DirectionRun(ConflictRules):
         self.pages: deque[PageWork] = deque()
         self.lanes = WriteLanes(self.destination)
         try:
-            with Heartbeat(self.job):
+            with Heartbeat(self.job), memory.fewer_collections():
                 for page in prefetched(self._pages()):
                     self._check_cancel()
                     self._process(page)

@@ -16,6 +16,8 @@ import ctypes
 import ctypes.util
 import gc
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,10 @@ ARENAS = 2
 MMAP_THRESHOLD = 256 * 1024
 # Free memory above this at the top of the main heap is returned at once.
 TRIM_THRESHOLD = 1024 * 1024
+# Allocations (less deallocations) between two collections of the youngest generation while a
+# run plans and confirms: Python's 700 made a 100,000-record run collect 3,300 times, 2.7 s of
+# the work horse's time, over the tens of thousands of plans waiting for their answers.
+RUN_GC_THRESHOLD = 50_000
 
 
 @cache
@@ -81,3 +87,18 @@ def share_with_children() -> None:
     https://docs.python.org/3/library/gc.html#gc.freeze"""
     gc.collect()
     gc.freeze()
+
+
+@contextmanager
+def fewer_collections(threshold: int = RUN_GC_THRESHOLD) -> Iterator[None]:
+    """Collect the youngest generation after ``threshold`` allocations instead of 700 while
+    the block runs: a run makes hundreds of thousands of objects that live until their batch
+    is answered, and every collection walks the younger of them again. Cycles are still
+    collected, later.
+    https://docs.python.org/3/library/gc.html#gc.set_threshold"""
+    saved = gc.get_threshold()
+    gc.set_threshold(threshold, *saved[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*saved)

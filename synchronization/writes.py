@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from connection.clients.errors import ClientError, describe_request
@@ -18,9 +19,14 @@ VERSION_FIELD = "versionnumber"
 
 
 def parse_time(value: Any) -> datetime | None:
-    if not value or str(value).startswith("0001-01-01"):
+    return _parse_time_text(str(value)) if value else None
+
+
+@lru_cache(maxsize=4096)  # the rows of one batch mostly share their second
+def _parse_time_text(text: str) -> datetime | None:
+    if text.startswith("0001-01-01"):
         return None
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 @dataclass(slots=True, weakref_slot=True)  # tens of thousands are on the wire at once

@@ -53,3 +53,11 @@ def test_a_frozen_object_is_still_freed_when_its_last_reference_goes(unfrozen):
     memory.share_with_children()
     del page
     assert ref() is None
+
+
+def test_a_run_collects_less_often_and_the_threshold_is_restored_even_on_an_error():
+    before = gc.get_threshold()
+    with pytest.raises(RuntimeError), memory.fewer_collections(12_345):
+        assert gc.get_threshold() == (12_345, *before[1:])
+        raise RuntimeError
+    assert gc.get_threshold() == before
