@@ -224,13 +224,7 @@ class DirectionRun(ConflictRules):
         """Confirm the answered batches: those ready now, then, waiting, until ``everything``
         is confirmed or, else, until the lanes have no backlog (the next pages are planned
         while the lanes are busy, but only so far: memory stays bounded). Pages whose batches
-        are all confirmed are recorded, in the order they were read.
-
-        While a lane has no batch to take, the next page comes first: answers wait in the
-        lanes' queue. A first window of the service admits what reaches it before its
-        execution time is spent, so planning then is worth more than bookkeeping."""
-        if not everything and self.lanes.free_lanes():
-            return
+        are all confirmed are recorded, in the order they were read."""
         while True:
             waiting = bool(self.lanes.batches) and (everything or self.lanes.backlog())
             answer = self.lanes.answered(wait=ANSWER_POLL if waiting else 0)
