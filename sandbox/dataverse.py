@@ -90,10 +90,10 @@ class Dataverse:
     def handle(self, request: Request) -> Response:
         """Answer one request (outer or inside a ``$batch``).
 
-        A ``$batch`` is parsed and answered outside the store's lock and takes it for one
-        operation (a change set: for all of it) at a time, so a batch of a thousand writes
-        does not hold off every other request, of either service, until it ends; each
-        operation still sees and leaves the store whole."""
+        A ``$batch`` is parsed and answered outside the store's lock and takes it for a run of
+        operations at a time (dataverse_batch.Runner; a change set: for all of it), so a batch
+        of a thousand writes does not hold off every other request, of either service, until
+        it ends; each operation still sees and leaves the store whole."""
         whole = nullcontext() if _outer_batch(request) else self.store.lock
         with whole:
             try:

@@ -229,9 +229,8 @@ class Runner:
         return response
 
     def _dispatch(self, inner: Request) -> Response:
-        try:
-            with self.dataverse.store.lock:  # held already by run(); one operation at a time
-                return self.dataverse.dispatch(inner, self.caller)
+        try:  # run() holds the store's lock
+            return self.dataverse.dispatch(inner, self.caller)
         except ServiceError as error:
             return error.dataverse_response()
 

@@ -116,8 +116,8 @@ class IdentityPool:
     def held_seconds(self) -> float:
         """How long until some identity that still writes may send (0: one may now)."""
         with self._lock:
-            usable = [m for i, m in enumerate(self.members) if i not in self._set_aside]
-        return min(member.client.held_seconds() for member in usable)
+            usable = self._usable()
+        return min(self.members[i].client.held_seconds() for i in usable)
 
     def throttle_readings(self) -> dict[str, GaugeReading]:
         """Each identity's limit state, by the name the gauge shows."""
@@ -155,14 +155,18 @@ class IdentityPool:
         log.warning("identity %s (client ID %s) refused, set aside for the rest of the run: "
                     "%s", member.name, member.client_id, error)
 
+    def _usable(self) -> list[int]:
+        """The identities that still write (hold ``_lock``); never empty: the connection's own
+        credential is never set aside."""
+        return [i for i in range(len(self.members)) if i not in self._set_aside]
+
     def _take(self) -> int:
         # Fewest in flight first: a held identity's batches wait in its own gauge and still
         # count, so the others take new work only up to an even share. Avoiding a held identity
         # outright piled every batch onto the rest and spent their windows too.
         held = [member.client.throttle().held_seconds > 0 for member in self.members]
         with self._lock:
-            usable = [i for i in range(len(self.members)) if i not in self._set_aside]
-            index = min(usable, key=lambda i: (self._in_flight[i], held[i], self._sent[i]))
+            index = min(self._usable(), key=lambda i: (self._in_flight[i], held[i], self._sent[i]))
             self._in_flight[index] += 1
             self._sent[index] += 1
             return index
