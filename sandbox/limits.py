@@ -62,7 +62,7 @@ class Counters:
                 data["writes_by_caller"][caller] += 1
 
     def add(self, service: str, key: str, amount: float = 1) -> None:
-        """Increase ``throttled``, ``faults`` or ``server_time_ms``."""
+        """Increase ``throttled``, ``faults``, ``server_time_ms`` or ``response_bytes``."""
         with self._lock:
             self._services[service][key] += amount
 
@@ -98,6 +98,7 @@ def _empty_service() -> dict[str, Any]:
         "throttled": 0,
         "faults": 0,
         "server_time_ms": 0.0,
+        "response_bytes": 0,
     }
 
 

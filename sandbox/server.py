@@ -75,14 +75,18 @@ class Sandbox:
         if path.startswith("/_sandbox/"):
             return control.handle(self, request)
         if path.startswith("/api/data/"):
-            return self.serve("dataverse", request, resource_name(path))
+            return self._sized("dataverse", self.serve("dataverse", request, resource_name(path)))
         if path.startswith("/v2.0/"):
-            return self.serve(
-                "business_central", request, self.business_central.resource_name(path)
-            )
+            entity = self.business_central.resource_name(path)
+            return self._sized("business_central", self.serve("business_central", request, entity))
         if self.tokens.handles(path):
             return self.tokens.handle(request)
         return Response(404, [("Content-Type", "text/plain")], b"Not found")
+
+    def _sized(self, service: str, response: Response) -> Response:
+        """Count the bytes of a service's answer: what a client reads is part of its cost."""
+        self.counters.add(service, "response_bytes", len(response.body))
+        return response
 
     def serve(self, service: str, request: Request, entity: str) -> Response:
         """The pipeline in front of Dataverse and Business Central."""

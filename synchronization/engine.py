@@ -38,7 +38,7 @@ from synchronization.adoption import Adoption
 from synchronization.bookkeeping import Bookkeeping
 from synchronization.conflicts import ConflictRules
 from synchronization.lanes import Answered, WriteLanes
-from synchronization.match_fields import FieldMatcher
+from synchronization.match_fields import FieldMatcher, match_key
 from synchronization.models import JobStatus, SyncDirection, SyncJob, SyncMode
 from synchronization.pacing import Heartbeat, prefetched
 from synchronization.plans import WRITING, Action, PageWork, Plan, RunContext, Settings
@@ -123,10 +123,22 @@ class DirectionRun(ConflictRules):
         pages themselves are read over HTTP, ahead, by another thread (pacing.prefetched)."""
         if self.settings.mode == SyncMode.SELECTED:
             return self._fetched_pages(self.settings.selected_ids)
-        pages = self.source.read_pages(self._since())
+        since = self._since()
+        pages = self.bc.read_pages(since, fields=self._bc_fields_read()) if self.to_sales \
+            else self.source.read_pages(since)
         if self.settings.mode == SyncMode.MODIFIED:
             return chain(self._fetched_pages(self._failed_ids()), pages)
         return pages
+
+    def _bc_fields_read(self) -> set[str] | None:
+        """What the run reads of a BC record besides what every read needs: the field
+        mappings', the match key's and the rules' fields; None (whole records) when the rules
+        may read any field, or follow up on the written records."""
+        if self.table_rules.reads_bc_fields is None or self.follow_up:
+            return None
+        key = match_key(self.mapping, self.bc, self.sales)
+        return {*self.transformer.source_fields(), *key.bc_fields,
+                *self.table_rules.reads_bc_fields}
 
     def _since(self) -> datetime | None:
         resume = self.job.cursor.get("since")

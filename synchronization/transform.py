@@ -232,6 +232,10 @@ class Transformer:
             rows[row.mapping.name].append(row)
         return rows
 
+    def source_fields(self) -> set[str]:
+        """The wire names the field mappings read of a source record."""
+        return {rule.source for rule in self.rules if rule.source}
+
     # -- per page ------------------------------------------------------------------------
     def prepare(self, records: list[dict]) -> None:
         """Load the couplings every lookup of these records needs, one query per table."""

@@ -21,6 +21,11 @@ CHOICE_TYPES = {"picklist", "state", "status", "boolean", "multiselectpicklist"}
 class TableRules:
     """No special rules: every record is processed as its field mappings say."""
 
+    # The fields of a BC source record (API names) the hooks below read, besides those the
+    # field mappings read: a run asks BC for no others. None: they may read any field, and
+    # the run reads whole records. A rule set that overrides a hook says what it reads.
+    reads_bc_fields: tuple[str, ...] | None = ()
+
     def __init__(self, mapping: IntegrationTableMapping, direction: str, bc, sales) -> None:
         self.mapping = mapping
         self.direction = direction

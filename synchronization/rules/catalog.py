@@ -17,6 +17,8 @@ ISO_CODE = re.compile(r"^[A-Z]{3}$")
 class CurrencyRules(TableRules):
     """Currencies couple by ISO code; only standard ISO codes synchronize (seed 003)."""
 
+    reads_bc_fields = ("code",)
+
     def ignore(self, record: dict) -> str:
         if self.to_sales and not ISO_CODE.match(str(record.get("code") or "")):
             return "Only currencies with a standard ISO code are synchronized."
@@ -41,6 +43,8 @@ class CurrencyRules(TableRules):
 class UnitOfMeasureRules(TableRules):
     """A unit of measure is a unit group named `NAV <code>` with exactly one unit (5.6)."""
 
+    reads_bc_fields = ("code",)
+
     def match(self, records: list[dict]) -> dict[str, str]:
         if not self.to_sales:
             return {}
@@ -61,6 +65,8 @@ def group_name(record: dict) -> str:
 
 class SalespersonRules(TableRules):
     """Salespeople come from licensed, enabled, non-integration users; new ones get a code."""
+
+    reads_bc_fields = ()  # reads Sales users, never BC records
 
     def __init__(self, *args) -> None:
         super().__init__(*args)
@@ -112,6 +118,8 @@ class SalespersonRules(TableRules):
 class ProductRules(TableRules):
     """Items are Sales Inventory products, resources Services; no negative price or stock."""
 
+    reads_bc_fields = ()  # adjusts the body only
+
     product_type = 1  # Sales Inventory
 
     def adjust(self, body: dict[str, Any], record: dict, inserting: bool) -> dict[str, Any]:
@@ -132,6 +140,8 @@ class ResourceRules(ProductRules):
 class CustomerRules(TableRules):
     """New accounts get the template BCICUSTOME: Relationship Type = Customer (2.4)."""
 
+    reads_bc_fields = ()  # adjusts the body only
+
     def adjust(self, body: dict[str, Any], record: dict, inserting: bool) -> dict[str, Any]:
         if self.to_sales and inserting:
             body.setdefault("customertypecode", 3)
@@ -142,6 +152,8 @@ class ContactRules(TableRules):
     """Company contacts are not synchronized: only persons (5.3 step 1). To Sales a person's
     ParentCustomerId is the account coupled to the customer of its contact company (5.7: "The
     contact %1 must have a contact company that has a business relation to a customer.")."""
+
+    reads_bc_fields = None
 
     def __init__(self, *args) -> None:
         super().__init__(*args)

@@ -59,6 +59,8 @@ def owner(connection, record: dict) -> dict[str, Any]:
 class InvoiceRules(TableRules):
     """POSTEDSALESINV-INV: customer, owner, originating order and payment state."""
 
+    reads_bc_fields = None
+
     def __init__(self, *args) -> None:
         super().__init__(*args)
         self.connection = self.mapping.connection
@@ -131,6 +133,8 @@ class InvoiceRules(TableRules):
 
 class InvoiceLineRules(TableRules):
     """POSTEDSALESLINE-INV: a line of a coupled header, its product or a write-in line."""
+
+    reads_bc_fields = None
 
     def __init__(self, mapping, direction, bc, sales) -> None:
         super().__init__(mapping, direction, bc, sales)
@@ -249,6 +253,8 @@ def is_invoice_line_job(mapping) -> bool:
 class SalesOrderRules(TableRules):
     """SALESORDER-ORDER: released BC orders update their Sales order; the owner is the user
     coupled to the order's salesperson (the API names the code ``salesperson``)."""
+
+    reads_bc_fields = None
 
     def __init__(self, *args) -> None:
         super().__init__(*args)

@@ -123,6 +123,17 @@ def test_counters_count_requests_per_entity_and_method_but_not_control_calls(
     assert sandbox_clean.reset_counters()["dataverse"]["requests"] == 0
 
 
+def test_counters_count_the_bytes_each_service_answers(business_central, sandbox_clean):
+    whole = business_central.get("customers")
+    selected = business_central.get("customers?$select=id,displayName")
+    refused = business_central.get("customers?$select=noSuchField")
+    counted = sandbox_clean.counters()["business_central"]["response_bytes"]
+    assert refused.status_code == 400
+    assert counted == len(whole.content) + len(selected.content) + len(refused.content)
+    assert len(selected.content) < len(whole.content) / 4
+    assert sandbox_clean.counters()["dataverse"]["response_bytes"] == 0
+
+
 def test_settings_patch_merges_and_rejects_bad_keys_and_values(sandbox_clean):
     merged = sandbox_clean.settings(dataverse={"latency_ms": 5})
     assert merged["dataverse"]["latency_ms"] == 5 and merged["dataverse"]["concurrency"] == 52
