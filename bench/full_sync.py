@@ -157,6 +157,9 @@ def report_job(job, elapsed: float, pss: PssSampler, counters: dict, service: st
           f"{seen['operations']:,} operations, {seen['throttled']:,} x 429; job counted "
           f"{job.requests:,} requests, {job.throttle_waits:,} throttle waits "
           f"({job.throttle_seconds:.1f} s), {job.retries:,} retries")
+    print("  answered             " + ", ".join(
+        f"{name} {counters[name]['response_bytes'] / MB:,.1f} MB in {counters[name]['requests']:,}"
+        " requests" for name in ("business_central", "dataverse")))
     for name, identities in sorted((job.throttle or {}).items()):
         for reading in identities.values():
             print(f"  gauge {name:<16} peak {reading['peak_in_flight']} in flight (hint "

@@ -15,6 +15,7 @@ on a reset) and every reader of choice labels (metadata, write validation) sees 
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any
 
 from sandbox.dataverse_options import OPTION_SETS
@@ -43,7 +44,12 @@ def labels(option_set: str) -> dict[int, str]:
 def _inserted() -> dict[str, dict[int, str]]:
     if not _attached:
         return {}
-    stored = json.loads(_attached[0].meta(META_KEY) or "{}")
+    return _parsed(_attached[0].meta(META_KEY) or "{}")
+
+
+@lru_cache(maxsize=8)  # every choice column of every write reads them; they seldom change
+def _parsed(stored_text: str) -> dict[str, dict[int, str]]:
+    stored = json.loads(stored_text)
     return {name: {int(v): text for v, text in values.items()} for name, values in stored.items()}
 
 

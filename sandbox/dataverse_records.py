@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,7 +30,12 @@ KEY_PATTERN = re.compile(r"^/?(?P<set>[A-Za-z_]+)\((?P<key>[^)]*)\)$")
 
 def now_text() -> str:
     """Dataverse timestamps: UTC, second precision, ``Z`` (protocols.md 2.2)."""
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _second_text(int(time.time()))
+
+
+@lru_cache(maxsize=2)  # the rows of a $batch are written in the same second or two
+def _second_text(second: int) -> str:
+    return dt.datetime.fromtimestamp(second, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def etag(record: Record) -> str:

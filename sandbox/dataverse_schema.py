@@ -8,6 +8,7 @@ Columns are declared as compact ``name:Type[:detail]`` specs to keep the table r
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from sandbox.dataverse_options import OPTION_SETS, STATES
 
@@ -29,7 +30,7 @@ class Attribute:
     def is_lookup(self) -> bool:
         return self.type in LOOKUP_TYPES
 
-    @property
+    @cached_property  # read for every column of every row written or read
     def value_name(self) -> str:
         """JSON property name: ``_x_value`` for lookups (protocols.md 2.4)."""
         return f"_{self.name}_value" if self.is_lookup else self.name

@@ -7,6 +7,7 @@ import datetime as dt
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from sandbox.odata import Getter, Node, ODataError, Parser, Predicate, Record, parse_datetime
@@ -348,8 +349,13 @@ def parse_select(text: str | None) -> list[str] | None:
     """Column names of ``$select`` or None when absent."""
     if text is None:
         return None
-    columns = [c.strip() for c in text.split(",") if c.strip()]
-    return columns or None
+    columns = _select_columns(text)
+    return list(columns) if columns else None
+
+
+@lru_cache(maxsize=256)  # each write of a $batch asks for the same columns back
+def _select_columns(text: str) -> tuple[str, ...]:
+    return tuple(c.strip() for c in text.split(",") if c.strip())
 
 
 @dataclass

@@ -7,6 +7,7 @@ on a card page, and some not at all through the standard API.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from mappings.filters import FieldSpec
 
@@ -23,6 +24,7 @@ ODATA_PAGES = {
 CARD_PAGES = {"Customer": "Customer"}
 
 
+@lru_cache(maxsize=1024)  # read for every card field of every record of a page
 def page_field(caption: str) -> str:
     """The OData page field of a BC caption: ``Fax No.`` -> ``Fax_No``."""
     return re.sub(r"[^0-9A-Za-z]+", "_", caption).strip("_")

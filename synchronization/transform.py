@@ -132,6 +132,8 @@ class Transformer:
                  sales: SalesSide, base_currency: BaseCurrency = None) -> None:
         self.mapping = mapping
         self.direction = direction
+        # Read for every field of every record: an attribute, not a comparison each time.
+        self.to_sales = direction == SyncDirection.TO_SALES
         self.bc = bc
         self.sales = sales
         # A blank id (reconciliation passes one when it has none) means "not known": a blank
@@ -144,10 +146,6 @@ class Transformer:
         self.owner_types: dict[str, str] = {}
         self.rules = self._rules()
         self.warnings = self._warnings()
-
-    @property
-    def to_sales(self) -> bool:
-        return self.direction == SyncDirection.TO_SALES
 
     # -- rules ---------------------------------------------------------------------------
     def _rules(self) -> list[Rule]:

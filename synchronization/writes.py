@@ -4,6 +4,7 @@ shared by the sides, the engine and its bookkeeping, and the ids creations get.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -95,6 +96,20 @@ def outcome_of(write: Write, result: OperationResult, modified_field: str,
 
 
 def deterministic_id(mapping: IntegrationTableMapping, source_id: str) -> str:
-    """The id a record created from ``source_id`` gets: the same on every attempt."""
-    name = f"bcsales:{mapping.connection_id}:{mapping.name}:{source_id.lower()}"
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, name))
+    """The id a record created from ``source_id`` gets: the same on every attempt. It is
+    ``uuid5(NAMESPACE_URL, "bcsales:<connection>:<mapping>:<source id>")``, written out: a full
+    synchronization makes one per created record, and the hash of the shared prefix is kept."""
+    digest = _prefix_hash(mapping.connection_id, mapping.name).copy()
+    digest.update(source_id.lower().encode())
+    raw = bytearray(digest.digest()[:16])
+    raw[6] = (raw[6] & 0x0F) | 0x50  # version 5
+    raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
+    text = raw.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+@lru_cache(maxsize=64)
+def _prefix_hash(connection_id: int, mapping_name: str) -> Any:
+    # Callers copy it before adding to it: the cached object itself never changes.
+    prefix = f"bcsales:{connection_id}:{mapping_name}:".encode()
+    return hashlib.sha1(uuid.NAMESPACE_URL.bytes + prefix, usedforsecurity=False)
