@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from connection.clients.business_central import BcOperation
-from connection.clients.dataverse_batch import BatchOperation
+from connection.clients.dataverse_batch import BatchOperation, PreparedBatch
 from connection.clients.results import ClientCounters, EntityMetadata, OperationResult
 
 
@@ -26,6 +26,11 @@ class SalesClient(Protocol):
 
     def batch(self, operations: Sequence[BatchOperation], continue_on_error: bool = True,
               atomic: bool = False, batch_size: int = ...) -> list[OperationResult]: ...
+
+    def prepare_batch(self, operations: Sequence[BatchOperation], continue_on_error: bool = True,
+                      atomic: bool = False) -> PreparedBatch: ...
+
+    def send_batch(self, prepared: PreparedBatch, offset: int = 0) -> list[OperationResult]: ...
 
     def count(self, entity_set: str, filter: str | None = None) -> int: ...
 

@@ -18,6 +18,7 @@ from connection.clients.dataverse_batch import (
     MAX_OPERATIONS,
     SEQUENTIAL,
     BatchOperation,
+    PreparedBatch,
 )
 from connection.clients.dataverse_metadata import MetadataStore
 from connection.clients.errors import describe_request, from_response, response_correlation_id
@@ -189,19 +190,30 @@ class DataverseClient:
 
     def _batch_chunk(self, operations: Sequence[BatchOperation], offset: int,
                      continue_on_error: bool, atomic: bool) -> list[OperationResult]:
+        return self.send_batch(self.prepare_batch(operations, continue_on_error, atomic),
+                               offset)
+
+    def prepare_batch(self, operations: Sequence[BatchOperation], continue_on_error: bool = True,
+                      atomic: bool = False) -> PreparedBatch:
+        """One ``$batch`` request (at most 1,000 operations) written out, for
+        :meth:`send_batch`; the caller may let go of the operations' bodies meanwhile."""
+        if len(operations) > MAX_OPERATIONS:
+            raise ValueError(f"a batch holds at most {MAX_OPERATIONS} operations")
         mode = ATOMIC if atomic else INDEPENDENT if continue_on_error else SEQUENTIAL
-        content_type, body = dataverse_batch.build_body(operations, self.api_path, mode)
-        headers = {"Content-Type": content_type}
-        if continue_on_error:
-            headers["Prefer"] = "odata.continue-on-error"
+        return dataverse_batch.prepare(operations, self.api_path, mode, continue_on_error)
+
+    def send_batch(self, prepared: PreparedBatch, offset: int = 0) -> list[OperationResult]:
+        """Send a batch :meth:`prepare_batch` wrote: one result per operation, as :meth:`batch`
+        answers (``offset`` is added to their indexes)."""
         response = self.http.request(
-            "POST", self._url("$batch"), data=body, headers=headers, raise_for_status=False,
-            idempotent=all(operation.idempotent for operation in operations))
+            "POST", self._url("$batch"), data=prepared.body, headers=dict(prepared.headers),
+            raise_for_status=False, idempotent=prepared.idempotent)
         response_type = response.headers.get("Content-Type", "")
         if not response_type.startswith("multipart/"):
             raise from_response(response)
         parts = dataverse_batch.parse_body(response_type, response.content)
-        results = dataverse_batch.results_for(operations, parts, offset, mode)
+        operations = prepared.operations
+        results = dataverse_batch.results_for(operations, parts, offset, prepared.mode)
         return described(results, [describe_request(op.method, op.url) for op in operations],
                          response_correlation_id(response))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from connection.clients.errors import correlation_id, parse_error_body
@@ -91,6 +91,33 @@ class PartResponse:
             return json.loads(self.body.decode("utf-8")) if self.body.strip() else None
         except ValueError:  # UnicodeDecodeError is one
             return None
+
+
+@dataclass(frozen=True)
+class PreparedBatch:
+    """A ``$batch`` request written out, ready to send (again, by another identity if need be):
+    its headers and bytes, its mode, and its operations without their bodies (what the answer
+    is matched and described with). A writer keeps this, not the bodies, on the wire."""
+
+    headers: Mapping[str, str]
+    body: bytes
+    mode: str
+    operations: tuple[BatchOperation, ...]
+
+    @property
+    def idempotent(self) -> bool:
+        return all(operation.idempotent for operation in self.operations)
+
+
+def prepare(operations: Sequence[BatchOperation], api_path: str, mode: str,
+            continue_on_error: bool) -> PreparedBatch:
+    """The batch of ``operations`` written out (see :func:`build_body` for ``mode``)."""
+    content_type, body = build_body(operations, api_path, mode)
+    headers = {"Content-Type": content_type}
+    if continue_on_error:
+        headers["Prefer"] = "odata.continue-on-error"
+    bare = tuple(replace(operation, body=None) for operation in operations)
+    return PreparedBatch(headers, body, mode, bare)
 
 
 def build_body(operations: Sequence[BatchOperation], api_path: str,

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from connection.clients.dataverse import DataverseClient
+from connection.clients.dataverse_batch import PreparedBatch
 from connection.clients.errors import AuthenticationError, Forbidden, Unauthorized
 from connection.clients.results import ClientCounters, EntityMetadata
 from connection.clients.throttle import GaugeReading
@@ -90,6 +91,14 @@ class IdentityPool:
         """DataverseClient.batch, sent by the least busy identity (a whole call stays with one
         identity: an atomic change set cannot span users)."""
         return self._on_next(lambda client: client.batch(operations, *args, **kwargs))
+
+    def prepare_batch(self, *args: Any, **kwargs: Any) -> PreparedBatch:
+        """DataverseClient.prepare_batch: the request is the same whichever identity sends it."""
+        return self.primary.prepare_batch(*args, **kwargs)
+
+    def send_batch(self, prepared: PreparedBatch, offset: int = 0) -> list:
+        """DataverseClient.send_batch, by the least busy identity (as :meth:`batch`)."""
+        return self._on_next(lambda client: client.send_batch(prepared, offset))
 
     # Reads, counts and metadata: the primary's (spelled out so the pool fits the sides'
     # client Protocols; anything else still reaches the primary through __getattr__).

@@ -5,6 +5,7 @@ import uuid
 import pytest
 
 from connection.clients import BatchOperation
+from connection.clients.dataverse_batch import json_text
 
 
 def names(dataverse, *wanted):
@@ -84,3 +85,22 @@ def test_an_upsert_or_update_asked_for_columns_answers_with_them_as_written(data
     assert created.ok and updated.ok
     assert set(returning) <= set(created.body or {}) and set(returning) <= set(updated.body or {})
     assert int(updated.body["versionnumber"]) > int(created.body["versionnumber"])
+
+
+def test_a_prepared_batch_keeps_no_body_and_answers_as_a_batch(sandbox_clean, dataverse):
+    operations = [BatchOperation.upsert("accounts", str(uuid.uuid4()), json_text({"name": n}),
+                                        ("modifiedon",)) for n in ("Ready A", "Ready B")]
+    prepared = dataverse.prepare_batch(operations)
+    assert all(op.body is None for op in prepared.operations)
+    assert prepared.headers["Prefer"] == "odata.continue-on-error" and prepared.idempotent
+    sandbox_clean.reset_counters()
+    results = dataverse.send_batch(prepared, offset=5)
+    assert [r.index for r in results] == [5, 6] and all(r.ok for r in results)
+    assert all(r.body and r.body["modifiedon"] for r in results)
+    assert sandbox_clean.counters()["dataverse"]["requests"] == 1
+    assert names(dataverse, "Ready A", "Ready B") == ["Ready A", "Ready B"]
+
+
+def test_a_prepared_batch_holds_at_most_one_request(dataverse):
+    with pytest.raises(ValueError, match="at most 1000"):
+        dataverse.prepare_batch([BatchOperation.create("accounts", {"name": "x"})] * 1001)

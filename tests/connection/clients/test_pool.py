@@ -31,6 +31,12 @@ class Identity:
         self.batches.append(list(operations))
         return [self.name] * len(operations)
 
+    def prepare_batch(self, operations, **options):
+        return ("prepared by", self.name, list(operations))
+
+    def send_batch(self, prepared, offset=0):
+        return self.batch(prepared[2])
+
     def upsert_multiple(self, entity_set, rows):
         return f"{self.name} wrote {len(rows)} {entity_set}"
 
@@ -175,3 +181,25 @@ def test_the_pool_is_held_only_while_every_identity_that_writes_is():
     primary.held = 3.0
     assert [a.member.name for a in pool.set_aside()] == ["refused"]
     assert pool.held_seconds() == 1.5
+
+
+def test_a_prepared_batch_is_written_by_the_primary_and_sent_by_the_least_busy():
+    first, second = Identity("first"), Identity("second")
+    pool = pool_of(first, second)
+    busy = threading.Thread(target=pool.batch, args=(["a"],))
+    first.release.clear()
+    busy.start()
+    time.sleep(0.05)  # the first identity now has a request in flight
+    prepared = pool.prepare_batch(["x", "y"])
+    assert prepared[:2] == ("prepared by", "first")
+    assert pool.send_batch(prepared) == ["second", "second"]
+    first.release.set()
+    busy.join()
+
+
+def test_a_prepared_batch_a_refused_identity_sent_goes_again_by_another():
+    refused, kept = Identity("refused", refuses=Unauthorized("expired")), Identity("kept")
+    pool = IdentityPool([Member("own", "client-own", kept),
+                         Member("refused", "client-refused", refused)])
+    answers = [pool.send_batch(pool.prepare_batch([n])) for n in range(4)]
+    assert answers == [["kept"]] * 4 and refused.refused == 1
