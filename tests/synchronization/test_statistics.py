@@ -7,9 +7,13 @@ from synchronization import jobs
 from synchronization.leadtocash import jobs as leadtocash_jobs
 from synchronization.leadtocash import statistics
 from synchronization.models import JobStatus, SyncJob
+from tests.connection.pool_support import add_pool_identities
 from tests.synchronization.engine_support import bc, couplings, full, integration_dataverse, mapping
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+# Enough customers for several statistics batches: the pool gives each to another identity.
+CUSTOMERS = 4 * statistics.CHUNK
 
 
 @pytest.fixture
@@ -85,3 +89,29 @@ def test_a_job_the_scheduler_starts_finds_its_connection(connection):
     job.refresh_from_db()
     assert job.status == JobStatus.FINISHED
     assert (job.connection, job.mapping_name) == (connection, "CUSTOMER STATISTICS")
+
+
+def test_statistics_reach_every_account_once_when_a_pool_identity_is_refused(
+        synced_connection, sandbox_clean):
+    sandbox_clean.reset(customers=CUSTOMERS)
+    for name in ("SALESPEOPLE", "CURRENCY", "PAYMENT TERMS", "SHIPMENT METHOD",
+                 "SHIPPING AGENT", "CUSTOMER"):
+        full(mapping(synced_connection, name))
+    refused, kept = add_pool_identities(synced_connection, sandbox_clean.credentials, count=2)
+    refused.client_secret = "rotated-away"  # rotated in Entra ID after its check passed
+    refused.save()
+    sandbox_clean.reset_counters()
+
+    job = run_statistics(synced_connection)
+
+    coupled = couplings(mapping(synced_connection, "CUSTOMER"))
+    assert coupled.count() >= CUSTOMERS
+    assert job.status == JobStatus.FINISHED and job.failed == 0, job.message
+    assert job.modified == coupled.count()
+    assert f"The application user {refused.name} was refused" in job.message
+    writes = sandbox_clean.counters()["dataverse"]["writes_by_caller"]
+    assert not writes.get(refused.client_id) and writes.get(kept.client_id)
+    rows = integration_dataverse(synced_connection).query(
+        statistics.ENTITY_SET, select=["nav_customerno"])
+    numbers = [row["nav_customerno"] for row in rows]
+    assert len(numbers) == len(set(numbers)) == coupled.count()
