@@ -80,7 +80,10 @@ class Side(BatchedWrites):
         self.concurrency = max(1, concurrency)
 
     def record_id(self, record: dict) -> str:
-        return str(record.get(self.id_field) or "").lower()
+        value = str(record.get(self.id_field) or "")
+        # Ids mostly arrive in lower case already: the record's own text is then kept, not a
+        # copy made per call (a run asks each record's id a few times, and holds it in flight).
+        return value if value.islower() else value.lower()
 
     def modified_on(self, record: dict) -> datetime | None:
         return parse_time(record.get(self.modified_field))
