@@ -46,10 +46,11 @@ class ConflictRules:
 
     def _is_conflict(self, plan: Plan, existing: dict) -> bool:
         """Both sides changed since the last sync, and a bidirectional field would change."""
-        if self.mapping.direction != Direction.BIDIRECTIONAL or self.settings.force:
-            return False
         coupling = plan.coupling
-        assert coupling is not None, "a conflict is judged against a coupling's last sync"
+        # A record matched on its fields just now has no last sync to have changed since.
+        if self.mapping.direction != Direction.BIDIRECTIONAL or self.settings.force \
+                or coupling is None:
+            return False
         modified = self.destination.modified_on(existing)
         changed = (coupling.is_sales_modified_after_last_sync(
                        modified, self.destination.version(existing)) if self.to_sales

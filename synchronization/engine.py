@@ -79,6 +79,8 @@ class DirectionRun(ConflictRules):
         self.field_matcher: FieldMatcher | None = None
         self.adoption = Adoption.of(self)
         self.context = RunContext(job, mapping, self.direction, self.to_sales, bc, self.source)
+        # Source ids tried again (failed before, or chosen): matched on fields, as in mode All.
+        self.retried: set[str] = set()
         # Source id -> destination id of every write queued or on the wire.
         self.in_flight: dict[str, str] = {}
         # The table's rules read the written records once their page is confirmed.
@@ -122,12 +124,15 @@ class DirectionRun(ConflictRules):
         """The source pages of this run. Database reads happen here, in the job's thread; the
         pages themselves are read over HTTP, ahead, by another thread (pacing.prefetched)."""
         if self.settings.mode == SyncMode.SELECTED:
+            self.retried = set(self.settings.selected_ids)
             return self._fetched_pages(self.settings.selected_ids)
         since = self._since()
         pages = self.bc.read_pages(since, fields=self._bc_fields_read()) if self.to_sales \
             else self.source.read_pages(since)
         if self.settings.mode == SyncMode.MODIFIED:
-            return chain(self._fetched_pages(self._failed_ids()), pages)
+            failed = self._failed_ids()
+            self.retried = {i.lower() for i in failed}
+            return chain(self._fetched_pages(failed), pages)
         return pages
 
     def _bc_fields_read(self) -> set[str] | None:
@@ -376,8 +381,12 @@ class DirectionRun(ConflictRules):
         if not uncoupled:
             return
         matches = self.table_rules.match([p.record for p in uncoupled])
-        if self.settings.mode == SyncMode.ALL:  # an initial sync never duplicates a record
-            self._match_on_fields([p for p in uncoupled if p.source_id not in matches], matches)
+        # An initial sync never duplicates a record; nor does a retry: what failed may have
+        # been an update of a record matched on its fields, not a creation.
+        unmatched = [p for p in uncoupled if p.source_id not in matches and (
+            self.settings.mode == SyncMode.ALL or p.source_id in self.retried)]
+        if unmatched:
+            self._match_on_fields(unmatched, matches)
         taken = self._already_coupled(set(matches.values()))
         for plan in uncoupled:
             match = matches.get(plan.source_id)
