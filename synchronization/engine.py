@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Iterable
 from datetime import datetime
-from itertools import chain
 from typing import Any
 
 from django.db import transaction
@@ -31,17 +29,17 @@ from connection.clients.results import ClientCounters
 from mappings.models import (
     Coupling,
     IntegrationTableMapping,
-    SyncResult,
 )
-from synchronization import conditional, memory, retries, rules
+from synchronization import conditional, memory, rules
 from synchronization.adoption import Adoption
 from synchronization.bookkeeping import Bookkeeping
 from synchronization.conflicts import ConflictRules
 from synchronization.lanes import Answered, WriteLanes
-from synchronization.match_fields import FieldMatcher, match_key
+from synchronization.match_fields import FieldMatcher
 from synchronization.models import JobStatus, SyncDirection, SyncJob, SyncMode
 from synchronization.pacing import Heartbeat, prefetched
 from synchronization.plans import WRITING, Action, PageWork, Plan, RunContext, Settings
+from synchronization.run_reads import RunReads
 from synchronization.sides import BC_PAGE_SIZE, BcSide, SalesSide, Side
 from synchronization.transform import BaseCurrency, TransferError, Transformer
 from synchronization.writes import Outcome, Write, deterministic_id
@@ -58,7 +56,7 @@ class Cancelled(Exception):
     for abandoned and resumed by another worker (it stopped after its last confirmed batch)."""
 
 
-class DirectionRun(ConflictRules):
+class DirectionRun(RunReads, ConflictRules):
     """One SyncJob: a mapping synchronized in one direction."""
 
     def __init__(self, job: SyncJob, mapping: IntegrationTableMapping, bc: BcSide,
@@ -79,7 +77,6 @@ class DirectionRun(ConflictRules):
         self.field_matcher: FieldMatcher | None = None
         self.adoption = Adoption.of(self)
         self.context = RunContext(job, mapping, self.direction, self.to_sales, bc, self.source)
-        # Source ids tried again (failed before, or chosen): matched on fields, as in mode All.
         self.retried: set[str] = set()
         # Source id -> destination id of every write queued or on the wire.
         self.in_flight: dict[str, str] = {}
@@ -119,55 +116,6 @@ class DirectionRun(ConflictRules):
                     "warnings": self.transformer.warnings}
         self._close_watermark()
         return {"warnings": self.transformer.warnings}
-
-    def _pages(self) -> Iterable[list[dict]]:
-        """The source pages of this run. Database reads happen here, in the job's thread; the
-        pages themselves are read over HTTP, ahead, by another thread (pacing.prefetched)."""
-        if self.settings.mode == SyncMode.SELECTED:
-            self.retried = set(self.settings.selected_ids)
-            return self._fetched_pages(self.settings.selected_ids)
-        since = self._since()
-        pages = self.bc.read_pages(since, fields=self._bc_fields_read()) if self.to_sales \
-            else self.source.read_pages(since)
-        if self.settings.mode == SyncMode.MODIFIED:
-            failed = self._failed_ids()
-            self.retried = {i.lower() for i in failed}
-            return chain(self._fetched_pages(failed), pages)
-        return pages
-
-    def _bc_fields_read(self) -> set[str] | None:
-        """What the run reads of a BC record besides what every read needs: the field
-        mappings', the match key's and the rules' fields; None (whole records) when the rules
-        may read any field, or follow up on the written records."""
-        if self.table_rules.reads_bc_fields is None or self.follow_up:
-            return None
-        key = match_key(self.mapping, self.bc, self.sales)
-        return {*self.transformer.source_fields(), *key.bc_fields,
-                *self.table_rules.reads_bc_fields}
-
-    def _since(self) -> datetime | None:
-        resume = self.job.cursor.get("since")
-        if resume:
-            return datetime.fromisoformat(resume)
-        if self.settings.mode == SyncMode.ALL:
-            return None
-        return self.mapping.bc_watermark if self.to_sales else self.mapping.sales_watermark
-
-    def _failed_ids(self) -> list[str]:
-        """Records whose last sync in this direction failed are tried again: coupled ones that
-        are not skipped, and uncoupled ones whose creation failed (from their open errors)."""
-        field_name = "last_sales_result" if self.to_sales else "last_result"
-        id_field = "bc_id" if self.to_sales else "sales_id"
-        ids = [str(i) for i in Coupling.objects.filter(
-            mapping=self.mapping, skipped=False, **{field_name: SyncResult.FAILURE}
-        ).values_list(id_field, flat=True)]
-        return ids + retries.creations_to_retry(self.mapping, self.direction)
-
-    def _fetched_pages(self, ids: list[str]):
-        for start in range(0, len(ids), 1000):
-            found = self.source.fetch(ids[start:start + 1000])
-            if found:
-                yield list(found.values())
 
     def _check_cancel(self) -> None:
         """Stop between pages when asked to, or when the job is no longer ours (it was taken

@@ -16,8 +16,6 @@ from functools import cached_property
 from typing import Any
 
 from connection.clients import odata
-from connection.clients.business_central import BcOperation
-from connection.clients.errors import ClientError
 from mappings import catalogues
 from mappings.filters import (
     Catalogue,
@@ -41,12 +39,9 @@ from synchronization.bc_tables import (
     page_field,
 )
 from synchronization.side_clients import BcClient, SalesClient
-from synchronization.side_writes import BatchedWrites, SalesWrites
+from synchronization.side_writes import BatchedWrites, BcWrites, SalesWrites
 from synchronization.writes import (
     VERSION_FIELD,
-    Outcome,
-    Write,
-    outcome_of,
     parse_time,
     parse_version,
 )
@@ -135,7 +130,7 @@ class Side(BatchedWrites):
         raise NotImplementedError
 
 
-class BcSide(Side):
+class BcSide(BcWrites, Side):
     """A Business Central table through API v2.0, or through its OData page when it has none."""
 
     client: BcClient
@@ -326,70 +321,6 @@ class BcSide(Side):
         used = set(self.mapping.field_mappings.filter(status="Enabled")
                    .values_list("bc_property", flat=True))
         return {prop: caption for prop, caption in extra.items() if prop in used}
-
-    # -- writes --------------------------------------------------------------------------
-    def _send(self, chunk: list[Write]) -> list[Outcome]:
-        if self.page:
-            return [self._send_page(write) for write in chunk]
-        card_only = set(CARD_ONLY_PROPERTIES.get(self.mapping.bc_table, ()))
-        api_writes = [Write(w.kind, w.id, {k: v for k, v in w.body.items() if k not in card_only},
-                            w.number) for w in chunk]
-        results = self.client.batch([self._operation(w) for w in api_writes])
-        outcomes = [outcome_of(w, r, self.modified_field)
-                    for w, r in zip(api_writes, results, strict=True)]
-        outcomes = self._retry_existing(api_writes, outcomes)
-        return [self._write_card(w, o, card_only) for w, o in zip(chunk, outcomes, strict=True)]
-
-    def _operation(self, write: Write) -> BcOperation:
-        entity = self.table.entity
-        if write.kind == "insert":
-            return BcOperation.create(entity, {"id": write.id, **write.body})
-        if write.kind == "delete":
-            return BcOperation.delete(entity, write.id)
-        return BcOperation.update(entity, write.id, write.body, "*")
-
-    def _retry_existing(self, chunk: list[Write], outcomes: list[Outcome]) -> list[Outcome]:
-        """An insert whose id exists was made by a crashed attempt: update it instead."""
-        again = [i for i, o in enumerate(outcomes)
-                 if not o.ok and o.code == "Internal_EntityWithSameKeyExists"
-                 and chunk[i].kind == "insert"]
-        if not again:
-            return outcomes
-        updates = [Write("update", chunk[i].id, chunk[i].body) for i in again]
-        results = self.client.batch([self._operation(w) for w in updates])
-        for i, write, result in zip(again, updates, results, strict=True):
-            outcomes[i] = outcome_of(write, result, self.modified_field)
-        return outcomes
-
-    def _write_card(self, write: Write, outcome: Outcome, card_only: set[str]) -> Outcome:
-        """Fields the API lacks go through the card page, keyed by the record's number."""
-        fields = {CARD_ONLY_PROPERTIES[self.mapping.bc_table][k]: v
-                  for k, v in write.body.items() if k in card_only}
-        if write.kind == "insert":  # a new record's card fields start blank: send only values
-            fields = {caption: value for caption, value in fields.items() if value}
-        if not outcome.ok or not fields or write.kind == "delete":
-            return outcome
-        number = (outcome.record or {}).get(self.number_field) or write.number
-        body = {page_field(caption): value for caption, value in fields.items()}
-        try:
-            card = self.client.odata_update(self._card_page_name, {"No": number}, body)
-        except ClientError as exc:
-            return Outcome.failed(write.id, exc, "Saved, except the card fields: ")
-        return Outcome(True, write.id, parse_time(card.get("SystemModifiedAt"))
-                       or outcome.modified_on, outcome.record)
-
-    def _send_page(self, write: Write) -> Outcome:
-        try:
-            if write.kind == "insert":
-                record = self.client.odata_create(self._page_name, write.body)
-            else:
-                key = {page_field(caption_of(self.table, self.table.number_property)):
-                       write.number}
-                record = self.client.odata_update(self._page_name, key, write.body)
-        except ClientError as exc:
-            return Outcome.failed(write.id, exc)
-        return Outcome(True, self.record_id(record) or write.id, self.modified_on(record),
-                       record)
 
 
 class SalesSide(SalesWrites, Side):
