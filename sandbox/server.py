@@ -239,8 +239,11 @@ class Handler(BaseHTTPRequestHandler):
     sandbox: Sandbox
 
     def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
+        try:
+            body = self._body()
+        except ValueError:
+            self.send_error(400, "Bad Request", "The request's chunked body is malformed.")
+            return
         path, _, query = self.path.partition("?")
         request = Request(
             self.command,
@@ -256,6 +259,25 @@ class Handler(BaseHTTPRequestHandler):
             log.exception("unhandled error for %s %s", self.command, self.path)
             response = Response(500, [("Content-Type", "text/plain")], b"sandbox error")
         self._write(response)
+
+    def _body(self) -> bytes:
+        """The request's body: Content-Length bytes, or HTTP/1.1 chunks (RFC 9112 7.1), which
+        both services accept from a client that streams a body of unknown length."""
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            return self._chunks()
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _chunks(self) -> bytes:
+        pieces = []
+        while size := int(self.rfile.readline().split(b";")[0].strip(), 16):
+            if size < 0:
+                raise ValueError(size)
+            pieces.append(self.rfile.read(size))
+            self.rfile.readline()  # the CRLF that ends a chunk
+        while self.rfile.readline().strip():  # trailer fields, up to the blank line
+            pass
+        return b"".join(pieces)
 
     def _write(self, response: Response) -> None:
         if response.drop:

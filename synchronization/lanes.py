@@ -42,7 +42,7 @@ class WriteLanes:
 
     def __init__(self, side: Side) -> None:
         self.side = side
-        self._todo: queue.Queue[tuple[Any, list[Write]] | None] = queue.Queue()
+        self._todo: queue.Queue[tuple[Any, list[Write], Any] | None] = queue.Queue()
         self._answers: queue.Queue[tuple[Any, list[Write], Any]] = queue.Queue()
         self._threads: list[threading.Thread] = []
         # Queued or on the wire, not handed back yet: batches and their writes.
@@ -71,12 +71,12 @@ class WriteLanes:
     def send(self, tag: Any, writes: Sequence[Write]) -> None:
         """Queue one batch; a lane sends it as soon as one is free."""
         batch = list(writes)
-        self.side.compact(batch)
+        prepared = self.side.prepare(batch)
         self.batches += 1
         self.writes += len(batch)
         with self._lock:
             self._queued += len(batch)
-        self._todo.put((tag, batch))
+        self._todo.put((tag, batch, prepared))
         if len(self._threads) < min(self.lanes(), self.batches):
             self._start_lane()
 
@@ -88,25 +88,25 @@ class WriteLanes:
 
     def _lane(self) -> None:
         while (item := self._todo.get()) is not None:
-            tag, batch = item
+            tag, batch, prepared = item
             with self._lock:
                 self._queued -= len(batch)
             if not self._wait_for_window():
                 return  # the run stopped while the service held every lane: never sent
             try:
-                outcomes: Any = self.side._send_guarded(batch)
+                outcomes: Any = self.side._send_guarded(batch, prepared)
             except BaseException as exc:  # handed to the caller, who re-raises it
                 self._answers.put((tag, batch, exc))
                 return
             self._answers.put((tag, batch, outcomes))
             # Waiting for the next batch, the lane holds nothing of this one: its page's plans,
             # bodies and answers go as soon as the caller has recorded them.
-            del item, tag, batch, outcomes
+            del item, tag, batch, prepared, outcomes
 
     def _wait_for_window(self) -> bool:
-        """Wait out the service's Retry-After hold before building the request: a request
-        built and then held keeps its whole body (about a megabyte per 1,000 writes) while it
-        waits, and every lane would hold one. False when the lanes close meanwhile."""
+        """Wait out the service's Retry-After hold before sending: a batch sent while the
+        service holds every lane would only be refused again. False when the lanes close
+        meanwhile."""
         while (pause := self.side.held_seconds()) > 0:
             if self._closing.wait(min(pause, HOLD_POLL)):
                 return False

@@ -40,9 +40,6 @@ class Write:
     number: str = ""  # BC pages address records by number/code, not by id
     # An update only if the row still has this ETag (else 412); blank: any existing row.
     if_match: str = ""
-    # The body as the request will carry it, once written (side_writes.SalesWrites.compact):
-    # then ``body`` is emptied.
-    text: str = ""
 
 
 @dataclass(slots=True)

@@ -14,7 +14,7 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
@@ -153,7 +153,7 @@ class ServiceSession:
         self.session.close()
 
     def request(self, method: str, url: str, *, params: Mapping[str, Any] | None = None,
-                json: Any = None, data: bytes | str | None = None,
+                json: Any = None, data: bytes | str | Iterable[bytes] | None = None,
                 headers: Mapping[str, str] | None = None, idempotent: bool | None = None,
                 raise_for_status: bool = True) -> requests.Response:
         """Send one request with retries; return the 2xx/3xx response or raise a ServiceError.

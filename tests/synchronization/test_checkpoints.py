@@ -55,8 +55,8 @@ def die_after_batches(monkeypatch, count: int) -> None:
     real_send = SalesSide._send
     sent = []
 
-    def send(side, chunk):
-        outcomes = real_send(side, chunk)
+    def send(side, chunk, prepared=None):
+        outcomes = real_send(side, chunk, prepared)
         sent.append(len(chunk))
         if len(sent) == count:
             raise Killed

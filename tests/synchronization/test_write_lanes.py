@@ -34,7 +34,7 @@ class FakeSide(BatchedWrites):
         self.sent: list[str] = []
         self.die_at = die_at
 
-    def _send(self, chunk: list[Write]) -> list[Outcome]:
+    def _send(self, chunk: list[Write], prepared: object = None) -> list[Outcome]:
         with self.lock:
             self.sent.append(chunk[0].id)
             self.on_wire += 1

@@ -1,11 +1,12 @@
 """Dataverse ``$batch`` through DataverseClient.batch against the sandbox."""
 
 import uuid
+import zlib
 
 import pytest
 
-from connection.clients import BatchOperation
-from connection.clients.dataverse_batch import json_text
+from connection.clients import BatchOperation, dataverse_batch
+from connection.clients.dataverse_batch import INDEPENDENT, BatchBody, json_text
 
 
 def names(dataverse, *wanted):
@@ -104,3 +105,30 @@ def test_a_prepared_batch_keeps_no_body_and_answers_as_a_batch(sandbox_clean, da
 def test_a_prepared_batch_holds_at_most_one_request(dataverse):
     with pytest.raises(ValueError, match="at most 1000"):
         dataverse.prepare_batch([BatchOperation.create("accounts", {"name": "x"})] * 1001)
+
+
+def test_a_prepared_batch_is_held_packed_and_unpacks_whole_at_every_send():
+    operations = [BatchOperation.upsert("accounts", str(uuid.uuid5(uuid.NAMESPACE_URL, str(n))),
+                                        json_text({"name": f"Packed {n}", "address1_city":
+                                                   "Seattle", "telephone1": "+1 425 555 0100"}))
+                  for n in range(1000)]
+    prepared = dataverse_batch.prepare(operations, "/api/data/v9.2", INDEPENDENT, True)
+    body = prepared.body
+    pieces = list(body)
+    assert b"".join(pieces) == zlib.decompress(prepared.packed) == bytes(body)
+    assert len(body) == prepared.size == sum(map(len, pieces))
+    assert len(pieces) > 1 and max(map(len, pieces)) <= BatchBody.PIECE
+    assert len(prepared.packed) < prepared.size / 5
+    assert all(f'"name":"Packed {n}"'.encode() in bytes(body) for n in (0, 999))
+
+
+def test_a_batch_refused_with_429_is_sent_again_whole(sandbox_clean, dataverse):
+    sandbox_clean.settings(dataverse={"limits_enabled": True, "requests_per_window": 1,
+                                      "window_seconds": 1})
+    dataverse.whoami()  # spends the window: the batch is refused once, then sent again
+    ids = [str(uuid.uuid4()) for _ in range(300)]
+    results = dataverse.batch([BatchOperation.upsert("accounts", id, {"name": f"Again {n}"})
+                               for n, id in enumerate(ids)])
+    assert all(r.ok for r in results) and dataverse.counters().throttle_waits == 1
+    assert sandbox_clean.counters()["dataverse"]["throttled"] == 1
+    assert len(names(dataverse, *(f"Again {n}" for n in (0, 150, 299)))) == 3
