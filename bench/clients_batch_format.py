@@ -45,7 +45,7 @@ def main() -> None:
     operations = _operations()
     content_type, answer = _answer(operations)
     build = _rate(lambda: build_body(operations, "/api/data/v9.2", "independent"), ROUNDS)
-    parse = _rate(lambda: results_for(operations, parse_body(content_type, answer), 0,
+    parse = _rate(lambda: results_for(len(operations), parse_body(content_type, answer), 0,
                                       "independent"), ROUNDS)
     size = len(build_body(operations, "/api/data/v9.2", "independent")[1])
     print(f"batch of {OPERATIONS} upserts: {size / 1024:.0f} KiB request body")

@@ -21,7 +21,7 @@ from connection.clients.dataverse_batch import (
     PreparedBatch,
 )
 from connection.clients.dataverse_metadata import MetadataStore
-from connection.clients.errors import describe_request, from_response, response_correlation_id
+from connection.clients.errors import from_response, response_correlation_id
 from connection.clients.http import DEFAULT_TIMEOUT, RetryPolicy, ServiceSession
 from connection.clients.odata import entity_id_from, flatten, iterate_pages, with_query
 from connection.clients.results import (
@@ -212,10 +212,9 @@ class DataverseClient:
         if not response_type.startswith("multipart/"):
             raise from_response(response)
         parts = dataverse_batch.parse_body(response_type, response.content)
-        operations = prepared.operations
-        results = dataverse_batch.results_for(operations, parts, offset, prepared.mode)
-        return described(results, [describe_request(op.method, op.url) for op in operations],
-                         response_correlation_id(response))
+        requests = prepared.requests()
+        results = dataverse_batch.results_for(len(requests), parts, offset, prepared.mode)
+        return described(results, requests, response_correlation_id(response))
 
     def entity_metadata(self, logical_name: str, *, fresh: bool = False) -> EntityMetadata:
         """Columns of a table with types and choice labels (``{label: value}``).

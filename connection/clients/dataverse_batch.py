@@ -10,10 +10,10 @@ import json
 import uuid
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
-from connection.clients.errors import correlation_id, parse_error_body
+from connection.clients.errors import correlation_id, describe_request, parse_error_body
 from connection.clients.odata import entity_id_from
 from connection.clients.results import OperationResult, roll_back_all
 
@@ -99,30 +99,33 @@ class PartResponse:
 @dataclass(frozen=True)
 class PreparedBatch:
     """A ``$batch`` request written out, ready to send (again, by another identity if need be):
-    its headers, its bytes packed (zlib), its mode, and its operations without their bodies
-    (what the answer is matched and described with). A writer keeps this, not the bodies, on
-    the wire.
+    its headers, its bytes packed (zlib), its mode, and what its answer is read with: whether it
+    may be sent twice, and each operation's ``METHOD address`` (one line each), which names a
+    failed one. A writer keeps this, not the operations, on the wire.
 
     Packed, because a run keeps dozens of batches of about a megabyte on the wire, each for the
     seconds the service works on it or holds it after a 429, while its bytes are needed only for
     the milliseconds they take to send: records of one table repeat their column names and most
     values, so a batch packs to a tenth or less (at level 1, a few milliseconds per megabyte).
+    The addresses are one text, not an object per operation: a thousand operations' URLs,
+    headers and methods held apart cost more than the packed body.
     """
 
     headers: Mapping[str, str]
     packed: bytes
     size: int  # of the body unpacked
     mode: str
-    operations: tuple[BatchOperation, ...]
+    addresses: str
+    idempotent: bool
 
     @property
     def body(self) -> BatchBody:
         """The body as the HTTP client sends it: unpacked while it is sent."""
         return BatchBody(self.packed, self.size)
 
-    @property
-    def idempotent(self) -> bool:
-        return all(operation.idempotent for operation in self.operations)
+    def requests(self) -> list[str]:
+        """Each operation's ``METHOD address``, in order."""
+        return self.addresses.split("\n")
 
 
 class BatchBody:
@@ -161,8 +164,10 @@ def prepare(operations: Sequence[BatchOperation], api_path: str, mode: str,
     headers = {"Content-Type": content_type}
     if continue_on_error:
         headers["Prefer"] = "odata.continue-on-error"
-    bare = tuple(replace(operation, body=None) for operation in operations)
-    return PreparedBatch(headers, zlib.compress(body, PACK_LEVEL), len(body), mode, bare)
+    addresses = "\n".join(describe_request(op.method, op.url).replace("\n", " ")
+                          for op in operations)
+    return PreparedBatch(headers, zlib.compress(body, PACK_LEVEL), len(body), mode, addresses,
+                         all(operation.idempotent for operation in operations))
 
 
 def build_body(operations: Sequence[BatchOperation], api_path: str,
@@ -269,22 +274,22 @@ def _inner_response(payload: bytes, content_id: str) -> PartResponse:
     return PartResponse(status, headers, body, content_id or headers.get("content-id", ""))
 
 
-def results_for(operations: Sequence[BatchOperation], responses: list[PartResponse],
-                offset: int, mode: str) -> list[OperationResult]:
-    """One result per operation, matched by Content-ID when the service echoed them."""
-    matched = _match(operations, responses)
+def results_for(count: int, responses: list[PartResponse], offset: int,
+                mode: str) -> list[OperationResult]:
+    """One result for each of the batch's ``count`` operations, matched by Content-ID when the
+    service echoed them."""
+    matched = _match(count, responses)
     failed_at = min((i for i, r in matched.items() if r.status >= 400), default=None)
     results = [_result(offset + i, matched.get(i), before_failure=(
         mode == SEQUENTIAL and failed_at is not None and i < failed_at))
-        for i in range(len(operations))]
+        for i in range(count)]
     return roll_back_all(results, "change set") if mode == ATOMIC else results
 
 
-def _match(operations: Sequence[BatchOperation],
-           responses: list[PartResponse]) -> dict[int, PartResponse]:
+def _match(count: int, responses: list[PartResponse]) -> dict[int, PartResponse]:
     if responses and all(r.content_id.isdigit() for r in responses):
         return {int(r.content_id) - 1: r for r in responses}
-    return dict(enumerate(responses[:len(operations)]))
+    return dict(enumerate(responses[:count]))
 
 
 def _result(index: int, response: PartResponse | None,

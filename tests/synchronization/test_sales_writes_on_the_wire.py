@@ -28,7 +28,7 @@ class Wire:
         self.held_on_the_wire = [w.body for w in self.writes]
         self.sent = bytes(prepared.body)
         return [OperationResult(offset + i, 204, body={"modifiedon": "2026-12-07T10:00:00Z"})
-                for i in range(len(prepared.operations))]
+                for i in range(len(prepared.requests()))]
 
     def held_seconds(self):
         return 0.0

@@ -88,11 +88,13 @@ def test_an_upsert_or_update_asked_for_columns_answers_with_them_as_written(data
     assert int(updated.body["versionnumber"]) > int(created.body["versionnumber"])
 
 
-def test_a_prepared_batch_keeps_no_body_and_answers_as_a_batch(sandbox_clean, dataverse):
-    operations = [BatchOperation.upsert("accounts", str(uuid.uuid4()), json_text({"name": n}),
-                                        ("modifiedon",)) for n in ("Ready A", "Ready B")]
+def test_a_prepared_batch_keeps_its_addresses_not_its_operations_and_answers_as_a_batch(
+        sandbox_clean, dataverse):
+    ids = [str(uuid.uuid4()) for _ in range(2)]
+    operations = [BatchOperation.upsert("accounts", id, json_text({"name": n}), ("modifiedon",))
+                  for id, n in zip(ids, ("Ready A", "Ready B"), strict=True)]
     prepared = dataverse.prepare_batch(operations)
-    assert all(op.body is None for op in prepared.operations)
+    assert prepared.requests() == [f"PATCH accounts({id})" for id in ids]
     assert prepared.headers["Prefer"] == "odata.continue-on-error" and prepared.idempotent
     sandbox_clean.reset_counters()
     results = dataverse.send_batch(prepared, offset=5)
@@ -132,3 +134,14 @@ def test_a_batch_refused_with_429_is_sent_again_whole(sandbox_clean, dataverse):
     assert all(r.ok for r in results) and dataverse.counters().throttle_waits == 1
     assert sandbox_clean.counters()["dataverse"]["throttled"] == 1
     assert len(names(dataverse, *(f"Again {n}" for n in (0, 150, 299)))) == 3
+
+
+def test_a_failed_operation_of_a_prepared_batch_names_its_request(dataverse):
+    missing = str(uuid.uuid4())
+    prepared = dataverse.prepare_batch([
+        BatchOperation.create("accounts", {"name": "Named A"}),
+        BatchOperation.update("accounts", missing, {"name": "Named B"})])
+    assert not prepared.idempotent  # a create
+    created, failed = dataverse.send_batch(prepared)
+    assert created.ok and failed.status == 404
+    assert failed.request == f"PATCH accounts({missing})"

@@ -98,7 +98,7 @@ def test_batch_answers_are_flattened_and_matched_to_operations():
     operations = [BatchOperation.create("salesorders", {}),
                   BatchOperation.create("accounts", {}),
                   BatchOperation.delete("accounts", "2")]
-    results = results_for(operations, responses, offset=10, mode="independent")
+    results = results_for(len(operations), responses, offset=10, mode="independent")
     assert results[0].ok and results[0].id == "90000000-0000-0000-0000-000000000001"
     assert (results[1].status, results[1].error_code) == (400, "0x80044331")
     assert results[2].status is None and results[2].index == 12
@@ -107,7 +107,7 @@ def test_batch_answers_are_flattened_and_matched_to_operations():
 def test_a_failure_in_a_change_set_marks_the_others_rolled_back():
     responses = parse_body("multipart/mixed; boundary=batchresponse_1", SAMPLE.encode())
     operations = [BatchOperation.create("salesorders", {}), BatchOperation.create("accounts", {})]
-    results = results_for(operations, responses, offset=0, mode="atomic")
+    results = results_for(len(operations), responses, offset=0, mode="atomic")
     assert results[0].rolled_back and not results[0].ok
     assert "operation 2" in results[0].error_message
     assert results[1].error_message == "too long"
