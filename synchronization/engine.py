@@ -38,7 +38,7 @@ from synchronization.lanes import Answered, WriteLanes
 from synchronization.match_fields import FieldMatcher
 from synchronization.models import JobStatus, SyncDirection, SyncJob, SyncMode
 from synchronization.pacing import Heartbeat, prefetched
-from synchronization.plans import WRITING, Action, PageWork, Plan, RunContext, Settings
+from synchronization.plans import SENT, WRITING, Action, PageWork, Plan, RunContext, Settings
 from synchronization.run_reads import RunReads
 from synchronization.sides import BC_PAGE_SIZE, BcSide, SalesSide, Side
 from synchronization.transform import BaseCurrency, TransferError, Transformer
@@ -175,13 +175,13 @@ class DirectionRun(RunReads, ConflictRules):
             self.lanes.send((work, batch), writes)
 
     def _slim(self, batch: list[Plan]) -> None:
-        """What a plan on the wire keeps: its body is in its Write, and of its record only what
-        the bookkeeping reads, unless the table's rules follow up on the written records. The
-        pages in flight then cost little memory each."""
+        """What a plan on the wire keeps: its body goes with its batch's request, and of its
+        record only what the bookkeeping reads, unless the table's rules follow up on the
+        written records. The pages in flight then cost little memory each."""
         if self.follow_up:
             return
         for plan in batch:
-            plan.body = {}
+            plan.body = SENT
             if not plan.if_match:  # a conditional update refused is judged again on its record
                 plan.record = self.source.essentials(plan.record)
 

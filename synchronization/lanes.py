@@ -33,7 +33,6 @@ class Answered:
     """One batch handed back: what the caller tagged it with, and its outcomes in order."""
 
     tag: Any
-    writes: list[Write]
     outcomes: list[Outcome]
 
 
@@ -42,8 +41,9 @@ class WriteLanes:
 
     def __init__(self, side: Side) -> None:
         self.side = side
-        self._todo: queue.Queue[tuple[Any, list[Write], Any] | None] = queue.Queue()
-        self._answers: queue.Queue[tuple[Any, list[Write], Any]] = queue.Queue()
+        # (tag, writes in the batch, the batch as the side prepared it) / (tag, writes, answer)
+        self._todo: queue.Queue[tuple[Any, int, Any] | None] = queue.Queue()
+        self._answers: queue.Queue[tuple[Any, int, Any]] = queue.Queue()
         self._threads: list[threading.Thread] = []
         # Queued or on the wire, not handed back yet: batches and their writes.
         self.batches = 0
@@ -70,13 +70,13 @@ class WriteLanes:
 
     def send(self, tag: Any, writes: Sequence[Write]) -> None:
         """Queue one batch; a lane sends it as soon as one is free."""
-        batch = list(writes)
-        prepared = self.side.prepare(batch)
+        count = len(writes)
+        batch = self.side.prepare(list(writes))
         self.batches += 1
-        self.writes += len(batch)
+        self.writes += count
         with self._lock:
-            self._queued += len(batch)
-        self._todo.put((tag, batch, prepared))
+            self._queued += count
+        self._todo.put((tag, count, batch))
         if len(self._threads) < min(self.lanes(), self.batches):
             self._start_lane()
 
@@ -88,20 +88,20 @@ class WriteLanes:
 
     def _lane(self) -> None:
         while (item := self._todo.get()) is not None:
-            tag, batch, prepared = item
+            tag, count, batch = item
             with self._lock:
-                self._queued -= len(batch)
+                self._queued -= count
             if not self._wait_for_window():
                 return  # the run stopped while the service held every lane: never sent
             try:
-                outcomes: Any = self.side._send_guarded(batch, prepared)
+                outcomes: Any = self.side._send_guarded(batch)
             except BaseException as exc:  # handed to the caller, who re-raises it
-                self._answers.put((tag, batch, exc))
+                self._answers.put((tag, count, exc))
                 return
-            self._answers.put((tag, batch, outcomes))
+            self._answers.put((tag, count, outcomes))
             # Waiting for the next batch, the lane holds nothing of this one: its page's plans,
             # bodies and answers go as soon as the caller has recorded them.
-            del item, tag, batch, prepared, outcomes
+            del item, tag, batch, outcomes
 
     def _wait_for_window(self) -> bool:
         """Wait out the service's Retry-After hold before sending: a batch sent while the
@@ -119,15 +119,15 @@ class WriteLanes:
         if not self.batches:
             return None
         try:
-            tag, batch, result = self._answers.get(timeout=wait) if wait != 0 \
+            tag, count, result = self._answers.get(timeout=wait) if wait != 0 \
                 else self._answers.get_nowait()
         except queue.Empty:
             return None
         self.batches -= 1
-        self.writes -= len(batch)
+        self.writes -= count
         if isinstance(result, BaseException):
             raise result
-        return Answered(tag, batch, result)
+        return Answered(tag, result)
 
     def close(self) -> None:
         """Drop what was not sent yet, let what is on the wire end, stop the lanes."""

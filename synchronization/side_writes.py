@@ -12,8 +12,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from connection.clients.business_central import BcOperation
 from connection.clients.dataverse_batch import BatchOperation, PreparedBatch
@@ -25,6 +26,20 @@ from synchronization.writes import VERSION_FIELD, Outcome, Write, outcome_of, pa
 
 # No batch is cut below this many writes for the sake of parallelism.
 MIN_SPLIT_BATCH = 100
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedWrites:
+    """A batch written out ahead of its lane (SalesWrites.prepare): its request, and the ids of
+    its writes, which its answer is matched to. Waiting or on the wire, a batch holds this, not
+    its Writes and their bodies."""
+
+    request: PreparedBatch
+    ids: tuple[str, ...]
+
+
+# A batch as it waits for a lane: its writes, or written out.
+Batch = Sequence[Write] | PreparedWrites
 
 
 class BatchedWrites:
@@ -81,21 +96,21 @@ class BatchedWrites:
         """How long the service still holds every lane (a 429's Retry-After); 0: send."""
         return 0.0
 
-    def prepare(self, chunk: list[Write]) -> Any:
-        """The batch's request written out ahead of its lane, where the side can (SalesWrites):
-        a batch waiting for a lane is then held as little as possible. None: the lane writes
-        it when it sends it."""
-        return None
+    def prepare(self, chunk: list[Write]) -> Batch:
+        """The batch as it waits for its lane: written out ahead where the side can
+        (SalesWrites), else its writes."""
+        return chunk
 
-    def _send_guarded(self, chunk: list[Write], prepared: Any = None) -> list[Outcome]:
+    def _send_guarded(self, batch: Batch) -> list[Outcome]:
         # A batch the service refused as a whole (after the client's retries) fails each of its
         # writes with the service's message; the job goes on with the next batch.
         try:
-            return self._send(chunk, prepared)
+            return self._send(batch)
         except ClientError as exc:
-            return [Outcome.failed(w.id, exc) for w in chunk]
+            ids = batch.ids if isinstance(batch, PreparedWrites) else [w.id for w in batch]
+            return [Outcome.failed(id, exc) for id in ids]
 
-    def _send(self, chunk: list[Write], prepared: Any = None) -> list[Outcome]:
+    def _send(self, batch: Batch) -> list[Outcome]:
         raise NotImplementedError
 
 
@@ -111,20 +126,19 @@ class SalesWrites(BatchedWrites):
         Retry-After)."""
         return self.client.held_seconds()
 
-    def prepare(self, chunk: list[Write]) -> PreparedBatch:
-        """The ``$batch`` request, packed: a tenth of the memory of the writes' bodies, which
-        are let go (a run keeps a few dozen batches waiting or on the wire)."""
-        prepared = self.client.prepare_batch([self._operation(w) for w in chunk])
-        for write in chunk:
-            write.body = {}
-        return prepared
+    def prepare(self, chunk: list[Write]) -> PreparedWrites:
+        """The ``$batch`` request, packed, and the writes' ids: a run keeps a few dozen batches
+        waiting or on the wire, and their Writes and bodies can go."""
+        request = self.client.prepare_batch([self._operation(w) for w in chunk])
+        return PreparedWrites(request, tuple(w.id for w in chunk))
 
-    def _send(self, chunk: list[Write], prepared: Any = None) -> list[Outcome]:
-        results = self.client.send_batch(prepared or self.prepare(chunk))
+    def _send(self, batch: Batch) -> list[Outcome]:
+        prepared = batch if isinstance(batch, PreparedWrites) else self.prepare(list(batch))
+        results = self.client.send_batch(prepared.request)
         # The bookkeeping of a Sales write reads the row's stamps, not the row: a run confirms
         # a few dozen batches at once after a burst, and the rows would be held until then.
-        return [outcome_of(w, r, self.modified_field, keep_record=False)
-                for w, r in zip(chunk, results, strict=True)]
+        return [outcome_of(id, r, self.modified_field, keep_record=False)
+                for id, r in zip(prepared.ids, results, strict=True)]
 
     def _operation(self, write: Write) -> BatchOperation:
         # Ask for the new modifiedon and versionnumber back, so the coupling records the write
@@ -164,14 +178,15 @@ class BcWrites(BatchedWrites):
         @property
         def _page_name(self) -> str: ...
 
-    def _send(self, chunk: list[Write], prepared: Any = None) -> list[Outcome]:
+    def _send(self, batch: Batch) -> list[Outcome]:
+        chunk = list(cast(list[Write], batch))  # BC writes wait for their lane as they are
         if self.page:
             return [self._send_page(write) for write in chunk]
         card_only = set(CARD_ONLY_PROPERTIES.get(self.mapping.bc_table, ()))
         api_writes = [Write(w.kind, w.id, {k: v for k, v in w.body.items() if k not in card_only},
                             w.number) for w in chunk]
         results = self.client.batch([self._operation(w) for w in api_writes])
-        outcomes = [outcome_of(w, r, self.modified_field)
+        outcomes = [outcome_of(w.id, r, self.modified_field)
                     for w, r in zip(api_writes, results, strict=True)]
         outcomes = self._retry_existing(api_writes, outcomes)
         return [self._write_card(w, o, card_only) for w, o in zip(chunk, outcomes, strict=True)]
@@ -194,7 +209,7 @@ class BcWrites(BatchedWrites):
         updates = [Write("update", chunk[i].id, chunk[i].body) for i in again]
         results = self.client.batch([self._operation(w) for w in updates])
         for i, write, result in zip(again, updates, results, strict=True):
-            outcomes[i] = outcome_of(write, result, self.modified_field)
+            outcomes[i] = outcome_of(write.id, result, self.modified_field)
         return outcomes
 
     def _write_card(self, write: Write, outcome: Outcome, card_only: set[str]) -> Outcome:

@@ -76,18 +76,19 @@ def parse_version(value: Any) -> int | None:
         return None
 
 
-def outcome_of(write: Write, result: OperationResult, modified_field: str,
+def outcome_of(id: str, result: OperationResult, modified_field: str,
                keep_record: bool = True) -> Outcome:
-    """The Outcome of one operation of a batch; without ``keep_record``, of the written row
-    only what the bookkeeping reads (modified-on, version, ETag) is kept."""
+    """The Outcome of the operation of a batch that wrote the record ``id``; without
+    ``keep_record``, of the written row only what the bookkeeping reads (modified-on, version,
+    ETag) is kept."""
     body = result.body or {}
     if result.ok:
         record = (body or None) if keep_record else None
-        return Outcome(True, write.id, parse_time(body.get(modified_field)), record,
+        return Outcome(True, id, parse_time(body.get(modified_field)), record,
                        version=parse_version(body.get(VERSION_FIELD)), status=result.status or 0,
                        etag=str(body.get("@odata.etag") or result.etag or ""))
     message = result.error_message or f"HTTP {result.status}"
-    return Outcome(False, write.id, code=result.error_code, message=message,
+    return Outcome(False, id, code=result.error_code, message=message,
                    correlation_id=result.correlation_id, request=result.request,
                    status=result.status or 0)
 

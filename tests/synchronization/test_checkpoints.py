@@ -55,9 +55,9 @@ def die_after_batches(monkeypatch, count: int) -> None:
     real_send = SalesSide._send
     sent = []
 
-    def send(side, chunk, prepared=None):
-        outcomes = real_send(side, chunk, prepared)
-        sent.append(len(chunk))
+    def send(side, batch):
+        outcomes = real_send(side, batch)
+        sent.append(len(batch.ids))
         if len(sent) == count:
             raise Killed
         return outcomes

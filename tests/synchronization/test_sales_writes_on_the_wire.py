@@ -1,6 +1,10 @@
 """A batch of Sales writes waiting for a lane or on the wire is held once, as its request
-packed: the writes' bodies are let go once the request is written (a run keeps dozens of
-batches waiting or in flight)."""
+packed and its writes' ids: its Writes and their bodies go once the request is written (a run
+keeps dozens of batches waiting or in flight)."""
+
+import gc
+import threading
+import weakref
 
 from connection.clients import dataverse_batch
 from connection.clients.results import OperationResult
@@ -10,14 +14,15 @@ from synchronization.writes import Write
 
 
 class Wire:
-    """A client that writes the request as Dataverse's does and, while it is "on the wire",
-    looks at what the writes still hold."""
+    """A client that writes the request as Dataverse's does; a request stays "on the wire"
+    until ``answer`` is set."""
 
     def __init__(self) -> None:
-        self.writes: list[Write] = []
-        self.held_on_the_wire: list[dict] = []
         self.prepared = 0
         self.sent = b""
+        self.on_the_wire = threading.Event()
+        self.answer = threading.Event()
+        self.answer.set()
 
     def prepare_batch(self, operations, continue_on_error=True, atomic=False):
         self.prepared += 1
@@ -25,8 +30,9 @@ class Wire:
                                        continue_on_error)
 
     def send_batch(self, prepared, offset=0):
-        self.held_on_the_wire = [w.body for w in self.writes]
         self.sent = bytes(prepared.body)
+        self.on_the_wire.set()
+        self.answer.wait(5)
         return [OperationResult(offset + i, 204, body={"modifiedon": "2026-12-07T10:00:00Z"})
                 for i in range(len(prepared.requests()))]
 
@@ -46,22 +52,31 @@ def writes_named(*names: str) -> list[Write]:
             for n, name in enumerate(names)]
 
 
-def test_a_batch_on_the_wire_holds_its_request_and_not_its_writes_bodies():
+def test_a_batch_written_at_once_answers_each_write_by_its_id():
     wire = Wire()
-    wire.writes = writes_named("Wire 0", "Wire 1", "Wire 2")
-    outcomes = Writer(wire).write(wire.writes)
-    assert wire.held_on_the_wire == [{}] * 3 and wire.prepared == 1
+    writes = writes_named("Wire 0", "Wire 1", "Wire 2")
+    outcomes = Writer(wire).write(writes)
+    assert wire.prepared == 1
     assert all(f'{{"name":"Wire {n}"}}'.encode() in wire.sent for n in range(3))
-    assert [o.ok for o in outcomes] == [True] * 3 and outcomes[0].modified_on is not None
+    assert [o.id for o in outcomes] == [w.id for w in writes]
+    assert all(o.ok and o.modified_on is not None for o in outcomes)
 
 
-def test_a_queued_batch_is_written_out_once_when_queued_and_sent_as_written():
+def test_a_queued_batch_holds_its_request_not_its_writes_until_answered():
     wire = Wire()
+    wire.answer.clear()
     lanes = WriteLanes(Writer(wire))
-    wire.writes = writes_named("Queued 0", "Queued 1")
-    lanes.send("page", wire.writes)
-    assert [w.body for w in wire.writes] == [{}, {}]  # let go while the batch waits
+    writes = writes_named("Queued 0", "Queued 1")
+    ids = [w.id for w in writes]
+    held = [weakref.ref(w) for w in writes]
+    lanes.send("page", writes)
+    del writes
+    assert wire.on_the_wire.wait(5)
+    gc.collect()
+    assert [ref() for ref in held] == [None, None]  # on the wire: no Write is held
+    wire.answer.set()
     answer = lanes.answered(wait=5)
     lanes.close()
     assert answer is not None and answer.tag == "page" and wire.prepared == 1
+    assert [o.id for o in answer.outcomes] == ids
     assert all(f'{{"name":"Queued {n}"}}'.encode() in wire.sent for n in range(2))

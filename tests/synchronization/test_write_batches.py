@@ -29,7 +29,7 @@ class FakeSide(Side):
         self.first_answers_last = first_answers_last
         self.sent: list[list[str]] = []
 
-    def _send(self, chunk: list[Write], prepared: object = None) -> list[Outcome]:
+    def _send(self, chunk) -> list[Outcome]:  # its writes: nothing prepares them
         with self.lock:
             self.on_wire += 1
             self.peak = max(self.peak, self.on_wire)
@@ -68,7 +68,7 @@ class WaveSide(FakeSide):
         super().__init__(lanes)
         self.wave = threading.Barrier(lanes)
 
-    def _send(self, chunk: list[Write], prepared: object = None) -> list[Outcome]:
+    def _send(self, chunk) -> list[Outcome]:  # its writes: nothing prepares them
         with self.lock:
             self.on_wire += 1
             self.peak = max(self.peak, self.on_wire)

@@ -15,7 +15,7 @@ class Recording(Side):
         self.threads: set[str] = set()
         self.sent = 0
 
-    def _send(self, chunk: list[Write], prepared: object = None) -> list[Outcome]:
+    def _send(self, chunk) -> list[Outcome]:  # its writes: nothing prepares them
         self.threads.add(threading.current_thread().name)
         self.sent += 1
         return [Outcome(True, w.id) for w in chunk]

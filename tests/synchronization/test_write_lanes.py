@@ -34,7 +34,7 @@ class FakeSide(BatchedWrites):
         self.sent: list[str] = []
         self.die_at = die_at
 
-    def _send(self, chunk: list[Write], prepared: object = None) -> list[Outcome]:
+    def _send(self, chunk) -> list[Outcome]:  # its writes: nothing prepares them
         with self.lock:
             self.sent.append(chunk[0].id)
             self.on_wire += 1
@@ -62,7 +62,8 @@ def test_batches_of_several_pages_share_the_lanes_and_each_comes_back_once():
     tags = []
     while (answer := lanes.answered()) is not None:
         tags.append(answer.tag)
-        assert [o.id for o in answer.outcomes] == [w.id for w in answer.writes]
+        page, number = answer.tag
+        assert [o.id for o in answer.outcomes] == [w.id for w in batch(page, number)]
     lanes.close()
     assert sorted(tags) == [(p, n) for p in range(3) for n in range(4)]
     assert side.peak == 3 and lanes.writes == 0
