@@ -135,7 +135,7 @@ def run(port: int, sandbox_port: int) -> int:
         runner.call("demo_admin")
         if sandbox_available():
             runner.spawn("sandbox", manage("sandbox", "--port", str(sandbox_port)))
-        runner.spawn("worker", manage("rqworker", "--with-scheduler", "--serializer",
+        runner.spawn("worker", manage("rqworker", "--serializer",
                                       "rq.serializers.JSONSerializer", "default"))
         runner.spawn("web", manage("runserver", "--noreload", f"127.0.0.1:{port}"))
         if should_connect_sandbox():

@@ -79,7 +79,7 @@ def kill_and_replace(world: World, worker):
 
     worker.kill()
     world.workers.remove(worker)
-    redis.Redis.from_url(world.redis.url).delete(TICK_LOCK, "rq:scheduler-lock:default")
+    redis.Redis.from_url(world.redis.url).delete(TICK_LOCK)
     return world.start_worker()
 
 

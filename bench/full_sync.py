@@ -13,7 +13,7 @@ limit windows:
 ``--case to-sales`` (CUSTOMER -> accounts, Dataverse's limits):
 
 1. the product: the mapping's To Integration Table full run (mode All) through the worker, with
-   the worker family's memory sampled as PSS (worker + work horse + scheduler);
+   the worker family's memory sampled as PSS (the worker and the work horse it forks);
 2. the **reference client** (bench/reference_client.py): 52 ``$batch`` requests of 1,000 upserts
    in flight with one identity, honouring Retry-After; the product's rate is printed as a share
    of its rate;
@@ -165,8 +165,8 @@ def report_job(job, elapsed: float, pss: PssSampler, counters: dict, service: st
             print(f"  gauge {name:<16} peak {reading['peak_in_flight']} in flight (hint "
                   f"{reading['dop_hint']}), {reading['throttled']} x 429, "
                   f"{reading['waited_seconds']:.1f} s waited over all lanes")
-    print(f"  worker family PSS    peak {pss.peak_total / MB:.0f} MB (worker + work horse + "
-          f"scheduler, {pss.samples} samples; largest process {pss.peak_single / MB:.0f} MB; "
+    print(f"  worker family PSS    peak {pss.peak_total / MB:.0f} MB (worker + work horse, "
+          f"{pss.samples} samples; largest process {pss.peak_single / MB:.0f} MB; "
           f"target < 200 MB; {pss.first_total / MB:.0f} MB before the run)")
     print(pss.breakdown())
     return rate

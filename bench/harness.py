@@ -180,13 +180,14 @@ class Share:
 @dataclass
 class PssSampler:
     """Samples the proportional set size (PSS: pages shared between processes counted once,
-    split among them) of a worker and every process it forked (RQ's work horse and scheduler),
+    split among them) of a worker and every process it forked (RQ's work horse),
     in a thread, while a run goes on.
 
     ``peak_total`` is the largest family sum seen at one instant; ``peak_single`` the largest
     single process (the work horse that runs the job); ``at_peak`` each process at the family's
     peak, and ``first_total`` the family before the run (the first sample). Children present
-    at the first sample are the scheduler; those forked later are work horses.
+    at the first sample (RQ's scheduler, where a worker runs one) are named so; those forked later
+    are work horses.
     """
 
     pid: int
