@@ -217,8 +217,7 @@ def _part(operation: BatchOperation, api_path: str, content_id: str | None) -> l
 
 
 def json_text(body: Mapping[str, Any]) -> str:
-    """An operation's body as the batch carries it (a writer waiting for a lane keeps this
-    text instead of the dict: a third of the memory)."""
+    """An operation's body as the batch carries it: compact JSON."""
     return json.dumps(body, separators=(",", ":"))
 
 
