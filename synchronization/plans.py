@@ -53,9 +53,10 @@ class Plan:
     # The number of the coupled destination record (BC pages address records by number).
     destination_number: str = ""
     # An update sent only if the Sales row still has this ETag (synchronization.conditional),
-    # the fingerprint of the values the row holds once written, and how often it was judged.
+    # the fingerprint of the values the row holds once written (packed: see
+    # conditional.packed_fingerprint), and how often it was judged.
     if_match: str = ""
-    fingerprint: str = ""
+    fingerprint: bytes = b""
     rounds: int = 0
 
 
