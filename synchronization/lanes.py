@@ -44,7 +44,8 @@ class WriteLanes:
 
     def __init__(self, side: Side) -> None:
         self.side = side
-        # (tag, writes in the batch, the batch as the side prepared it) / (tag, writes, answer)
+        # (tag, its number of writes, the batch as the side prepared it); answers: (tag, number
+        # of writes, outcomes or the exception that escaped the side)
         self._todo: queue.Queue[tuple[Any, int, Any] | None] = queue.Queue()
         self._answers: queue.Queue[tuple[Any, int, Any]] = queue.Queue()
         self._threads: list[threading.Thread] = []
