@@ -22,11 +22,8 @@ if TYPE_CHECKING:
     from synchronization.sides import Side
 
 
-# Full batches that may wait for a lane before the writer stops planning pages ahead. When the
-# service's window opens again, the lanes first send the batches it refused (each lane holds
-# one); planning refills this backlog faster than a lane's next batch is answered, so more
-# would only hold memory while the window is shut.
-BACKLOG_BATCHES = 4
+# Full batches that may wait for a lane before the writer stops planning pages ahead.
+BACKLOG_BATCHES = 10
 # How often a lane waiting out the service's hold looks whether it ended (or was lifted).
 HOLD_POLL = 0.25
 
