@@ -204,8 +204,7 @@ class Bookkeeping:
         as_written = run.to_sales or sales_version == coupling.sales_version
         coupling.record_success(run.direction, bc_time, sales_time, run.job.pk, sales_version)
         if outcome is not None and run.to_sales:  # the Sales row's state, as written
-            coupling.sales_etag = outcome.etag[:100]
-            coupling.sales_fingerprint = plan.fingerprint.hex()
+            coupling.sales_etag, coupling.sales_fingerprint = outcome.etag[:100], plan.fingerprint
         elif not as_written:  # a Sales row changed by someone else: its state is unknown
             coupling.sales_etag = coupling.sales_fingerprint = ""
         if outcome and outcome.record and not run.to_sales and not coupling.bc_number:

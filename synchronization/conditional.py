@@ -43,13 +43,6 @@ def fingerprint(body: dict[str, Any]) -> str:
     return "".join(sorted(_hash(key, value) for key, value in body.items()))
 
 
-def packed_fingerprint(body: dict[str, Any]) -> bytes:
-    """:func:`fingerprint` as bytes, as a plan holds it until its write is confirmed: half the
-    memory of the hex text, for each of the tens of thousands of plans in flight. The coupling
-    stores the text (``.hex()``)."""
-    return bytes.fromhex(fingerprint(body))
-
-
 def changed_columns(body: dict[str, Any], stored: str) -> dict[str, Any]:
     """The part of ``body`` whose values differ from those the ``stored`` fingerprint holds."""
     known = {stored[i:i + _HEX] for i in range(0, len(stored), _HEX)}
@@ -66,8 +59,7 @@ def judge_unread(plan: Plan, body: dict[str, Any]) -> bool:
     changes = changed_columns(body, coupling.sales_fingerprint)
     if not changes:
         return False
-    plan.body, plan.if_match = changes, coupling.sales_etag
-    plan.fingerprint = packed_fingerprint(body)
+    plan.body, plan.if_match, plan.fingerprint = changes, coupling.sales_etag, fingerprint(body)
     return True
 
 

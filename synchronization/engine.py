@@ -371,7 +371,7 @@ class DirectionRun(RunReads, ConflictRules):
         if body is None:
             return
         if self.to_sales:  # what the row holds once written (synchronization.conditional)
-            plan.fingerprint = conditional.packed_fingerprint(body)
+            plan.fingerprint = conditional.fingerprint(body)
         if plan.action == Action.INSERT:
             plan.destination_id = deterministic_id(self.mapping, plan.source_id)
             plan.body = body

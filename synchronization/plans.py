@@ -53,10 +53,9 @@ class Plan:
     # The number of the coupled destination record (BC pages address records by number).
     destination_number: str = ""
     # An update sent only if the Sales row still has this ETag (synchronization.conditional),
-    # the fingerprint of the values the row holds once written (packed: see
-    # conditional.packed_fingerprint), and how often it was judged.
+    # the fingerprint of the values the row holds once written, and how often it was judged.
     if_match: str = ""
-    fingerprint: bytes = b""
+    fingerprint: str = ""
     rounds: int = 0
 
 

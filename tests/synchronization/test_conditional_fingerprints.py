@@ -46,7 +46,7 @@ def test_an_update_with_changes_is_conditional_on_the_stored_etag():
     plan = plan_for()
     assert judge_unread(plan, {**BODY, "name": "Adatum Corp."})
     assert plan.body == {"name": "Adatum Corp."} and plan.if_match == 'W/"7"'
-    assert plan.fingerprint.hex() == fingerprint({**BODY, "name": "Adatum Corp."})
+    assert plan.fingerprint == fingerprint({**BODY, "name": "Adatum Corp."})
 
 
 def test_without_a_stored_state_or_with_nothing_to_change_the_row_is_read():
