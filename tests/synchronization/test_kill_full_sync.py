@@ -159,5 +159,8 @@ def test_kills_while_a_tenth_of_requests_fail_leave_both_systems_right(
     assert {k: figures[k] for k in PROBLEMS} == dict.fromkeys(PROBLEMS, 0), figures
     still_failing = list(SyncError.objects.filter(mapping=customers, resolved=False).values_list(
         "direction", "source_label", "message"))
+    # Printed whole (shown when the test fails): pytest cuts a long assertion message short.
+    print("open errors of every mapping:", *SyncError.objects.filter(resolved=False).values_list(
+        "mapping__name", "direction", "source_label", "message"), sep="\n  ")
     assert figures["failed"] == DEMO_FAILURES, (figures, still_failing)
     assert_reconciles_clean()
