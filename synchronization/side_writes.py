@@ -96,7 +96,7 @@ class BatchedWrites:
         """How long the service still holds every lane (a 429's Retry-After); 0: send."""
         return 0.0
 
-    def prepare(self, chunk: list[Write]) -> Batch:
+    def prepare(self, chunk: Sequence[Write]) -> Batch:
         """The batch as it waits for its lane: written out ahead where the side can
         (SalesWrites), else its writes."""
         return chunk
@@ -126,14 +126,14 @@ class SalesWrites(BatchedWrites):
         Retry-After)."""
         return self.client.held_seconds()
 
-    def prepare(self, chunk: list[Write]) -> PreparedWrites:
+    def prepare(self, chunk: Sequence[Write]) -> PreparedWrites:
         """The ``$batch`` request, packed, and the writes' ids: a run keeps a few dozen batches
         waiting or on the wire, and their Writes and bodies can go."""
         request = self.client.prepare_batch([self._operation(w) for w in chunk])
         return PreparedWrites(request, tuple(w.id for w in chunk))
 
     def _send(self, batch: Batch) -> list[Outcome]:
-        prepared = batch if isinstance(batch, PreparedWrites) else self.prepare(list(batch))
+        prepared = batch if isinstance(batch, PreparedWrites) else self.prepare(batch)
         results = self.client.send_batch(prepared.request)
         # The bookkeeping of a Sales write reads the row's stamps, not the row: a run confirms
         # a few dozen batches at once after a burst, and the rows would be held until then.
@@ -179,7 +179,7 @@ class BcWrites(BatchedWrites):
         def _page_name(self) -> str: ...
 
     def _send(self, batch: Batch) -> list[Outcome]:
-        chunk = list(cast(list[Write], batch))  # BC writes wait for their lane as they are
+        chunk = cast(Sequence[Write], batch)  # BC writes wait for their lane as they are
         if self.page:
             return [self._send_page(write) for write in chunk]
         card_only = set(CARD_ONLY_PROPERTIES.get(self.mapping.bc_table, ()))

@@ -30,7 +30,7 @@ def _parse_time_text(text: str) -> datetime | None:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-@dataclass(slots=True, weakref_slot=True)  # tens of thousands are on the wire at once
+@dataclass(slots=True, weakref_slot=True)  # tens of thousands are planned at once
 class Write:
     """One change to make on a side. ``id`` is the destination id (chosen for inserts)."""
 
