@@ -24,6 +24,11 @@ limit windows:
 ``--case from-sales`` (accounts -> BC customers, Business Central's limits): the From Integration
 Table full run, against the ceiling BC's limits allow (5 requests at once, ``$batch`` of 100).
 
+For each measured run the benchmark also prints its bursts (bench/bursts.py): the operations
+the sandbox executed in each window, at what rate, the gaps while the windows were shut, and how
+long the run went on after its last operation. The product and the reference client share one
+sandbox, so a lower burst rate means the product's operations cost the sandbox more.
+
 Figures are printed, never asserted. Other processes on the machine share its cores: the
 yardsticks run in the same world and the same run as the product so that share is the same.
 
@@ -46,6 +51,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.bursts import BurstSampler
 from bench.harness import DEPENDENCIES, GENERATED, MB, PssSampler, World
 from bench.reference_client import bc_ceiling, per_record_rate, reference_rate
 
@@ -127,16 +133,18 @@ def fresh_windows(world: World, limits: Limits | None) -> None:
 
 
 def product_run(world: World, mapping: str, direction: str):
-    """The mapping's full run (mode All) through the worker, with the family's peak PSS."""
-    from synchronization.models import SyncMode
+    """The mapping's full run (mode All) through the worker, with the family's peak PSS and
+    the destination's bursts."""
+    from synchronization.models import SyncDirection, SyncMode
 
     world.sandbox.reset_counters()
     worker = world.workers[0]
-    with PssSampler(worker.process.pid) as pss:
+    service = "dataverse" if direction == SyncDirection.TO_SALES else "business_central"
+    with PssSampler(worker.process.pid) as pss, BurstSampler(world.sandbox, service) as bursts:
         started = time.perf_counter()
         job = world.run(mapping, SyncMode.ALL, direction)[0]
         elapsed = time.perf_counter() - started
-    return job, elapsed, pss
+    return job, elapsed, pss, bursts
 
 
 def job_rate(job, elapsed: float) -> tuple[float, float]:
@@ -144,7 +152,8 @@ def job_rate(job, elapsed: float) -> tuple[float, float]:
     return (job.records_done / seconds if seconds else 0.0), seconds
 
 
-def report_job(job, elapsed: float, pss: PssSampler, counters: dict, service: str) -> float:
+def report_job(job, elapsed: float, pss: PssSampler, counters: dict, service: str,
+               bursts: BurstSampler) -> float:
     """Print the job's figures; its rate (records per second of the job)."""
     rate, seconds = job_rate(job, elapsed)
     done, seen = job.records_done, counters[service]
@@ -157,6 +166,7 @@ def report_job(job, elapsed: float, pss: PssSampler, counters: dict, service: st
           f"{seen['operations']:,} operations, {seen['throttled']:,} x 429; job counted "
           f"{job.requests:,} requests, {job.throttle_waits:,} throttle waits "
           f"({job.throttle_seconds:.1f} s), {job.retries:,} retries")
+    print(f"  bursts               {bursts.describe()}")
     print("  answered             " + ", ".join(
         f"{name} {counters[name]['response_bytes'] / MB:,.1f} MB in {counters[name]['requests']:,}"
         " requests" for name in ("business_central", "dataverse")))
@@ -175,9 +185,11 @@ def report_job(job, elapsed: float, pss: PssSampler, counters: dict, service: st
 def yardsticks(world: World, limits: Limits, args: argparse.Namespace) -> tuple[dict, dict]:
     credentials = world.sandbox.credentials
     fresh_windows(world, limits)
-    reference = reference_rate(credentials, args.reference)
+    with BurstSampler(world.sandbox) as bursts:
+        reference = reference_rate(credentials, args.reference)
     print(f"reference client: {reference['records']:,} accounts in {reference['seconds']:.1f} s "
-          f"= {reference['rate']:,.1f}/s ({reference['throttled']:,} x 429)", flush=True)
+          f"= {reference['rate']:,.1f}/s ({reference['throttled']:,} x 429)\n"
+          f"  bursts: {bursts.describe()}", flush=True)
     fresh_windows(world, limits)
     single = per_record_rate(credentials, args.per_record)
     print(f"one request per record, 52 threads: {single['records']:,} accounts in "
@@ -193,10 +205,10 @@ def to_sales(args: argparse.Namespace, limits: Limits) -> None:
         world.start_worker()
         world.presync(DEPENDENCIES[args.mapping])
         fresh_windows(world, limits)
-        job, elapsed, pss = product_run(world, args.mapping, SyncDirection.TO_SALES)
+        job, elapsed, pss, bursts = product_run(world, args.mapping, SyncDirection.TO_SALES)
         counters = world.sandbox.counters()
         reference, single = yardsticks(world, limits, args)
-        rate = report_job(job, elapsed, pss, counters, "dataverse")
+        rate = report_job(job, elapsed, pss, counters, "dataverse", bursts)
         print(f"  reference client     {reference['rate']:,.1f} records/s -> product "
               f"{rate / reference['rate']:.0%} of it (target >= 85%)")
         print(f"  one per record       {single['rate']:,.1f} records/s -> product "
@@ -215,8 +227,9 @@ def from_sales(args: argparse.Namespace, limits: Limits) -> None:
         world.start_worker()
         world.presync(DEPENDENCIES["CUSTOMER"])
         fresh_windows(world, limits)
-        job, elapsed, pss = product_run(world, "CUSTOMER", SyncDirection.FROM_SALES)
-        rate = report_job(job, elapsed, pss, world.sandbox.counters(), "business_central")
+        job, elapsed, pss, bursts = product_run(world, "CUSTOMER", SyncDirection.FROM_SALES)
+        rate = report_job(job, elapsed, pss, world.sandbox.counters(), "business_central",
+                          bursts)
         ceiling = bc_ceiling(limits.server_ms, limits.latency_ms, limits.time_scale)
         print(f"  BC ceiling           {ceiling:,.1f} records/s (5 requests at once, $batch of "
               f"100) -> product {rate / ceiling:.0%} of it (target >= 85%)")
