@@ -301,7 +301,7 @@ class Dataverse:
     ) -> Response:
         entity_id = f"{api}/{entity.set_name}({record[entity.primary_id]})"
         headers = [("OData-Version", "4.0"), ("ETag", etag(record))]
-        if "return" in request.prefers() and request.prefers()["return"] == "representation":
+        if request.prefers().get("return") == "representation":
             shape = self.reader.shape(
                 entity, {k: v for k, v in request.options.items() if k == "$select"}, False
             )
