@@ -63,6 +63,7 @@ bench: install-dev
 	$(BIN)/python bench/reconcile.py --quick
 	$(BIN)/python bench/identities.py --quick --server-ms 20
 	$(BIN)/python bench/identities.py --quick --server-ms 50
+	$(BIN)/python bench/operation_cost.py --records 5000 --rounds 1
 
 clean:
 	rm -rf $(VENV) .data
