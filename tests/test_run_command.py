@@ -1,5 +1,6 @@
 """`bcsales run` (what `make run` calls) brings everything up and Ctrl-C takes it all down."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -33,8 +34,10 @@ def wait_for_health(port: int, timeout: float = 90) -> requests.Response:
     pytest.fail("the portal did not become healthy")
 
 
-# One portal for the module (it takes seconds to start): its tests run in order on one xdist
-# worker, and the last one stops it with Ctrl-C.
+# One portal per test worker that runs these tests (it takes seconds to start). The group asks
+# xdist to run them all on one worker, where the last one stops it with Ctrl-C; pytest 9 does
+# not see the group (xdist marks it in a node id pytest no longer reads), so each worker that
+# ran one stops its own portal at the end, as a person would.
 pytestmark = pytest.mark.xdist_group("bcsales-run")
 
 
@@ -54,10 +57,24 @@ def running_portal(tmp_path_factory):
         )
     process.log = log
     yield process, port, data_dir
+    stop_portal(process, data_dir)
+
+
+def stop_portal(process: subprocess.Popen, data_dir: Path) -> None:
+    """Ctrl-C, then kill -9 only if it does not stop, and its Redis with it: the server is a
+    daemon, no descendant of the portal, and a killed portal leaves it running."""
     if process.poll() is None:
-        for child in descendants(process.pid):
-            child.kill()
-        process.kill()
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            for child in descendants(process.pid):
+                child.kill()
+            process.kill()
+    pid_file = data_dir / "redis" / "valkey.pid"
+    if pid_file.exists():
+        with contextlib.suppress(psutil.NoSuchProcess, ValueError):
+            psutil.Process(int(pid_file.read_text())).kill()
 
 
 def worker_of(process: subprocess.Popen) -> psutil.Process:
