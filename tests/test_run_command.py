@@ -72,9 +72,11 @@ def stop_portal(process: subprocess.Popen, data_dir: Path) -> None:
                 child.kill()
             process.kill()
     pid_file = data_dir / "redis" / "valkey.pid"
-    if pid_file.exists():
+    if pid_file.exists():  # a server stopped in order removes it
         with contextlib.suppress(psutil.NoSuchProcess, ValueError):
-            psutil.Process(int(pid_file.read_text())).kill()
+            server = psutil.Process(int(pid_file.read_text()))
+            if "valkey" in server.name():  # not another process given the same pid since
+                server.kill()
 
 
 def worker_of(process: subprocess.Popen) -> psutil.Process:
