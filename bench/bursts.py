@@ -11,10 +11,11 @@ client alike: a rate short of the reference's shows where it is lost.
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
+
+from bench.harness import Sampling
 
 # No operation for this long ends a burst (a window shut by its execution time is shut for
 # seconds; a lane between two batches, for milliseconds).
@@ -34,27 +35,22 @@ class Burst:
 
 
 @dataclass
-class BurstSampler:
+class BurstSampler(Sampling):
     """Samples ``service``'s operation counter of ``sandbox`` every ``interval`` seconds."""
 
     sandbox: Any
     service: str = "dataverse"
     interval: float = 0.25
     samples: list[tuple[float, int]] = field(default_factory=list)
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
+    _started: float = 0.0
     _ended: float = 0.0
 
-    def __enter__(self) -> BurstSampler:
+    def __enter__(self) -> Self:
         self._started = time.monotonic()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
-        self._thread.start()
-        return self
+        return super().__enter__()
 
     def __exit__(self, *exc_info: object) -> None:
-        self._stop.set()
-        if self._thread:
-            self._thread.join()
+        super().__exit__(*exc_info)
         self._ended = time.monotonic()
 
     def _loop(self) -> None:

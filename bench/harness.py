@@ -18,7 +18,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 ROOT = Path(__file__).resolve().parents[1]
 # What each benchmarked mapping looks up (its dependency filter), and the generator size key.
@@ -177,8 +177,26 @@ class Share:
                 f"RSS {self.rss / MB:.0f} MB, {self.threads} threads")
 
 
+class Sampling:
+    """Runs ``_loop`` in a thread from the start of a ``with`` block to its end; ``_loop``
+    samples until ``_stop`` is set, waiting on it between samples."""
+
+    def __enter__(self) -> Self:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _loop(self) -> None:
+        raise NotImplementedError
+
+
 @dataclass
-class PssSampler:
+class PssSampler(Sampling):
     """Samples the proportional set size (PSS: pages shared between processes counted once,
     split among them) of a worker and every process it forked (RQ's work horse),
     in a thread, while a run goes on.
@@ -198,18 +216,6 @@ class PssSampler:
     samples: int = 0
     at_peak: list[Share] = field(default_factory=list)
     _first_children: set[int] | None = None
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
-
-    def __enter__(self) -> PssSampler:
-        self._thread = threading.Thread(target=self._loop, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._stop.set()
-        if self._thread:
-            self._thread.join()
 
     def _loop(self) -> None:
         import psutil

@@ -19,11 +19,9 @@ Figures are printed, never asserted.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -31,7 +29,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.harness import World
-from bench.reference_client import _send, _session, _Tally, account
+from bench.reference_client import _send, _session, _Tally, account, batch_body
 
 LANES, BATCH = 8, 1000
 SHAPES = (("the reference client's body", False, False),
@@ -52,24 +50,6 @@ def mapped_body(number: int, owner: str, currency: str) -> dict[str, Any]:
             "primarycontactid@odata.bind": None, "fax": "(555) 0206",
             "websiteurl": "www.example.com", "address1_freighttermscode": 1,
             "address1_shippingmethodcode": 2, "creditlimit": 20000.0}
-
-
-def batch_body(numbers: range, body_of, returning: bool) -> tuple[str, bytes]:
-    boundary = f"batch_{uuid.uuid4()}"
-    lines: list[str] = []
-    for number in numbers:
-        target = f"/api/data/v9.2/accounts({uuid.uuid4()})"
-        lines += [f"--{boundary}", "Content-Type: application/http",
-                  "Content-Transfer-Encoding: binary", ""]
-        if returning:
-            lines += [f"PATCH {target}?$select=modifiedon,versionnumber HTTP/1.1",
-                      "Prefer: return=representation"]
-        else:
-            lines.append(f"PATCH {target} HTTP/1.1")
-        lines += ["Content-Type: application/json; type=entry", "",
-                  json.dumps(body_of(number), separators=(",", ":"))]
-    lines += [f"--{boundary}--", ""]
-    return f"multipart/mixed; boundary={boundary}", "\r\n".join(lines).encode()
 
 
 def write(credentials: dict[str, Any], records: int, body_of, returning: bool) -> float:

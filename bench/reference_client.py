@@ -51,15 +51,22 @@ def account(number: int) -> dict[str, Any]:
             "telephone1": "555-0100", "customertypecode": 3}
 
 
-def _batch_body(numbers: range) -> tuple[str, bytes]:
+def batch_body(numbers: range, body_of=account, returning: bool = False) -> tuple[str, bytes]:
+    """A ``$batch`` of upserts of ``body_of(number)`` to new ids; with ``returning``, each asks
+    for its ``modifiedon`` and ``versionnumber`` back (as the product's writes do)."""
     boundary = f"batch_{uuid.uuid4()}"
     lines: list[str] = []
     for number in numbers:
+        target = f"/api/data/v9.2/accounts({uuid.uuid4()})"
         lines += [f"--{boundary}", "Content-Type: application/http",
-                  "Content-Transfer-Encoding: binary", "",
-                  f"PATCH /api/data/v9.2/accounts({uuid.uuid4()}) HTTP/1.1",
-                  "Content-Type: application/json; type=entry", "",
-                  json.dumps(account(number))]
+                  "Content-Transfer-Encoding: binary", ""]
+        if returning:
+            lines += [f"PATCH {target}?$select=modifiedon,versionnumber HTTP/1.1",
+                      "Prefer: return=representation"]
+        else:
+            lines.append(f"PATCH {target} HTTP/1.1")
+        lines += ["Content-Type: application/json; type=entry", "",
+                  json.dumps(body_of(number))]
     lines += [f"--{boundary}--", ""]
     return f"multipart/mixed; boundary={boundary}", "\r\n".join(lines).encode()
 
@@ -93,7 +100,7 @@ def reference_rate(credentials: dict[str, Any], records: int, lanes: int = 52,
     url = f"{credentials['dataverse_api_url']}$batch"
 
     def one(start: int) -> None:
-        content_type, body = _batch_body(range(start, min(start + batch, records)))
+        content_type, body = batch_body(range(start, min(start + batch, records)))
         response = _send(session, "POST", url, tally, data=body, headers={
             "Content-Type": content_type, "Prefer": "odata.continue-on-error"})
         tally.add(done=response.content.count(b"HTTP/1.1 2"))
