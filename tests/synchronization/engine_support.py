@@ -1,9 +1,11 @@
 """Running mappings in the test process (the worker tests run them through RQ)."""
 
+import time
+
 from connection import services
 from mappings.models import Coupling, IntegrationTableMapping
 from synchronization import jobs, runs
-from synchronization.models import SyncError, SyncJob, SyncMode
+from synchronization.models import TERMINAL_STATUSES, SyncError, SyncJob, SyncMode
 
 
 def mapping(connection, name: str) -> IntegrationTableMapping:
@@ -21,8 +23,25 @@ def run_now(target: IntegrationTableMapping, mode: str = SyncMode.MODIFIED, **op
 def run_chain(job_id: int | None) -> None:
     """Run a job and the jobs chained after it (``then``), here, in order."""
     while job_id:
+        job_id = run_to_end(job_id).parameters.get("then")
+
+
+def run_to_end(job_id: int, timeout: float = 120) -> SyncJob:
+    """Run a job here and return it ended.
+
+    In a test whose transactions commit (a live server's), starting a job also enqueues it, and
+    a worker thread may claim it first: this run then returns at once, so wait for the
+    worker's, as the caller reads what the job wrote. A job whose mapping is busy stays pending:
+    try it again.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
         jobs.run(job_id)
-        job_id = SyncJob.objects.get(pk=job_id).parameters.get("then")
+        job = SyncJob.objects.get(pk=job_id)
+        if job.status in TERMINAL_STATUSES:
+            return job
+        assert time.monotonic() < deadline, f"job {job_id} still {job.status} after {timeout} s"
+        time.sleep(0.05)
 
 
 def full(target: IntegrationTableMapping, **options) -> list[SyncJob]:
