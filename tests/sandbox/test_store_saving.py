@@ -63,3 +63,17 @@ def test_a_reopened_store_has_the_same_records_counters_and_order(tmp_path):
     assert _tables(again) == expected
     assert again.next_value("dataverse_version", 1000) == 1002
     again.close()
+
+
+def test_rows_an_earlier_version_stored_as_json_text_are_still_read(tmp_path):
+    path = tmp_path / "sandbox.sqlite3"
+    Store(path).close()  # creates the tables
+    with sqlite3.connect(path) as old:
+        old.execute("INSERT INTO records VALUES (?, ?, ?, ?)",
+                    (BC, "customers", "a", '{"id": "a", "name": "Adatum"}'))
+    store = Store(path)
+    assert store.get(BC, "customers", "a") == {"id": "a", "name": "Adatum"}
+    store.put(BC, "customers", "b", {"id": "b", "balance": 1.5, "blocked": None})
+    again = _reopened(store, path)
+    assert again.get(BC, "customers", "b") == {"id": "b", "balance": 1.5, "blocked": None}
+    again.close()
