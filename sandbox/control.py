@@ -1,5 +1,5 @@
 """Control API under ``/_sandbox/`` (loopback only, no auth): credentials, counters, settings,
-reset and a record peek for tests. None of it counts as service traffic."""
+reset, and a record peek (and removal) for tests. None of it counts as service traffic."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from sandbox.config import SettingsError, defaults
-from sandbox.dataverse_schema import BY_SET
+from sandbox.dataverse_schema import BY_SET, ENTITIES
 from sandbox.demo import SIZE_KEYS
 from sandbox.messages import Request, Response, json_response
 
@@ -51,7 +51,7 @@ def handle(sandbox: Sandbox, request: Request) -> Response:
             return _json(200, sandbox.settings)
         if route == ("POST", "reset"):
             return _reset(sandbox, request)
-        if request.method == "GET" and path.startswith("records/"):
+        if request.method in ("GET", "DELETE") and path.startswith("records/"):
             return _records(sandbox, request, path.split("/")[1:])
     except (ValueError, SettingsError) as error:
         return _error(400, str(error))
@@ -99,7 +99,17 @@ def _records(sandbox: Sandbox, request: Request, parts: list[str]) -> Response:
         r for r in rows if all(str(r.get(k)) == v for k, v in options.items() if k not in ("top",))
     ]
     top = int(options.get("top", len(matching)))
+    if request.method == "DELETE":  # what a service set up differently lacks (tests)
+        with sandbox.store.lock:
+            for row in matching[:top]:
+                sandbox.store.delete(service, entity, _record_id(service, entity, row))
     return _json(
         200,
         {"service": service, "entity": entity, "count": len(matching), "records": matching[:top]},
     )
+
+
+def _record_id(service: str, entity: str, row: dict[str, Any]) -> str:
+    if service == "dataverse":
+        return str(row[ENTITIES[entity].primary_id])
+    return str(row["id"])

@@ -50,6 +50,10 @@ def handle_bulk(
             "0x80060888",
             f"The requested resource does not support http method '{request.method}'.",
         )
+    if not available(dataverse, action, entity):
+        raise ServiceError(
+            404, "0x80060888", f"Resource not found for the segment '{action}'."
+        )
     targets = _targets(request, entity)
     kind = ACTIONS[action]
     bulk = Bulk(dataverse, entity, caller)
@@ -69,6 +73,19 @@ def handle_bulk(
         response = empty_response(204, headers)
     response.operations, response.records = 0, len(targets)
     return response
+
+
+def available(dataverse: Dataverse, action: str, entity: Entity) -> bool:
+    """Whether the message is available for the table: an ``sdkmessagefilter`` row names both,
+    as clients are told to check. Microsoft does not document the answer to a message sent to a
+    table without one; the sandbox answers as a service whose version lacks the message."""
+    name = action.rsplit(".", 1)[-1]
+    with dataverse.store.lock:
+        messages = {row["sdkmessageid"] for row in dataverse.records.table("sdkmessage").values()
+                    if row.get("name") == name}
+        return any(row.get("primaryobjecttypecode") == entity.logical_name
+                   and row.get("_sdkmessageid_value") in messages
+                   for row in dataverse.records.table("sdkmessagefilter").values())
 
 
 def _targets(request: Request, entity: Entity) -> list[dict[str, Any]]:

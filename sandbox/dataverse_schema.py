@@ -443,6 +443,17 @@ SPECS: dict[str, tuple[str, str, str, str, str]] = {
         "text:Memo:1000 regardingobjectid:Lookup:salesorder|account|invoice|quote "
         "regardingobjecttypecode:EntityName source:Integer type:Integer",
     ),
+    # The messages the service knows, and which tables each is available for: a client asks
+    # them whether a table takes the bulk messages (CreateMultiple, UpsertMultiple, ...).
+    # https://learn.microsoft.com/power-apps/developer/data-platform/bulk-operations
+    "sdkmessage": ("sdkmessages", "sdkmessageid", "name", "None", "name:String:256"),
+    "sdkmessagefilter": (
+        "sdkmessagefilters",
+        "sdkmessagefilterid",
+        "name",
+        "None",
+        "name:String:256 primaryobjecttypecode:EntityName sdkmessageid:Lookup:sdkmessage",
+    ),
 }
 
 COLLECTIONS: dict[str, dict[str, Collection]] = {

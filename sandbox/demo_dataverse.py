@@ -10,6 +10,11 @@ from sandbox import credentials as creds
 from sandbox.dataverse_options import default_state
 from sandbox.dataverse_schema import ENTITIES
 
+BULK_MESSAGES = ("CreateMultiple", "UpdateMultiple", "UpsertMultiple")
+# Tables no bulk message is available for: the message tables themselves and the user-role
+# links (an intersect table).
+NO_BULK_MESSAGES = ("sdkmessage", "sdkmessagefilter", "systemuserroles")
+
 Rows = dict[str, list[dict[str, Any]]]
 SYSTEM_ADMINISTRATOR_TEMPLATE = "627090ff-40a3-4053-8790-584edc5be201"
 # Fixed role ids BC checks for (bc-integration.md 4.4).
@@ -131,8 +136,19 @@ def seed_dataverse(state: dict[str, Any], rows: Rows) -> Builder:
     roles = _roles(b)
     _users(b, state, roles)
     _solutions(b)
+    _messages(b)
     _sales_data(b, usd)
     return b
+
+
+def _messages(b: Builder) -> None:
+    """The bulk messages, each available for every table (sdkmessagefilter rows)."""
+    for name in BULK_MESSAGES:
+        message = b.add("sdkmessage", name, name=name)
+        for logical in ENTITIES:
+            if logical not in NO_BULK_MESSAGES:
+                b.add("sdkmessagefilter", f"{name}:{logical}", name=f"{name} {logical}",
+                      primaryobjecttypecode=logical, _sdkmessageid_value=message["sdkmessageid"])
 
 
 def _roles(b: Builder) -> dict[str, str]:

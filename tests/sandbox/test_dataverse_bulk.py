@@ -162,3 +162,33 @@ def test_a_bulk_request_is_one_request_costing_time_per_record(dataverse, sandbo
     throttled = dataverse.get("WhoAmI")
     assert throttled.status_code == 429
     assert throttled.json()["error"]["code"] == "0x80072321"
+
+
+def _filters(dataverse, table: str) -> list[str]:
+    """The bulk messages available for ``table``, asked as Microsoft tells clients to."""
+    messages = dataverse.get("sdkmessages?$select=sdkmessageid,name&$filter=name eq "
+                             "'CreateMultiple' or name eq 'UpsertMultiple'").json()["value"]
+    names = {row["sdkmessageid"]: row["name"] for row in messages}
+    rows = dataverse.get(f"sdkmessagefilters?$select=_sdkmessageid_value&$filter="
+                         f"primaryobjecttypecode eq '{table}'").json()["value"]
+    return sorted(names[r["_sdkmessageid_value"]] for r in rows
+                  if r["_sdkmessageid_value"] in names)
+
+
+def test_the_message_filters_say_which_tables_take_the_bulk_messages(dataverse, sandbox_clean):
+    """https://learn.microsoft.com/power-apps/developer/data-platform/bulk-operations
+    (a standard table takes a bulk message when an sdkmessagefilter row names both)."""
+    assert _filters(dataverse, "account") == ["CreateMultiple", "UpsertMultiple"]
+    assert _filters(dataverse, "systemuserroles") == []
+    upsert = dataverse.get("sdkmessages?$select=sdkmessageid&$filter=name eq 'UpsertMultiple'"
+                           ).json()["value"][0]["sdkmessageid"]
+    sandbox_clean.remove_records("dataverse", "sdkmessagefilter", primaryobjecttypecode="account",
+                                 _sdkmessageid_value=upsert)
+    assert _filters(dataverse, "account") == ["CreateMultiple"]
+    target = {"name": "Refused", "@odata.type": ACCOUNT}
+    response = dataverse.post("accounts/Microsoft.Dynamics.CRM.UpsertMultiple",
+                              json={"Targets": [target]})
+    assert response.status_code == 404, response.text
+    assert response.json()["error"]["code"] == "0x80060888"
+    assert dataverse.post("accounts/Microsoft.Dynamics.CRM.CreateMultiple",
+                          json={"Targets": [target]}).status_code == 200
