@@ -133,7 +133,8 @@ def _operation(part: str) -> Operation:
     part_headers = _headers(pieces[0])
     request_line, _, header_text = pieces[1].partition("\n")
     words = request_line.strip().split()
-    if len(words) < 2:
+    # METHOD SP URL [SP HTTP-version]: a URL with a space in it (not encoded) is no URL.
+    if not 2 <= len(words) <= 3 or (len(words) == 3 and not words[2].startswith("HTTP/")):
         raise ServiceError(400, "0x80048d19", f"Invalid request line '{request_line.strip()}'.")
     body = pieces[2].rstrip("\r\n") if len(pieces) > 2 else ""
     return Operation(
@@ -254,6 +255,8 @@ class Runner:
             self.outer.base_url,
             self.outer.principal,
             in_batch=True,
+            # A bulk message's targets beyond the first count as operations of their own.
+            observe=self.outer.observe,
         )
 
     def _resolve(self, url: str) -> str:

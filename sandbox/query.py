@@ -8,9 +8,12 @@ import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sandbox.odata import Getter, Node, ODataError, Parser, Predicate, Record, parse_datetime
+
+if TYPE_CHECKING:
+    from sandbox.query_plan import Planned
 
 Evaluator = Callable[[Record], Any]
 
@@ -45,12 +48,15 @@ def compile_tree(tree: Node, context: FilterContext) -> Predicate:
 
 
 def filter_rows(text: str, context: FilterContext, rows: Any,
-                plan: Callable[[Node], list[Record] | None] | None = None) -> list[Record]:
-    """The rows matching a ``$filter``; ``plan`` may narrow them to index candidates first."""
+                plan: Callable[[Node], Planned | None] | None = None) -> list[Record]:
+    """The rows matching a ``$filter``; ``plan`` may narrow them to index candidates first
+    (or find them all: query_plan.Planned)."""
     tree = parse_filter(text, context)
     predicate = compile_tree(tree, context)
-    candidates = plan(tree) if plan is not None else None
-    return [r for r in (rows if candidates is None else candidates) if predicate(r)]
+    planned = plan(tree) if plan is not None else None
+    if planned is not None and planned.exact:
+        return planned.rows
+    return [r for r in (rows if planned is None else planned.rows) if predicate(r)]
 
 
 def _check_single_field_or(node: Any) -> set[str]:

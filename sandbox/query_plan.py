@@ -44,7 +44,7 @@ class TableSource:
             records = list(self.store.table(self.service, self.entity).values())
         return ViewedRows(records, self.view) if self.view else records
 
-    def candidates(self, tree: Node, case_insensitive: bool) -> list[Any] | None:
+    def candidates(self, tree: Node, case_insensitive: bool) -> Planned | None:
         """The rows that may match ``tree`` in table order, or None when a scan is needed."""
         with self.store.lock:
             indexes = self.store.indexes(self.service, self.entity)
@@ -52,7 +52,8 @@ class TableSource:
             if ids is None:
                 return None
             found = indexes.in_table_order(ids)
-        return [self.view(record) for record in found] if self.view else found
+        rows = [self.view(record) for record in found] if self.view else found
+        return Planned(rows, exact=key_values(tree, self.key) is not None)
 
     def _planned_ids(self, terms: list[Node], indexes: TableIndexes,
                      case_insensitive: bool) -> list[str] | None:
@@ -76,6 +77,16 @@ class TableSource:
             if best is None or stop - start < len(best):
                 best = index.ids(start, stop)
         return best
+
+
+@dataclass(frozen=True)
+class Planned:
+    """The rows an index found for a filter; ``exact`` when they are its whole answer (the
+    filter is nothing but a chain of keys, as when a client reads records a hundred ids at a
+    time: testing each row against a hundred terms again cost more than the rest of the read)."""
+
+    rows: list[Any]
+    exact: bool
 
 
 class ViewedRows(Sequence[Any]):

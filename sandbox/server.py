@@ -142,12 +142,14 @@ class Sandbox:
         caller = (who.user_name or who.client_id) if who else ""
         request.observe = lambda name, method: self.counters.operation(service, name, method,
                                                                        caller)
-        if not entity.endswith("$batch"):
-            request.observe(entity, request.method)
         if config_["latency_ms"]:
             time.sleep(config_["latency_ms"] / 1000 / scale)
         handler = self.dataverse if service == "dataverse" else self.business_central
         response = handler.handle(request)
+        # A request refused for who sent it (401, 403) ran no operation; a $batch counts each
+        # of its operations as it runs them.
+        if not entity.endswith("$batch") and response.status not in (401, 403):
+            request.observe(entity, request.method)
         server_ms = config_["server_time_ms"] * response.operations
         if response.records:
             server_ms += config_["bulk_record_time_ms"] * response.records

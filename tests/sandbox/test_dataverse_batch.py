@@ -146,3 +146,14 @@ def test_a_long_batch_does_not_hold_off_other_requests(dataverse, business_centr
     done_at_read = sandbox_clean.counters()["dataverse"]["operations"]
     batch.join()
     assert done_at_read < 1000
+
+
+def test_a_part_whose_address_holds_a_space_is_refused_not_cut_short(dataverse):
+    """A request line is METHOD SP URL SP HTTP-version: an address with a space left in it is
+    malformed (a client must encode it), never read up to the space."""
+    spaced = _part("GET", "/api/data/v9.2/accounts?$select=name&$filter=name eq 'x'")
+    encoded = _part("GET", "/api/data/v9.2/accounts?$select=name&$filter=name%20eq%20'x'")
+    body = CRLF.join(["--batch_7d3e", spaced, "--batch_7d3e", encoded, "--batch_7d3e--", ""])
+    response = _post(dataverse, body, continue_on_error=True)
+    assert response.status_code == 400
+    assert "Invalid request line" in response.text

@@ -183,11 +183,13 @@ def test_key_chains_and_watermarks_read_only_the_rows_they_can_match(store):
     def candidates(text: str):
         return source.candidates(parse_filter(text, context), False)
 
-    assert len(candidates(_chain("id", [*ids[3:9], str(uuid.uuid4())]))) == 6
+    chain = candidates(_chain("id", [*ids[3:9], str(uuid.uuid4())]))
+    assert len(chain.rows) == 6 and chain.exact  # a chain of keys alone: the whole answer
+    assert not candidates(f"({_chain('id', ids[3:9])}) and displayName eq 'C'").exact
     recent = candidates("lastModifiedDateTime gt 2024-04-01T10:00:01Z")
-    assert 0 < len(recent) < len(ids)
+    assert 0 < len(recent.rows) < len(ids) and not recent.exact
     assert all(row["lastModifiedDateTime"] in ("2024-04-02T08:00:00Z", "2024-04-02")
-               for row in recent)
+               for row in recent.rows)
     assert candidates("displayName eq 'C'") is None  # no index: the caller scans
 
 
