@@ -40,7 +40,9 @@ class Store:
 
     def load(self, logical_name: str) -> EntityMetadata | None:
         value = _load(self.connection, TABLE + logical_name)
-        return dataverse_metadata.from_json(value) if value else None
+        if not value or not dataverse_metadata.is_current(value):
+            return None
+        return dataverse_metadata.from_json(value)
 
     def save(self, metadata: EntityMetadata) -> None:
         _save(self.connection, TABLE + metadata.logical_name,

@@ -220,7 +220,7 @@ class DataverseClient:
         """Columns of a table with types and choice labels (``{label: value}``).
 
         Cached in memory and in the metadata store; ``fresh`` reads it from Dataverse again
-        (five requests) and replaces what the store holds.
+        (seven requests) and replaces what the store holds.
         """
         if not fresh and logical_name in self._metadata:
             return self._metadata[logical_name]

@@ -18,6 +18,7 @@ from connection.clients.odata import entity_id_from
 from connection.clients.results import OperationResult, roll_back_all
 
 MAX_OPERATIONS = 1000
+UPSERT_MULTIPLE = "Microsoft.Dynamics.CRM.UpsertMultiple"
 INDEPENDENT, ATOMIC, SEQUENTIAL = "independent", "atomic", "sequential"
 CRLF = "\r\n"
 # zlib's fastest level: a batch's repeated column names and values pack well even so.
@@ -59,14 +60,20 @@ class BatchOperation:
         return cls("PATCH", url, body, prefer)
 
     @classmethod
+    def upsert_multiple(cls, entity_set: str, body: str) -> BatchOperation:
+        """POST ``UpsertMultiple`` (``body``: its ``Targets`` written out, dataverse_bulk)."""
+        return cls("POST", f"{entity_set}/{UPSERT_MULTIPLE}", body)
+
+    @classmethod
     def delete(cls, entity_set: str, id: str, etag: str | None = None) -> BatchOperation:
         """DELETE a record."""
         return cls("DELETE", f"{entity_set}({id})", None, {"If-Match": etag} if etag else {})
 
     @property
     def idempotent(self) -> bool:
-        """True when sending it twice has the same effect as once."""
-        return self.method.upper() != "POST"
+        """True when sending it twice has the same effect as once (an UpsertMultiple writes
+        each row to its own id)."""
+        return self.method.upper() != "POST" or self.url.endswith(UPSERT_MULTIPLE)
 
 
 def _returning(url: str, columns: Sequence[str]) -> tuple[str, dict[str, str]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, Protocol
 
-from connection.clients.odata import quoted_literal, with_query
+from connection.clients.odata import any_equal, quoted_literal, with_query
 from connection.clients.results import AttributeMetadata, EntityMetadata
 
 if TYPE_CHECKING:
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 CHOICE_TYPES = ("PicklistAttributeMetadata", "StateAttributeMetadata", "StatusAttributeMetadata")
 REQUIRED_LEVELS = ("ApplicationRequired", "SystemRequired")
+BULK_MESSAGES = ("CreateMultiple", "UpdateMultiple", "UpsertMultiple")
 ENTITY_COLUMNS = ["LogicalName", "EntitySetName", "PrimaryIdAttribute", "PrimaryNameAttribute"]
 ATTRIBUTE_COLUMNS = ["LogicalName", "AttributeType", "MaxLength", "RequiredLevel",
                      "IsValidForCreate", "IsValidForUpdate"]
@@ -46,12 +47,18 @@ def from_json(data: dict[str, Any]) -> EntityMetadata:
     attributes = {name: AttributeMetadata(**row) for name, row in data["attributes"].items()}
     return EntityMetadata(data["logical_name"], data["entity_set_name"],
                           data["primary_id_attribute"], data["primary_name_attribute"],
-                          attributes)
+                          attributes, tuple(data.get("bulk_messages") or ()))
+
+
+def is_current(data: dict[str, Any]) -> bool:
+    """Whether stored metadata was read by this version (earlier ones did not ask which bulk
+    messages the table takes): older metadata is read again once."""
+    return "bulk_messages" in data
 
 
 def read(client: DataverseClient, logical_name: str) -> EntityMetadata:
     """The metadata of table ``logical_name``: one request for the table, one for its
-    columns and one per kind of choice column."""
+    columns, one per kind of choice column and two for the bulk messages it takes."""
     root = f"EntityDefinitions(LogicalName={quoted_literal(logical_name)})"
     entity = client.get_json(with_query(root, {"$select": ENTITY_COLUMNS}))
     rows = client.get_json(with_query(f"{root}/Attributes", {"$select": ATTRIBUTE_COLUMNS}))
@@ -60,7 +67,27 @@ def read(client: DataverseClient, logical_name: str) -> EntityMetadata:
                   for row in rows.get("value", [])}
     return EntityMetadata(entity["LogicalName"], entity["EntitySetName"],
                           entity.get("PrimaryIdAttribute") or "",
-                          entity.get("PrimaryNameAttribute") or "", attributes)
+                          entity.get("PrimaryNameAttribute") or "", attributes,
+                          bulk_messages(client, logical_name))
+
+
+def bulk_messages(client: DataverseClient, logical_name: str) -> tuple[str, ...]:
+    """The bulk messages the table takes: those an ``sdkmessagefilter`` row names for it, as
+    Microsoft tells clients to check (a standard table takes them only where enabled, and a
+    service version before them knows none). Two requests.
+    https://learn.microsoft.com/power-apps/developer/data-platform/bulk-operations"""
+    names = " or ".join(f"name eq {quoted_literal(name)}" for name in BULK_MESSAGES)
+    messages = client.get_json(with_query("sdkmessages", {
+        "$select": "sdkmessageid,name", "$filter": names})).get("value", [])
+    by_id = {str(row["sdkmessageid"]).lower(): row["name"] for row in messages}
+    if not by_id:
+        return ()
+    condition = (f"primaryobjecttypecode eq {quoted_literal(logical_name)} and "
+                 f"({any_equal('_sdkmessageid_value', by_id)})")
+    rows = client.get_json(with_query("sdkmessagefilters", {
+        "$select": "_sdkmessageid_value", "$filter": condition})).get("value", [])
+    found = {by_id.get(str(row.get("_sdkmessageid_value")).lower()) for row in rows}
+    return tuple(sorted(name for name in found if name))
 
 
 def _choice_options(client: DataverseClient, root: str) -> dict[str, dict[str, int]]:

@@ -80,6 +80,8 @@ class EntityMetadata:
     primary_id_attribute: str
     primary_name_attribute: str
     attributes: dict[str, AttributeMetadata] = field(default_factory=dict)
+    # The bulk messages (CreateMultiple, UpdateMultiple, UpsertMultiple) the table takes.
+    bulk_messages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
