@@ -343,6 +343,8 @@ class SalesSide(SalesWrites, Side):
         self.integration_user_ids = [i.lower() for i in integration_user_ids if i]
         self.integration_user_id = next(iter(self.integration_user_ids), "")
         self.metadata = client.entity_metadata(mapping.sales_entity)
+        self.logical_name = mapping.sales_entity
+        self.bulk = "UpsertMultiple" in self.metadata.bulk_messages
 
     def number(self, record: dict) -> str:
         return str(record.get(self.metadata.primary_name_attribute) or "")
