@@ -2,7 +2,8 @@
 
 Split from synchronization.sides, which says where records live and how they are read; here is
 only what turns a list of Writes into requests. SalesWrites is Dataverse's: each write an
-operation of a ``$batch`` that answers with the row's new modified-on and version. BcWrites is
+operation of a ``$batch`` that answers with the row's new modified-on and version, or a batch of
+new rows one UpsertMultiple read back in the same ``$batch``. BcWrites is
 Business Central's: API ``$batch`` requests, the fields the API lacks through the card page, and
 tables without an API entity through their OData page, a record at a time.
 """
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any, cast
 from connection.clients import dataverse_bulk, odata
 from connection.clients.business_central import BcOperation
 from connection.clients.dataverse_batch import BatchOperation, PreparedBatch
-from connection.clients.dataverse_bulk import PreparedBulk
+from connection.clients.dataverse_bulk import PackedTargets
 from connection.clients.errors import ClientError
 from mappings.models import IntegrationTableMapping
 from synchronization.bc_tables import CARD_ONLY_PROPERTIES, caption_of, page_field
@@ -43,12 +44,13 @@ READ_BACK_IDS = 100
 
 @dataclass(frozen=True, slots=True)
 class PreparedWrites:
-    """A batch written out ahead of its lane (SalesWrites.prepare): its request (a ``$batch``,
-    or an ``UpsertMultiple`` of new rows), and the ids of its writes, which its answer is
-    matched to. Waiting or on the wire, a batch holds this, not its Writes and their bodies."""
+    """A batch written out ahead of its lane (SalesWrites.prepare): its request, and the ids of
+    its writes, which its answer is matched to; for new rows sent as an UpsertMultiple, their
+    targets too. Waiting or on the wire, a batch holds this, not its Writes and their bodies."""
 
-    request: PreparedBatch | PreparedBulk
+    request: PreparedBatch
     ids: tuple[str, ...]
+    bulk: PackedTargets | None = None
 
 
 # A batch as it waits for a lane: its writes, or written out.
@@ -149,9 +151,7 @@ class SalesWrites(BatchedWrites):
         on the wire, and their Writes and bodies can go."""
         ids = tuple(w.id for w in chunk)
         if self._in_bulk(chunk):
-            return PreparedWrites(dataverse_bulk.prepare(
-                self.entity_set, self.logical_name, self.id_field,
-                [(w.id, w.body) for w in chunk]), ids)
+            return self._prepare_bulk(chunk, ids)
         return PreparedWrites(self.client.prepare_batch([self._operation(w) for w in chunk]), ids)
 
     def _in_bulk(self, chunk: Sequence[Write]) -> bool:
@@ -165,34 +165,40 @@ class SalesWrites(BatchedWrites):
 
     def _send(self, batch: Batch) -> list[Outcome]:
         prepared = batch if isinstance(batch, PreparedWrites) else self.prepare(batch)
-        if isinstance(prepared.request, PreparedBulk):
-            return self._send_bulk(prepared.request, prepared.ids)
+        if prepared.bulk is not None:
+            return self._send_bulk(prepared, prepared.bulk)
         results = self.client.send_batch(prepared.request)
         # The bookkeeping of a Sales write reads the row's stamps, not the row: a run confirms
         # a few dozen batches at once after a burst, and the rows would be held until then.
         return [outcome_of(id, r, self.modified_field, keep_record=False)
                 for id, r in zip(prepared.ids, results, strict=True)]
 
-    def _send_bulk(self, request: PreparedBulk, ids: tuple[str, ...]) -> list[Outcome]:
+    def _prepare_bulk(self, chunk: Sequence[Write], ids: tuple[str, ...]) -> PreparedWrites:
         """The UpsertMultiple and the reads of what its answer lacks (each row's ETag,
         modified-on and version, which its coupling records) in one ``$batch``: one request
         for the service's limits, so no read waits for a window the write just filled."""
+        text = dataverse_bulk.targets_text(self.logical_name, self.id_field,
+                                           [(w.id, w.body) for w in chunk])
         columns = ",".join((self.id_field, self.modified_field, VERSION_FIELD))
         reads = [BatchOperation("GET", odata.with_query(self.entity_set, {
             "$select": columns,
             "$filter": odata.any_equal(self.id_field, ids[i:i + READ_BACK_IDS])}))
             for i in range(0, len(ids), READ_BACK_IDS)]
-        write = BatchOperation.upsert_multiple(self.entity_set, request.text())
-        results = self.client.send_batch(self.client.prepare_batch([write, *reads]))
+        write = BatchOperation.upsert_multiple(self.entity_set, text)
+        request = self.client.prepare_batch([write, *reads])
+        return PreparedWrites(request, ids, PackedTargets.of(self.id_field, text))
+
+    def _send_bulk(self, prepared: PreparedWrites, targets: PackedTargets) -> list[Outcome]:
+        results = self.client.send_batch(prepared.request)
         if not results[0].ok:
             # One row failed, and all with it: every row again as an operation of its own,
             # where each is written or refused alone, with its own message.
-            writes = [Write("insert", id, body) for id, body in request.writes()]
+            writes = [Write("insert", id, body) for id, body in targets.writes()]
             again = self.client.prepare_batch([self._operation(w) for w in writes])
-            return self._send(PreparedWrites(again, ids))
+            return self._send(PreparedWrites(again, prepared.ids))
         rows = {str(row.get(self.id_field) or "").lower(): row
                 for result in results[1:] for row in (result.body or {}).get("value", ())}
-        return [self._read_outcome(id, rows.get(id)) for id in ids]
+        return [self._read_outcome(id, rows.get(id)) for id in prepared.ids]
 
     def _read_outcome(self, id: str, row: dict | None) -> Outcome:
         if row is None:
